@@ -1,0 +1,1 @@
+"""Koshu: the legal-protection lecture, from PowerPoint decks to audited training records."""

@@ -1,0 +1,292 @@
+"""``koshu``: the operator's command line (migrations, imports, revisions, jobs, the server)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.orm import Session
+
+from app.config import Settings, get_settings
+from app.courses import flows, service
+from app.courses.definitions import CourseDefinition, DefinitionError, load_definitions
+from app.db import make_engine, make_session_factory, session_scope
+from app.errors import DomainError
+from app.jobs import service as jobs
+
+EXIT_REJECTED = 2
+
+
+def migrate_database(settings: Settings) -> None:
+    """Bring the database to the latest schema with Alembic."""
+    from alembic import command
+    from alembic.config import Config
+
+    settings.ensure_dirs()
+    root = Path(__file__).resolve().parent.parent
+    config = Config(str(root / "alembic.ini"))
+    config.set_main_option("script_location", str(root / "migrations"))
+    engine = make_engine(settings.resolved_database_url)
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    engine.dispose()
+
+
+class Context:
+    def __init__(self) -> None:
+        self.settings = get_settings()
+        try:
+            self.definitions = load_definitions(self.settings.courses_dir)
+        except DefinitionError as exc:
+            raise click.ClickException(str(exc)) from exc
+        self.settings.ensure_dirs()
+        self.factory = make_session_factory(make_engine(self.settings.resolved_database_url))
+
+    def definition(self, code: str) -> CourseDefinition:
+        try:
+            return service.get_definition(self.definitions, code)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        try:
+            yield from session_scope(self.factory)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group()
+def main() -> None:
+    """Koshu: legal-protection lecture decks, revisions and training records."""
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database to the latest schema."""
+    migrate_database(get_settings())
+    click.echo("database is up to date")
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    click.echo(f"{report['status'].upper()}: {report['filename']} ({report['language']})")
+    if report["revision"]:
+        click.echo(f"  revision {report['revision']} ({report.get('revision_status')}), "
+                   f"{report.get('slide_count')} slides, import #{report['import_id']}")
+    for module in report["modules"]:
+        click.echo(f"  {module['code']:<10} {module['slides']:>3} slides  {module['title']}")
+    for problem in report["problems"]:
+        where = " ".join(
+            part for part in (problem.get("module") or "",
+                              f"slide {problem['slide']}" if problem.get("slide") else "") if part
+        )
+        click.echo(f"  [{problem['severity']}] {where + ': ' if where else ''}{problem['message']}")
+    for language in report.get("languages", []):
+        if language["status"] != "missing":
+            click.echo(f"  {language['language']:<8} {language['status']}")
+    if report.get("stale_slides"):
+        click.echo(f"  {len(report['stale_slides'])} translated slide(s) need work "
+                   "(see --json for the list)")
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--course", "course_code", required=True, help="course code, e.g. legal-protection")
+@click.option("--language", required=True, help="language tag of the deck, e.g. ja, vi, km")
+@click.option("--note", default=None, help="change note of a new master revision")
+@click.option("--effective-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+@click.option("--revision", type=int, default=None, help="attach a translation to this revision")
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+@pass_context
+def import_command(
+    ctx: Context, path: Path, course_code: str, language: str, note: str | None,
+    effective_date: Any, revision: int | None, as_json: bool,
+) -> None:
+    """Import a deck; exit 0 when accepted (warnings allowed), 2 when rejected."""
+    definition = ctx.definition(course_code)
+    with ctx.session() as session:
+        report = flows.import_deck(
+            session, settings=ctx.settings, definition=definition,
+            upload=flows.DeckUpload(
+                path=path, filename=path.name, language=language, note=note,
+                effective_date=effective_date.date() if effective_date else None,
+                revision=revision,
+            ),
+        )
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    else:
+        _print_report(report)
+    if report["status"] != "accepted":
+        sys.exit(EXIT_REJECTED)
+
+
+@main.command()
+@click.option("--course", "course_code", required=True)
+@click.argument("a", type=int)
+@click.argument("b", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def diff(ctx: Context, course_code: str, a: int, b: int, as_json: bool) -> None:
+    """List added, removed and changed slides between revisions A and B."""
+    definition = ctx.definition(course_code)
+    with ctx.session() as session:
+        result = service.diff_revisions(session, service.ensure_course(session, definition), a, b)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    summary = result["summary"]
+    click.echo(f"revision {a} -> {b}: {summary['added']} added, {summary['removed']} removed, "
+               f"{summary['changed']} changed")
+    for module in result["modules"]:
+        if module["status"] == "unchanged":
+            continue
+        click.echo(f"{module['code']} ({module['status']})")
+        for language in module["languages"]:
+            for change in ("added", "removed", "changed"):
+                for entry in language[change]:
+                    number = entry.get("new_slide") or entry.get("old_slide")
+                    click.echo(f"  {language['language']:<8} {change:<8} slide {number}: "
+                               f"{(entry.get('new_title') or entry.get('old_title') or '')[:60]}")
+
+
+@main.command()
+@click.option("--course", "course_code", required=True)
+@click.argument("number", type=int)
+@pass_context
+def publish(ctx: Context, course_code: str, number: int) -> None:
+    """Publish a draft revision: new cohorts are taught it."""
+    definition = ctx.definition(course_code)
+    with ctx.session() as session:
+        service.publish(session, service.ensure_course(session, definition), number)
+    click.echo(f"revision {number} of {course_code} is published")
+
+
+@main.command("assign-area")
+@click.option("--course", "course_code", required=True)
+@click.argument("module")
+@click.argument("area")
+@pass_context
+def assign_area(ctx: Context, course_code: str, module: str, area: str) -> None:
+    """Give a module the course definition does not list its statutory area."""
+    definition = ctx.definition(course_code)
+    with ctx.session() as session:
+        count = service.assign_area(
+            session, definition, service.ensure_course(session, definition), module, area
+        )
+    click.echo(f"module {module} is in area {area} ({count} module row(s) updated)")
+
+
+@main.command()
+@click.option("--course", "course_code", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def revisions(ctx: Context, course_code: str, as_json: bool) -> None:
+    """List a course's revisions with each language's status."""
+    definition = ctx.definition(course_code)
+    with ctx.session() as session:
+        course = service.ensure_course(session, definition)
+        rows = [
+            {"revision": r.number, "status": r.status, "note": r.change_note,
+             "languages": {
+                 item["language"]: item["status"]
+                 for item in service.language_statuses(session, r, definition)
+                 if item["status"] != "missing"
+             }}
+            for r in service.list_revisions(session, course)
+        ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        languages = ", ".join(f"{tag}:{status}" for tag, status in row["languages"].items())
+        click.echo(f"{row['revision']:>3} {row['status']:<10} {languages}  {row['note'] or ''}")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="run the queued jobs, then exit")
+@pass_context
+def worker(ctx: Context, once: bool) -> None:
+    """Run background jobs (slide rendering); several workers may run at once."""
+    if once:
+        count = jobs.run_until_empty(ctx.factory, ctx.settings)
+        click.echo(f"{count} job(s) run")
+        return
+    thread = jobs.Worker(ctx.factory, ctx.settings)
+    thread.start()
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        thread.stop()
+
+
+@main.command("gc-files")
+@click.option("--dry-run", is_flag=True)
+@pass_context
+def gc_files(ctx: Context, dry_run: bool) -> None:
+    """Delete stored files no row names (left behind by an import that was killed)."""
+    from app.files import service as files
+
+    with ctx.session() as session:
+        orphans = files.unreferenced_files(session, blobs_dir=ctx.settings.blobs_dir)
+    for path in orphans:
+        if not dry_run:
+            path.unlink(missing_ok=True)
+    click.echo(f"{len(orphans)} unreferenced file(s) {'found' if dry_run else 'deleted'}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8000, type=int)
+@click.option("--workers", default=1, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the web app with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@main.command("load-samples")
+@click.option("--course", "course_code", default="legal-protection")
+@click.option("--publish/--no-publish", "publish_first", default=True)
+@pass_context
+def load_samples(ctx: Context, course_code: str, publish_first: bool) -> None:
+    """Import the sample decks from the slides folder once (master first), and publish them."""
+    definition = ctx.definition(course_code)
+    decks = sorted(ctx.settings.slides_dir.glob(f"{course_code}.*.pptx"))
+    master = [d for d in decks if d.name.endswith(f".{definition.master_language}.pptx")]
+    if not master:
+        raise click.ClickException(f"no master deck {course_code}.{definition.master_language}"
+                                   f".pptx in {ctx.settings.slides_dir}")
+    with ctx.session() as session:
+        if service.latest_revision(session, service.ensure_course(session, definition)):
+            click.echo(f"{course_code} already has revisions; samples not imported again")
+            return
+    for deck in master + [d for d in decks if d not in master]:
+        language = deck.name.removesuffix(".pptx").rsplit(".", 1)[-1]
+        with ctx.session() as session:
+            report = flows.import_deck(
+                session, settings=ctx.settings, definition=definition,
+                upload=flows.DeckUpload(path=deck, filename=deck.name, language=language,
+                                        note="Sample lecture" if deck in master else None),
+            )
+        _print_report(report)
+        if report["status"] != "accepted":
+            raise click.ClickException(f"sample deck {deck.name} was rejected")
+    if publish_first:
+        with ctx.session() as session:
+            service.publish(session, service.ensure_course(session, definition), 1)
+        click.echo("revision 1 published")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""Settings read from the environment (prefix ``KOSHU_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything an operator may set; defaults give an embedded SQLite install under ./var."""
+
+    model_config = SettingsConfigDict(env_prefix="KOSHU_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    secret_key: str = DEVELOPMENT_SECRET
+    courses_dir: Path = PROJECT_ROOT / "courses"
+    slides_dir: Path = PROJECT_ROOT / "slides"
+
+    # Upload limits: checked while the request streams and again on the zip's directory,
+    # before python-pptx (which reads every part into memory) sees the file.
+    max_upload_bytes: int = 100 * 1024 * 1024
+    max_zip_members: int = 4000
+    max_uncompressed_bytes: int = 400 * 1024 * 1024
+    max_compression_ratio: int = 120
+    max_slides: int = 1000
+
+    run_worker: bool = Field(default=True, description="run the job worker inside the app process")
+    worker_poll_seconds: float = 1.0
+    soffice_path: str | None = None
+    render_width: int = 1280
+    render_timeout_seconds: int = 300
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment != "development" and self.secret_key == DEVELOPMENT_SECRET:
+            raise ValueError(
+                "KOSHU_SECRET_KEY must be set to a long random value outside development "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError("KOSHU_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'koshu.sqlite3').resolve()}"
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.data_dir / "tmp"
+
+    def ensure_dirs(self) -> None:
+        for folder in (self.data_dir, self.blobs_dir, self.tmp_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings (tests build their own and pass them explicitly)."""
+    return Settings()

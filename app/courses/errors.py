@@ -1,0 +1,49 @@
+"""Errors of the courses domain, each with the status a route answers."""
+
+from app.errors import Conflict, InvalidInput, NotFound
+from app.i18n import N_
+
+
+class CourseNotFound(NotFound):
+    code = "course-not-found"
+    message = N_("There is no course with the code {course}.")
+
+
+class RevisionNotFound(NotFound):
+    code = "revision-not-found"
+    message = N_("Course {course} has no revision {revision}.")
+
+
+class ModuleNotFound(NotFound):
+    code = "module-not-found"
+    message = N_("Course {course} has no module {module}.")
+
+
+class LanguageNotOffered(InvalidInput):
+    code = "language-not-offered"
+    message = N_("Course {course} is not offered in the language {language}.")
+
+
+class UnknownArea(InvalidInput):
+    code = "unknown-area"
+    message = N_("Course {course} has no statutory area {area}. Areas: {areas}.")
+
+
+class AreaFixedByDefinition(Conflict):
+    code = "area-fixed"
+    message = N_("Module {module} is listed in the course definition with area {area}; change "
+                 "the definition file instead.")
+
+
+class PublishConflict(Conflict):
+    code = "publish-conflict"
+
+
+class InvalidDate(InvalidInput):
+    code = "invalid-date"
+    message = N_("The effective date must be a date like 2026-12-01.")
+
+
+class ImportNotFound(NotFound):
+    code = "import-not-found"
+    message = N_("Course {course} has no deck import {import_id}.")

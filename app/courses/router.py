@@ -1,0 +1,146 @@
+"""The courses JSON API under /api/v1: decks in, revisions, diffs and slides out."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from app.courses import flows, service
+from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
+from app.courses.errors import InvalidDate
+from app.courses.schemas import (
+    AreaAssigned,
+    AreaAssignment,
+    CourseOut,
+    ImportReport,
+    ImportStatus,
+    RevisionDetail,
+    RevisionOut,
+)
+from app.deps import DefinitionsDep, SessionDep, SettingsDep
+from app.errors import request_language
+from app.uploads import spooled_to_disk
+
+router = APIRouter(prefix="/api/v1", tags=["courses"])
+
+
+def parse_effective_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidDate() from None
+
+
+@router.get("/courses", response_model=list[CourseOut])
+def list_courses(session: SessionDep, definitions: DefinitionsDep) -> list[dict[str, Any]]:
+    """List the defined courses with their published and latest revision numbers."""
+    return [service.course_summary(session, d) for d in definitions.values()]
+
+
+@router.get("/courses/{course}", response_model=CourseOut)
+def get_course(session: SessionDep, definition: DefinitionDep) -> dict[str, Any]:
+    return service.course_summary(session, definition)
+
+
+@router.post(
+    "/courses/{course}/decks", response_model=ImportReport, status_code=201,
+    responses={422: {"model": ImportReport, "description": "the deck was rejected"},
+               413: {"description": "the file is larger than the upload limit"}},
+)
+def upload_deck(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    definition: DefinitionDep,
+    file: Annotated[UploadFile, File(description="the .pptx deck")],
+    language: Annotated[str, Form(max_length=16)],
+    note: Annotated[str | None, Form(max_length=2000)] = None,
+    effective_date: Annotated[str | None, Form()] = None,
+    revision: Annotated[int | None, Form(ge=1)] = None,
+) -> Any:
+    """Import a deck: the master language makes a new draft revision, others are aligned to it."""
+    path = spooled_to_disk(file.file, tmp_dir=settings.tmp_dir, max_bytes=settings.max_upload_bytes)
+    try:
+        report = flows.import_deck(
+            session, settings=settings, definition=definition,
+            upload=flows.DeckUpload(
+                path=path, filename=file.filename or "deck.pptx", language=language,
+                note=note or None, effective_date=parse_effective_date(effective_date),
+                revision=revision,
+            ),
+        )
+    finally:
+        path.unlink(missing_ok=True)
+    report = service.localize_report(report, request_language(request))
+    if report["status"] == "rejected":
+        return JSONResponse(ImportReport.model_validate(report).model_dump(mode="json"),
+                            status_code=422)
+    return report
+
+
+@router.get("/courses/{course}/revisions", response_model=list[RevisionOut])
+def list_revisions(session: SessionDep, course: CourseDep) -> Any:
+    return service.list_revisions(session, course)
+
+
+@router.get("/courses/{course}/revisions/{number}", response_model=RevisionDetail)
+def get_revision(session: SessionDep, definition: DefinitionDep, revision: RevisionDep) -> Any:
+    return {
+        **RevisionOut.model_validate(revision).model_dump(),
+        "languages": service.language_statuses(session, revision, definition),
+        "modules": service.revision_modules(session, revision, definition),
+    }
+
+
+@router.post("/courses/{course}/revisions/{number}/publish", response_model=RevisionOut)
+def publish_revision(session: SessionDep, course: CourseDep, number: int) -> Any:
+    """Publish a draft: new cohorts are taught it; earlier revisions stay readable."""
+    return service.publish(session, course, number)
+
+
+@router.get("/courses/{course}/revisions/{a}/diff/{b}")
+def diff_revisions(session: SessionDep, course: CourseDep, a: int, b: int) -> dict[str, Any]:
+    """Added, removed and changed slides per module and language, with the changed text."""
+    return service.diff_revisions(session, course, a, b)
+
+
+@router.get("/courses/{course}/revisions/{number}/modules/{code}")
+def module_slides(
+    session: SessionDep, definition: DefinitionDep, revision: RevisionDep, code: str,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """A module's slides in a language, falling back to the master where a slide is missing."""
+    return service.module_slides(
+        session, revision, definition, code, language or definition.master_language
+    )
+
+
+@router.get("/courses/{course}/imports/{import_id}", response_model=ImportStatus)
+def import_status(
+    request: Request, session: SessionDep, course: CourseDep, import_id: int
+) -> dict[str, Any]:
+    """The stored report of an import and the state of its slide-image rendering."""
+    deck_import = service.get_import(session, course, import_id)
+    return {
+        "import_id": deck_import.id, "revision": deck_import.report["revision"],
+        "language": deck_import.language, "filename": deck_import.filename,
+        "slide_count": deck_import.slide_count, "created_at": deck_import.created_at,
+        "rendering": deck_import.render_status, "rendering_error": deck_import.render_error,
+        "rendered_slides": service.rendered_count(session, deck_import),
+        "report": service.localize_report(deck_import.report, request_language(request)),
+    }
+
+
+@router.put("/courses/{course}/modules/{code}/area", response_model=AreaAssigned)
+def assign_area(
+    session: SessionDep, definition: DefinitionDep, course: CourseDep, code: str,
+    body: AreaAssignment,
+) -> dict[str, Any]:
+    """Give a module the definition does not list its statutory area (all revisions)."""
+    updated = service.assign_area(session, definition, course, code, body.area)
+    return {"course": course.code, "module": code, "area": body.area, "modules_updated": updated}

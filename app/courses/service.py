@@ -1,0 +1,444 @@
+"""Queries and changes on courses, revisions, modules and slides. Services flush, never commit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.courses.definitions import CourseDefinition
+from app.courses.errors import (
+    AreaFixedByDefinition,
+    CourseNotFound,
+    ImportNotFound,
+    ModuleNotFound,
+    PublishConflict,
+    RevisionNotFound,
+    UnknownArea,
+)
+from app.courses.models import (
+    Course,
+    DeckImport,
+    Module,
+    ModuleAreaAssignment,
+    Revision,
+    RevisionLanguage,
+    Slide,
+)
+from app.db import utcnow
+from app.decks.alignment import MasterModule, MasterSlide, match_sequences
+from app.i18n import N_
+
+
+def ensure_course(session: Session, definition: CourseDefinition) -> Course:
+    """Return the course row for a definition, creating it on first use."""
+    course = session.scalar(select(Course).where(Course.code == definition.code))
+    if course is None:
+        course = Course(
+            code=definition.code, program=definition.program,
+            master_language=definition.master_language,
+        )
+        session.add(course)
+        session.flush()
+    return course
+
+
+def get_definition(definitions: dict[str, CourseDefinition], code: str) -> CourseDefinition:
+    try:
+        return definitions[code]
+    except KeyError:
+        raise CourseNotFound(course=code) from None
+
+
+def get_course(session: Session, definitions: dict[str, CourseDefinition], code: str) -> Course:
+    """Return the course for a defined code (created on first use); CourseNotFound otherwise."""
+    return ensure_course(session, get_definition(definitions, code))
+
+
+def latest_revision(session: Session, course: Course) -> Revision | None:
+    return session.scalar(
+        select(Revision).where(Revision.course_id == course.id).order_by(Revision.number.desc())
+    )
+
+
+def published_revision(session: Session, course: Course) -> Revision | None:
+    """Return the revision new cohorts are taught: the latest published one."""
+    return session.scalar(
+        select(Revision)
+        .where(Revision.course_id == course.id, Revision.status == "published")
+        .order_by(Revision.number.desc())
+    )
+
+
+def get_revision(session: Session, course: Course, number: int) -> Revision:
+    revision = session.scalar(
+        select(Revision).where(Revision.course_id == course.id, Revision.number == number)
+    )
+    if revision is None:
+        raise RevisionNotFound(course=course.code, revision=number)
+    return revision
+
+
+def list_revisions(session: Session, course: Course) -> list[Revision]:
+    return list(session.scalars(
+        select(Revision).where(Revision.course_id == course.id).order_by(Revision.number.desc())
+    ))
+
+
+def next_revision_number(session: Session, course: Course) -> int:
+    current = session.scalar(select(func.max(Revision.number)).where(Revision.course_id == course.id))
+    return (current or 0) + 1
+
+
+def publish(session: Session, course: Course, number: int) -> Revision:
+    """Make a draft revision the one new cohorts are taught; earlier ones stay readable."""
+    revision = get_revision(session, course, number)
+    if revision.status == "published":
+        raise PublishConflict(N_("Revision {revision} is already published."), revision=number)
+    current = published_revision(session, course)
+    if current is not None and current.number > number:
+        raise PublishConflict(
+            N_("Revision {revision} is older than the published revision {current}."),
+            revision=number, current=current.number,
+        )
+    revision.status = "published"
+    revision.published_at = utcnow()
+    session.flush()
+    return revision
+
+
+def area_assignments(session: Session, course: Course) -> dict[str, str]:
+    rows = session.scalars(
+        select(ModuleAreaAssignment).where(ModuleAreaAssignment.course_id == course.id)
+    )
+    return {row.module_code: row.area_code for row in rows}
+
+
+def resolve_area(
+    definition: CourseDefinition, assignments: dict[str, str], code: str
+) -> tuple[str | None, int | None]:
+    """Return a module code's statutory area and planned minutes (None when unmapped)."""
+    spec = definition.module(code)
+    if spec is not None:
+        return spec.area, spec.planned_minutes
+    return assignments.get(code), None
+
+
+def assign_area(
+    session: Session, definition: CourseDefinition, course: Course, module_code: str, area: str
+) -> int:
+    """Give an unmapped module code its statutory area in every revision; return modules changed."""
+    if definition.area(area) is None:
+        raise UnknownArea(
+            course=course.code, area=area, areas=", ".join(a.code for a in definition.areas)
+        )
+    spec = definition.module(module_code)
+    if spec is not None and spec.area != area:
+        raise AreaFixedByDefinition(module=module_code, area=spec.area)
+    exists = session.scalar(
+        select(func.count(Module.id))
+        .join(Revision, Module.revision_id == Revision.id)
+        .where(Revision.course_id == course.id, Module.code == module_code)
+    )
+    if not exists:
+        raise ModuleNotFound(course=course.code, module=module_code)
+    assignment = session.scalar(select(ModuleAreaAssignment).where(
+        ModuleAreaAssignment.course_id == course.id, ModuleAreaAssignment.module_code == module_code
+    ))
+    if assignment is None:
+        session.add(ModuleAreaAssignment(
+            course_id=course.id, module_code=module_code, area_code=area
+        ))
+    else:
+        assignment.area_code = area
+    revision_ids = select(Revision.id).where(Revision.course_id == course.id)
+    result = session.execute(
+        update(Module)
+        .where(Module.revision_id.in_(revision_ids), Module.code == module_code)
+        .values(area_code=area)
+    )
+    session.flush()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def slides_by_module(
+    session: Session, revision: Revision, language: str | None = None
+) -> dict[int, dict[str, list[Slide]]]:
+    """Return {module id: {language: slides in order}} for a revision in one query."""
+    query = (
+        select(Slide)
+        .join(Module, Slide.module_id == Module.id)
+        .where(Module.revision_id == revision.id)
+        .order_by(Slide.module_id, Slide.language, Slide.position)
+    )
+    if language is not None:
+        query = query.where(Slide.language == language)
+    grouped: dict[int, dict[str, list[Slide]]] = defaultdict(lambda: defaultdict(list))
+    for slide in session.scalars(query):
+        grouped[slide.module_id][slide.language].append(slide)
+    return grouped
+
+
+def master_modules(session: Session, revision: Revision, master_language: str) -> list[MasterModule]:
+    """Return the revision's master slides in the shape alignment works on."""
+    slides = slides_by_module(session, revision, master_language)
+    return [
+        MasterModule(
+            code=module.code, position=module.position,
+            slides=[
+                MasterSlide(
+                    position=slide.position, kind=slide.kind, text=slide.text,
+                    content_hash=slide.content_hash,
+                    answer=(slide.quiz or {}).get("answer"),
+                )
+                for slide in slides[module.id][master_language]
+            ],
+        )
+        for module in revision.modules
+    ]
+
+
+def language_summary(
+    session: Session, revision: Revision, master_language: str, language: str
+) -> dict[str, int]:
+    """Count a language's slides of a revision by state, and the master slides it lacks."""
+    master_counts = dict(session.execute(
+        select(Slide.module_id, func.count(Slide.id))
+        .join(Module, Slide.module_id == Module.id)
+        .where(Module.revision_id == revision.id, Slide.language == master_language)
+        .group_by(Slide.module_id)
+    ).all())
+    state_counts = dict(session.execute(
+        select(Slide.state, func.count(Slide.id))
+        .join(Module, Slide.module_id == Module.id)
+        .where(Module.revision_id == revision.id, Slide.language == language)
+        .group_by(Slide.state)
+    ).all())
+    total = sum(master_counts.values())
+    have = sum(state_counts.values())
+    return {
+        "total": total,
+        "current": state_counts.get("current", 0),
+        "stale": state_counts.get("stale", 0),
+        "untranslated": state_counts.get("untranslated", 0),
+        "missing": max(total - have, 0),
+    }
+
+
+def set_language_status(
+    session: Session, revision: Revision, master_language: str, language: str,
+    import_id: int | None,
+) -> RevisionLanguage:
+    """Record how complete a language is for a revision.
+
+    complete: every master slide has a current translation. stale: carried over from an
+    earlier revision and some master slides changed or were added since. incomplete: a deck
+    was uploaded for this revision but slides are missing or untranslated.
+    """
+    summary = language_summary(session, revision, master_language, language)
+    if language == master_language:
+        status = "complete"
+    elif summary["current"] == summary["total"]:
+        status = "complete"
+    elif import_id is None and (summary["stale"] or summary["missing"]):
+        status = "stale"
+    else:
+        status = "incomplete"
+    row = session.scalar(select(RevisionLanguage).where(
+        RevisionLanguage.revision_id == revision.id, RevisionLanguage.language == language
+    ))
+    if row is None:
+        row = RevisionLanguage(revision_id=revision.id, language=language, status=status,
+                               import_id=import_id, summary=summary)
+        session.add(row)
+    else:
+        row.status, row.import_id, row.summary = status, import_id, summary
+    session.flush()
+    return row
+
+
+def language_statuses(
+    session: Session, revision: Revision, definition: CourseDefinition
+) -> list[dict[str, Any]]:
+    """Every offered language with its status for the revision (``missing`` when no deck yet)."""
+    rows = {
+        row.language: row
+        for row in session.scalars(
+            select(RevisionLanguage).where(RevisionLanguage.revision_id == revision.id)
+        )
+    }
+    statuses = []
+    for language in definition.languages:
+        row = rows.get(language)
+        statuses.append({
+            "language": language,
+            "status": row.status if row else "missing",
+            "import_id": row.import_id if row else None,
+            **(row.summary if row else {}),
+        })
+    return statuses
+
+
+def imports_for_revision(session: Session, revision: Revision) -> list[DeckImport]:
+    return list(session.scalars(
+        select(DeckImport).where(DeckImport.revision_id == revision.id).order_by(DeckImport.id)
+    ))
+
+
+def get_import(session: Session, course: Course, import_id: int) -> DeckImport:
+    deck_import = session.get(DeckImport, import_id)
+    if deck_import is None or deck_import.course_id != course.id:
+        raise ImportNotFound(course=course.code, import_id=import_id)
+    return deck_import
+
+
+def _diff_entry(change: str, old: Slide | None, new: Slide | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"change": change}
+    if old is not None:
+        entry.update(old_position=old.position, old_slide=old.deck_number, old_title=old.title,
+                     old_text=old.text)
+    if new is not None:
+        entry.update(new_position=new.position, new_slide=new.deck_number, new_title=new.title,
+                     new_text=new.text)
+    if change == "changed" and old is not None and new is not None and old.notes != new.notes:
+        entry.update(old_notes=old.notes, new_notes=new.notes)
+    return entry
+
+
+def diff_revisions(session: Session, course: Course, a: int, b: int) -> dict[str, Any]:
+    """List added, removed and changed slides per module and language between two revisions."""
+    old_revision, new_revision = get_revision(session, course, a), get_revision(session, course, b)
+    old_slides, new_slides = (
+        slides_by_module(session, old_revision), slides_by_module(session, new_revision)
+    )
+    old_modules = {module.code: module for module in old_revision.modules}
+    new_modules = {module.code: module for module in new_revision.modules}
+    codes = [m.code for m in new_revision.modules] + [
+        m.code for m in old_revision.modules if m.code not in new_modules
+    ]
+    totals = {"added": 0, "removed": 0, "changed": 0}
+    modules_out = []
+    for code in codes:
+        old_module, new_module = old_modules.get(code), new_modules.get(code)
+        old_by_language = old_slides.get(old_module.id, {}) if old_module else {}
+        new_by_language = new_slides.get(new_module.id, {}) if new_module else {}
+        languages_out = []
+        for language in sorted(set(old_by_language) | set(new_by_language)):
+            before, after = old_by_language.get(language, []), new_by_language.get(language, [])
+            changes: dict[str, list[dict[str, Any]]] = {"added": [], "removed": [], "changed": []}
+            for i, j, change in match_sequences(
+                [s.content_hash for s in before], [s.content_hash for s in after]
+            ):
+                if change == "equal":
+                    continue
+                old = before[i] if i is not None else None
+                new = after[j] if j is not None else None
+                changes[change].append(_diff_entry(change, old, new))
+                totals[change] += 1
+            if any(changes.values()):
+                languages_out.append({"language": language, **changes})
+        status = "added" if old_module is None else "removed" if new_module is None else (
+            "changed" if languages_out else "unchanged"
+        )
+        titles = (new_module or old_module).titles  # type: ignore[union-attr]
+        modules_out.append({"code": code, "titles": titles, "status": status,
+                            "languages": languages_out})
+    return {"course": course.code, "from": a, "to": b, "summary": totals, "modules": modules_out}
+
+
+def course_summary(session: Session, definition: CourseDefinition) -> dict[str, Any]:
+    course = ensure_course(session, definition)
+    published, latest = published_revision(session, course), latest_revision(session, course)
+    return {
+        "code": definition.code, "program": definition.program, "titles": definition.titles,
+        "master_language": definition.master_language, "languages": definition.languages,
+        "effective_from": definition.effective_from,
+        "total_minimum_minutes": definition.total_minimum_minutes,
+        "areas": [area.model_dump() for area in definition.areas],
+        "published_revision": published.number if published else None,
+        "latest_revision": latest.number if latest else None,
+    }
+
+
+def revision_modules(
+    session: Session, revision: Revision, definition: CourseDefinition
+) -> list[dict[str, Any]]:
+    """Each module with its area and, per language, how many slides and in which states."""
+    slides = slides_by_module(session, revision)
+    modules = []
+    for module in revision.modules:
+        by_language = slides.get(module.id, {})
+        master = by_language.get(definition.master_language, [])
+        modules.append({
+            "code": module.code, "position": module.position, "titles": module.titles,
+            "area": module.area_code, "planned_minutes": module.planned_minutes,
+            "slides": len(master),
+            "quiz_slides": sum(1 for slide in master if slide.kind == "quiz"),
+            "languages": {
+                language: {
+                    "slides": len(items),
+                    "stale": sum(1 for s in items if s.state == "stale"),
+                    "untranslated": sum(1 for s in items if s.state == "untranslated"),
+                }
+                for language, items in by_language.items()
+            },
+        })
+    return modules
+
+
+def slide_out(slide: Slide) -> dict[str, Any]:
+    return {
+        "position": slide.position, "slide": slide.deck_number, "language": slide.language,
+        "kind": slide.kind, "title": slide.title, "blocks": slide.blocks, "notes": slide.notes,
+        "hidden": slide.hidden, "state": slide.state, "quiz": slide.quiz,
+        "image": slide.image_sha256, "thumbnail": slide.thumb_sha256,
+    }
+
+
+def module_slides(
+    session: Session, revision: Revision, definition: CourseDefinition, code: str, language: str
+) -> dict[str, Any]:
+    """Return a module's slides in a language, each falling back to the master when missing.
+
+    A stale or untranslated slide is still shown in the language, flagged, because a trainee
+    learns more from a nearly-right translation than from Japanese; a missing one falls back.
+    """
+    module = next((m for m in revision.modules if m.code == code), None)
+    if module is None:
+        raise ModuleNotFound(course=revision.course.code, module=code)
+    master_language = definition.master_language
+    by_language = slides_by_module(session, revision).get(module.id, {})
+    translated = {slide.position: slide for slide in by_language.get(language, [])}
+    out = []
+    for master_slide in by_language.get(master_language, []):
+        shown = translated.get(master_slide.position, master_slide)
+        item = slide_out(shown)
+        item["fallback"] = shown is master_slide and language != master_language
+        if shown.quiz is not None and master_slide.quiz is not None:
+            item["quiz"] = {**shown.quiz, "answer": master_slide.quiz["answer"]}
+        out.append(item)
+    return {
+        "course": revision.course.code, "revision": revision.number, "module": module.code,
+        "title": module.titles.get(language) or module.titles.get(master_language),
+        "area": module.area_code, "language": language, "slides": out,
+    }
+
+
+def localize_report(report: dict[str, Any], language: str) -> dict[str, Any]:
+    """Return the stored report with its problem messages in the reader's language."""
+    from app.decks.problems import Problem
+
+    problems = [
+        {**item, "message": Problem.from_report(item).text(language)}
+        for item in report.get("problems", [])
+    ]
+    return {**report, "problems": problems}
+
+
+def rendered_count(session: Session, deck_import: DeckImport) -> int:
+    return int(session.scalar(
+        select(func.count(func.distinct(Slide.deck_number)))
+        .where(Slide.import_id == deck_import.id, Slide.image_sha256.is_not(None))
+    ) or 0)

@@ -1,0 +1,30 @@
+"""Language tags Koshu knows, with their names and what a page needs to render them."""
+
+from __future__ import annotations
+
+# Tags from the OTIT handbook languages plus Nepali; Japanese is the master of every deck.
+LANGUAGES: dict[str, dict[str, str]] = {
+    "ja": {"name": "日本語", "english": "Japanese"},
+    "en": {"name": "English", "english": "English"},
+    "zh-Hans": {"name": "简体中文", "english": "Chinese (Simplified)"},
+    "vi": {"name": "Tiếng Việt", "english": "Vietnamese"},
+    "id": {"name": "Bahasa Indonesia", "english": "Indonesian"},
+    "fil": {"name": "Filipino", "english": "Filipino (Tagalog)"},
+    "th": {"name": "ไทย", "english": "Thai"},
+    "km": {"name": "ខ្មែរ", "english": "Khmer"},
+    "my": {"name": "မြန်မာ", "english": "Myanmar"},
+    "mn": {"name": "Монгол", "english": "Mongolian"},
+    "ne": {"name": "नेपाली", "english": "Nepali"},
+}
+
+# Scripts that do not separate words with spaces: text must wrap anywhere, and the page
+# needs fonts that carry the script (Noto Sans Khmer/Myanmar/Thai are installed by the setup).
+NO_SPACE_SCRIPTS = {"th", "km", "my", "ja", "zh-Hans"}
+
+
+def is_known(tag: str) -> bool:
+    return tag in LANGUAGES
+
+
+def language_name(tag: str) -> str:
+    return LANGUAGES.get(tag, {"name": tag})["name"]

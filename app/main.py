@@ -1,0 +1,66 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app import __doc__ as description
+from app.config import Settings, get_settings
+from app.courses import flows  # noqa: F401  (registers the render job handler)
+from app.courses.definitions import load_definitions
+from app.courses.router import router as courses_router
+from app.db import make_engine, make_session_factory
+from app.errors import register_error_handlers
+from app.files.router import router as files_router
+from app.jobs.service import Worker
+from app.uploads import BodySizeLimit
+from app.web.pages import STATIC_DIR
+from app.web.router import router as web_router
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; invalid course definitions stop start-up with a message naming the file."""
+    settings = settings or get_settings()
+    settings.ensure_dirs()
+    definitions = load_definitions(settings.courses_dir)
+    engine = make_engine(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if settings.run_worker:
+            worker = Worker(app.state.session_factory, settings)
+            worker.start()
+        yield
+        if worker is not None:
+            worker.stop()
+            worker.join(timeout=10)
+        engine.dispose()
+
+    app = FastAPI(
+        title="Koshu", description=description or "", version="0.1.0", lifespan=lifespan,
+        docs_url="/docs", openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.definitions = definitions
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    register_error_handlers(app)
+    app.include_router(courses_router)
+    app.include_router(files_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

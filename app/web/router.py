@@ -1,0 +1,129 @@
+"""Lecturers' pages: courses, revisions, language status, import reports, modules, diffs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from app.courses import flows, service
+from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
+from app.courses.router import parse_effective_date
+from app.deps import DefinitionsDep, SessionDep, SettingsDep
+from app.uploads import spooled_to_disk
+from app.web import csrf
+from app.web.pages import render, ui_language
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/courses", status_code=303)
+
+
+@router.get("/courses", response_class=HTMLResponse)
+def courses_page(request: Request, session: SessionDep, definitions: DefinitionsDep) -> Any:
+    summaries = [service.course_summary(session, d) for d in definitions.values()]
+    return render(request, "courses.html", courses=summaries)
+
+
+@router.get("/courses/{course}", response_class=HTMLResponse)
+def course_page(
+    request: Request, session: SessionDep, definition: DefinitionDep, course: CourseDep
+) -> Any:
+    revisions = service.list_revisions(session, course)
+    latest = revisions[0] if revisions else None
+    return render(
+        request, "course.html", definition=definition, course=course, revisions=revisions,
+        latest=latest,
+        languages=service.language_statuses(session, latest, definition) if latest else [],
+        published=service.published_revision(session, course),
+    )
+
+
+@router.post("/courses/{course}/decks", response_class=HTMLResponse)
+def upload_deck_form(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    definition: DefinitionDep,
+    file: Annotated[UploadFile, File()],
+    language: Annotated[str, Form(max_length=16)],
+    csrf_token: Annotated[str, Form()] = "",
+    note: Annotated[str | None, Form(max_length=2000)] = None,
+    effective_date: Annotated[str | None, Form()] = None,
+) -> Any:
+    csrf.verify(request, csrf_token)
+    path = spooled_to_disk(file.file, tmp_dir=settings.tmp_dir, max_bytes=settings.max_upload_bytes)
+    try:
+        report = flows.import_deck(
+            session, settings=settings, definition=definition,
+            upload=flows.DeckUpload(
+                path=path, filename=file.filename or "deck.pptx", language=language,
+                note=note or None, effective_date=parse_effective_date(effective_date),
+            ),
+        )
+    finally:
+        path.unlink(missing_ok=True)
+    report = service.localize_report(report, ui_language(request))
+    return render(request, "import.html", definition=definition, report=report, deck_import=None,
+                  status_code=200 if report["status"] == "accepted" else 422)
+
+
+@router.get("/courses/{course}/imports/{import_id}", response_class=HTMLResponse)
+def import_page(
+    request: Request, session: SessionDep, definition: DefinitionDep, course: CourseDep,
+    import_id: int,
+) -> Any:
+    deck_import = service.get_import(session, course, import_id)
+    report = service.localize_report(deck_import.report, ui_language(request))
+    return render(request, "import.html", definition=definition, report=report,
+                  deck_import=deck_import,
+                  rendered=service.rendered_count(session, deck_import))
+
+
+@router.get("/courses/{course}/revisions/{number}", response_class=HTMLResponse)
+def revision_page(
+    request: Request, session: SessionDep, definition: DefinitionDep, course: CourseDep,
+    revision: RevisionDep,
+) -> Any:
+    slides = service.slides_by_module(session, revision, definition.master_language)
+    return render(
+        request, "revision.html", definition=definition, course=course, revision=revision,
+        languages=service.language_statuses(session, revision, definition),
+        modules=service.revision_modules(session, revision, definition),
+        master_slides={m.code: slides[m.id][definition.master_language] for m in revision.modules},
+        imports=service.imports_for_revision(session, revision),
+    )
+
+
+@router.post("/courses/{course}/revisions/{number}/publish")
+def publish_form(
+    request: Request, session: SessionDep, course: CourseDep, number: int,
+    csrf_token: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    csrf.verify(request, csrf_token)
+    service.publish(session, course, number)
+    return RedirectResponse(f"/courses/{course.code}/revisions/{number}", status_code=303)
+
+
+@router.get("/courses/{course}/revisions/{number}/modules/{code}", response_class=HTMLResponse)
+def module_page(
+    request: Request, session: SessionDep, definition: DefinitionDep, revision: RevisionDep,
+    code: str, language: str | None = None,
+) -> Any:
+    language = language if language in definition.languages else definition.master_language
+    module = service.module_slides(session, revision, definition, code, language)
+    return render(request, "module.html", definition=definition, revision=revision,
+                  module=module, language=language)
+
+
+@router.get("/courses/{course}/diff", response_class=HTMLResponse)
+def diff_page(
+    request: Request, session: SessionDep, definition: DefinitionDep, course: CourseDep,
+    a: int, b: int,
+) -> Any:
+    return render(request, "diff.html", definition=definition,
+                  diff=service.diff_revisions(session, course, a, b))

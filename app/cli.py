@@ -28,9 +28,9 @@ def migrate_database(settings: Settings) -> None:
     from alembic.config import Config
 
     settings.ensure_dirs()
-    root = Path(__file__).resolve().parent.parent
-    config = Config(str(root / "alembic.ini"))
-    config.set_main_option("script_location", str(root / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(settings.migrations_dir))
+    config.set_main_option("path_separator", "os")
     engine = make_engine(settings.resolved_database_url)
     with engine.connect() as connection:
         config.attributes["connection"] = connection

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     secret_key: str = DEVELOPMENT_SECRET
     courses_dir: Path = PROJECT_ROOT / "courses"
     slides_dir: Path = PROJECT_ROOT / "slides"
+    migrations_dir: Path = PROJECT_ROOT / "migrations"
 
     # Upload limits: checked while the request streams and again on the zip's directory,
     # before python-pptx (which reads every part into memory) sees the file.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +11,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.i18n import N_, gettext, pick_language
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -71,6 +74,15 @@ def register_error_handlers(app: FastAPI) -> None:
         language = request_language(request)
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return respond(request, exc.status_code, f"http-{exc.status_code}", gettext(language, detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # The session dependency has already rolled back; say so instead of a traceback.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        message = gettext(request_language(request), N_(
+            "Something went wrong on our side. Nothing was saved; please try again later."
+        ))
+        return respond(request, 500, "internal", message)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -128,3 +128,15 @@ def upload(client: TestClient, path: Path, language: str, course: str = "legal-p
             files={"file": (path.name, handle, "application/octet-stream")},
             data={"language": language, **form},
         )
+
+
+def soffice_or_skip() -> str:
+    """Return LibreOffice's path; skip without it, except in CI where it must be installed."""
+    from app.decks.render import find_soffice
+
+    found = find_soffice()
+    if found is None:
+        if os.environ.get("KOSHU_REQUIRE_SOFFICE"):
+            pytest.fail("LibreOffice (soffice) is required here but not installed")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    return found

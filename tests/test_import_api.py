@@ -147,3 +147,15 @@ def test_unknown_course_language_and_revision_answer_clearly(client: TestClient,
                          headers={"Accept-Language": "ja"})
     assert missing.status_code == 404
     assert "改訂" in missing.json()["error"]["message"] or "9" in missing.json()["error"]["message"]
+
+
+def test_myanmar_deck_in_zawgyi_encoding_is_flagged(client: TestClient, tmp_path: Path, decks: Path) -> None:
+    upload(client, decks / "ja.pptx", "ja")
+    unicode_text = "အလုပ်ချိန် တစ်ရက် ၈ နာရီ"
+    zawgyi_text = "အျပည္ျပည္ဆိုင္ရာ လူ႔အခြင့္အေရး ေၾကညာစာတမ္း"
+    modules = deckmaker.lecture("en")
+    modules[0][1][1] = deckmaker.S(unicode_text, [unicode_text])
+    modules[0][1][2] = deckmaker.S(zawgyi_text, [zawgyi_text])
+    report = upload(client, deckmaker.build(tmp_path / "my.pptx", modules), "my").json()
+    assert report["status"] == "accepted"
+    assert [(p["code"], p["slide"]) for p in report["problems"]] == [("text.zawgyi", 3)]

@@ -20,6 +20,7 @@ from app.courses.errors import LanguageNotOffered
 from app.courses.models import Course, DeckImport, Module, Revision, Slide
 from app.decks.alignment import Alignment, align_translation, match_sequences
 from app.decks.api import ParsedDeck, parse_deck
+from app.decks.encoding import zawgyi_problems
 from app.decks.problems import DeckRejected, Problem, error
 from app.decks.render import RenderError, find_soffice, page_count, pptx_to_pdf, rasterise
 from app.decks.safety import Limits
@@ -76,6 +77,8 @@ def import_deck(
         return _rejected(definition, upload, rejection.problems)
     if parsed.has_errors:
         return _rejected(definition, upload, parsed.problems)
+    if upload.language == "my":
+        parsed.problems.extend(zawgyi_problems(parsed.modules))
     course = service.ensure_course(session, definition)
     if upload.language == definition.master_language:
         return _import_master(session, settings, definition, course, upload, parsed)

@@ -1,0 +1,105 @@
+"""An import is all or nothing, even when it fails half-way or its process is killed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.courses import service
+from app.courses.models import DeckImport, Module, Revision, Slide
+from app.files.models import Blob
+from app.main import create_app
+from tests.conftest import upload
+
+
+def _counts(session: Session) -> dict[str, int]:
+    return {
+        model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
+        for model in (Revision, Module, Slide, DeckImport, Blob)
+    }
+
+
+def test_a_failure_half_way_leaves_no_rows(
+    settings: Settings, session: Session, decks: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(service, "set_language_status", explode)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        response = upload(client, decks / "ja.pptx", "ja")
+    assert response.status_code == 500
+    assert "Traceback" not in response.text
+    assert "Nothing was saved" in response.json()["error"]["message"]
+    assert _counts(session) == {"revisions": 0, "modules": 0, "slides": 0, "deck_imports": 0,
+                                "blobs": 0}
+
+
+def _cli_env(settings: Settings) -> dict[str, str]:
+    return {
+        **os.environ, "KOSHU_DATA_DIR": str(settings.data_dir),
+        "KOSHU_DATABASE_URL": settings.resolved_database_url, "KOSHU_SOFFICE_PATH": "/nonexistent",
+    }
+
+
+@pytest.mark.slow
+def test_a_killed_import_leaves_nothing_a_later_import_trips_over(
+    settings: Settings, session: Session, decks: Path
+) -> None:
+    # Pause the import after every row is written but before the commit, then kill it.
+    script = textwrap.dedent("""
+        import sys, time
+        from app.courses import flows
+        original = flows._accepted
+        def pause(*args, **kwargs):
+            report = original(*args, **kwargs)
+            print("WRITTEN", flush=True)
+            time.sleep(120)
+            return report
+        flows._accepted = pause
+        from app.cli import main
+        sys.argv = ["koshu", *sys.argv[1:]]
+        main()
+    """)
+    command = [sys.executable, "-c", script, "import", str(decks / "ja.pptx"),
+               "--course", "legal-protection", "--language", "ja"]
+    with subprocess.Popen(
+        command, env=_cli_env(settings), stdout=subprocess.PIPE, text=True
+    ) as child:
+        try:
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "WRITTEN"
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=30)
+    session.expire_all()
+    assert _counts(session) == {"revisions": 0, "modules": 0, "slides": 0, "deck_imports": 0,
+                                "blobs": 0}
+    orphans = subprocess.run(
+        [sys.executable, "-m", "app.cli", "gc-files", "--dry-run"],
+        env=_cli_env(settings), capture_output=True, text=True, check=True,
+    )
+    assert "0 unreferenced" not in orphans.stdout  # the killed run left files without rows
+    again = subprocess.run(
+        [sys.executable, "-m", "app.cli", "import", str(decks / "ja.pptx"), "--course",
+         "legal-protection", "--language", "ja", "--json"],
+        env=_cli_env(settings), capture_output=True, text=True,
+    )
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["revision"] == 1
+    after = subprocess.run(
+        [sys.executable, "-m", "app.cli", "gc-files"],
+        env=_cli_env(settings), capture_output=True, text=True, check=True,
+    )
+    assert after.stdout.startswith("0 unreferenced")

@@ -55,7 +55,6 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check app tests slides migrations
-	$(BIN)/ruff format --check app tests slides
 
 # Refresh the message template after changing user-facing text; translate the new entries in
 # app/translations/<tag>.po (tests fail while a Japanese translation is missing).

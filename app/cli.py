@@ -80,22 +80,30 @@ def migrate() -> None:
 def _print_report(report: dict[str, Any]) -> None:
     click.echo(f"{report['status'].upper()}: {report['filename']} ({report['language']})")
     if report["revision"]:
-        click.echo(f"  revision {report['revision']} ({report.get('revision_status')}), "
-                   f"{report.get('slide_count')} slides, import #{report['import_id']}")
+        click.echo(
+            f"  revision {report['revision']} ({report.get('revision_status')}), "
+            f"{report.get('slide_count')} slides, import #{report['import_id']}"
+        )
     for module in report["modules"]:
         click.echo(f"  {module['code']:<10} {module['slides']:>3} slides  {module['title']}")
     for problem in report["problems"]:
         where = " ".join(
-            part for part in (problem.get("module") or "",
-                              f"slide {problem['slide']}" if problem.get("slide") else "") if part
+            part
+            for part in (
+                problem.get("module") or "",
+                f"slide {problem['slide']}" if problem.get("slide") else "",
+            )
+            if part
         )
         click.echo(f"  [{problem['severity']}] {where + ': ' if where else ''}{problem['message']}")
     for language in report.get("languages", []):
         if language["status"] != "missing":
             click.echo(f"  {language['language']:<8} {language['status']}")
     if report.get("stale_slides"):
-        click.echo(f"  {len(report['stale_slides'])} translated slide(s) need work "
-                   "(see --json for the list)")
+        click.echo(
+            f"  {len(report['stale_slides'])} translated slide(s) need work "
+            "(see --json for the list)"
+        )
 
 
 @main.command("import")
@@ -108,16 +116,27 @@ def _print_report(report: dict[str, Any]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @pass_context
 def import_command(
-    ctx: Context, path: Path, course_code: str, language: str, note: str | None,
-    effective_date: Any, revision: int | None, as_json: bool,
+    ctx: Context,
+    path: Path,
+    course_code: str,
+    language: str,
+    note: str | None,
+    effective_date: Any,
+    revision: int | None,
+    as_json: bool,
 ) -> None:
     """Import a deck; exit 0 when accepted (warnings allowed), 2 when rejected."""
     definition = ctx.definition(course_code)
     with ctx.session() as session:
         report = flows.import_deck(
-            session, settings=ctx.settings, definition=definition,
+            session,
+            settings=ctx.settings,
+            definition=definition,
             upload=flows.DeckUpload(
-                path=path, filename=path.name, language=language, note=note,
+                path=path,
+                filename=path.name,
+                language=language,
+                note=note,
                 effective_date=effective_date.date() if effective_date else None,
                 revision=revision,
             ),
@@ -145,8 +164,10 @@ def diff(ctx: Context, course_code: str, a: int, b: int, as_json: bool) -> None:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     summary = result["summary"]
-    click.echo(f"revision {a} -> {b}: {summary['added']} added, {summary['removed']} removed, "
-               f"{summary['changed']} changed")
+    click.echo(
+        f"revision {a} -> {b}: {summary['added']} added, {summary['removed']} removed, "
+        f"{summary['changed']} changed"
+    )
     for module in result["modules"]:
         if module["status"] == "unchanged":
             continue
@@ -155,8 +176,10 @@ def diff(ctx: Context, course_code: str, a: int, b: int, as_json: bool) -> None:
             for change in ("added", "removed", "changed"):
                 for entry in language[change]:
                     number = entry.get("new_slide") or entry.get("old_slide")
-                    click.echo(f"  {language['language']:<8} {change:<8} slide {number}: "
-                               f"{(entry.get('new_title') or entry.get('old_title') or '')[:60]}")
+                    click.echo(
+                        f"  {language['language']:<8} {change:<8} slide {number}: "
+                        f"{(entry.get('new_title') or entry.get('old_title') or '')[:60]}"
+                    )
 
 
 @main.command()
@@ -196,12 +219,16 @@ def revisions(ctx: Context, course_code: str, as_json: bool) -> None:
     with ctx.session() as session:
         course = service.ensure_course(session, definition)
         rows = [
-            {"revision": r.number, "status": r.status, "note": r.change_note,
-             "languages": {
-                 item["language"]: item["status"]
-                 for item in service.language_statuses(session, r, definition)
-                 if item["status"] != "missing"
-             }}
+            {
+                "revision": r.number,
+                "status": r.status,
+                "note": r.change_note,
+                "languages": {
+                    item["language"]: item["status"]
+                    for item in service.language_statuses(session, r, definition)
+                    if item["status"] != "missing"
+                },
+            }
             for r in service.list_revisions(session, course)
         ]
     if as_json:
@@ -265,8 +292,10 @@ def load_samples(ctx: Context, course_code: str, publish_first: bool) -> None:
     decks = sorted(ctx.settings.slides_dir.glob(f"{course_code}.*.pptx"))
     master = [d for d in decks if d.name.endswith(f".{definition.master_language}.pptx")]
     if not master:
-        raise click.ClickException(f"no master deck {course_code}.{definition.master_language}"
-                                   f".pptx in {ctx.settings.slides_dir}")
+        raise click.ClickException(
+            f"no master deck {course_code}.{definition.master_language}"
+            f".pptx in {ctx.settings.slides_dir}"
+        )
     with ctx.session() as session:
         if service.latest_revision(session, service.ensure_course(session, definition)):
             click.echo(f"{course_code} already has revisions; samples not imported again")
@@ -275,9 +304,15 @@ def load_samples(ctx: Context, course_code: str, publish_first: bool) -> None:
         language = deck.name.removesuffix(".pptx").rsplit(".", 1)[-1]
         with ctx.session() as session:
             report = flows.import_deck(
-                session, settings=ctx.settings, definition=definition,
-                upload=flows.DeckUpload(path=deck, filename=deck.name, language=language,
-                                        note="Sample lecture" if deck in master else None),
+                session,
+                settings=ctx.settings,
+                definition=definition,
+                upload=flows.DeckUpload(
+                    path=deck,
+                    filename=deck.name,
+                    language=language,
+                    note="Sample lecture" if deck in master else None,
+                ),
             )
         _print_report(report)
         if report["status"] != "accepted":

@@ -47,8 +47,15 @@ class InvalidInput(DomainError):
     code = "invalid"
 
 
+LANGUAGE_COOKIE = "koshu_lang"
+
+
 def request_language(request: Request) -> str:
-    return pick_language(request.headers.get("accept-language"), request.query_params.get("lang"))
+    """The UI language: ?lang=, else the language cookie the pages set, else Accept-Language."""
+    return pick_language(
+        request.headers.get("accept-language"),
+        request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE),
+    )
 
 
 def _wants_json(request: Request) -> bool:
@@ -73,15 +80,18 @@ def register_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         language = request_language(request)
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        return respond(request, exc.status_code, f"http-{exc.status_code}", gettext(language, detail))
+        return respond(
+            request, exc.status_code, f"http-{exc.status_code}", gettext(language, detail)
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         # The session dependency has already rolled back; say so instead of a traceback.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        message = gettext(request_language(request), N_(
-            "Something went wrong on our side. Nothing was saved; please try again later."
-        ))
+        message = gettext(
+            request_language(request),
+            N_("Something went wrong on our side. Nothing was saved; please try again later."),
+        )
         return respond(request, 500, "internal", message)
 
     @app.exception_handler(RequestValidationError)
@@ -91,14 +101,18 @@ def register_error_handlers(app: FastAPI) -> None:
             ".".join(str(part) for part in error["loc"] if part not in ("body", "query", "path"))
             for error in exc.errors()
         )
-        message = gettext(language, N_("Some fields are missing or invalid: {fields}."),
-                          fields=fields or "-")
+        message = gettext(
+            language, N_("Some fields are missing or invalid: {fields}."), fields=fields or "-"
+        )
         if _wants_json(request):
             return JSONResponse(
-                {"error": {"code": "invalid", "message": message,
-                           "fields": [
-                               {"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()
-                           ]}},
+                {
+                    "error": {
+                        "code": "invalid",
+                        "message": message,
+                        "fields": [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()],
+                    }
+                },
                 status_code=422,
             )
         return respond(request, 422, "invalid", message)

@@ -45,8 +45,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
 
     app = FastAPI(
-        title="Koshu", description=description or "", version="0.1.0", lifespan=lifespan,
-        docs_url="/docs", openapi_url="/openapi.json",
+        title="Koshu",
+        description=description or "",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -53,11 +53,16 @@ async def _send_413(scope: Scope, send: Send) -> None:
     language = pick_language(headers.get(b"accept-language", b"").decode("latin-1"))
     message = gettext(language, TOO_LARGE)
     body = json.dumps({"error": {"code": "http-413", "message": message}}, ensure_ascii=False)
-    await send({
-        "type": "http.response.start", "status": 413,
-        "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                    (b"connection", b"close")],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body.encode()})
 
 

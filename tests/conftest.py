@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,8 +31,12 @@ TEST_SECRET = "test-secret-" + "x" * 40
 
 def _settings(data_dir: Path, database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "environment": "test", "secret_key": TEST_SECRET, "data_dir": data_dir,
-        "database_url": database_url, "run_worker": False, "soffice_path": "/nonexistent/soffice",
+        "environment": "test",
+        "secret_key": TEST_SECRET,
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "run_worker": False,
+        "soffice_path": "/nonexistent/soffice",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -114,19 +119,27 @@ def decks(tmp_path: Path) -> Path:
     folder = tmp_path / "decks"
     deckmaker.build(folder / "ja.pptx", deckmaker.lecture("ja"))
     deckmaker.build(folder / "vi.pptx", deckmaker.lecture("vi"))
-    deckmaker.build(folder / "ja-revised.pptx",
-                    deckmaker.lecture("ja", changed={(1, 1): "入管法 1（改正）"}))
+    deckmaker.build(
+        folder / "ja-revised.pptx", deckmaker.lecture("ja", changed={(1, 1): "入管法 1（改正）"})
+    )
     return folder
 
 
-def upload(client: TestClient, path: Path, language: str, course: str = "legal-protection",
-           **form: str) -> "TestClient._Response":  # type: ignore[name-defined]
+def upload(
+    client: TestClient,
+    path: Path,
+    language: str,
+    course: str = "legal-protection",
+    headers: dict[str, str] | None = None,
+    **form: str,
+) -> Any:
     """POST a deck to the import API the way an integration would."""
     with path.open("rb") as handle:
         return client.post(
             f"/api/v1/courses/{course}/decks",
             files={"file": (path.name, handle, "application/octet-stream")},
             data={"language": language, **form},
+            headers=headers,
         )
 
 

@@ -55,7 +55,9 @@ def add_sections(prs: Presentation, sections: list[tuple[str, list[int]]]) -> No
     section_list = etree.SubElement(ext, f"{{{P14_NS}}}sectionLst", nsmap={"p14": P14_NS})
     for name, slide_ids in sections:
         section = etree.SubElement(
-            section_list, f"{{{P14_NS}}}section", name=name,
+            section_list,
+            f"{{{P14_NS}}}section",
+            name=name,
             id="{" + str(uuid.uuid5(uuid.NAMESPACE_URL, name)).upper() + "}",
         )
         id_list = etree.SubElement(section, f"{{{P14_NS}}}sldIdLst")
@@ -63,9 +65,7 @@ def add_sections(prs: Presentation, sections: list[tuple[str, list[int]]]) -> No
             etree.SubElement(id_list, f"{{{P14_NS}}}sldId", id=str(slide_id))
 
 
-def build(
-    path: Path, modules: list[tuple[str, list[S]]], *, sections: bool = True
-) -> Path:
+def build(path: Path, modules: list[tuple[str, list[S]]], *, sections: bool = True) -> Path:
     """Write a deck: one PowerPoint section per (name, slides) pair, unless sections=False."""
     prs = Presentation()
     section_ids: list[tuple[str, list[int]]] = []
@@ -76,9 +76,7 @@ def build(
             ids.append(slide.slide_id)
             if slide.shapes.title is not None:
                 slide.shapes.title.text = spec.title
-            body = next(
-                (ph for ph in slide.placeholders if ph.placeholder_format.idx == 1), None
-            )
+            body = next((ph for ph in slide.placeholders if ph.placeholder_format.idx == 1), None)
             if spec.bullets:
                 if body is None:
                     body = slide.shapes.add_textbox(Inches(1), Inches(2), Inches(8), Inches(3))
@@ -90,19 +88,22 @@ def build(
                 body._element.getparent().remove(body._element)
             if spec.table:
                 rows, cols = len(spec.table), len(spec.table[0])
-                shape = slide.shapes.add_table(rows, cols, Inches(1), Inches(4.5), Inches(8),
-                                               Inches(0.4 * rows))
+                shape = slide.shapes.add_table(
+                    rows, cols, Inches(1), Inches(4.5), Inches(8), Inches(0.4 * rows)
+                )
                 for r, row in enumerate(spec.table):
                     for c, cell in enumerate(row):
                         shape.table.cell(r, c).text = cell
             if spec.picture:
-                slide.shapes.add_picture(io.BytesIO(spec.picture), Inches(7), Inches(5.5),
-                                         Inches(2))
+                slide.shapes.add_picture(
+                    io.BytesIO(spec.picture), Inches(7), Inches(5.5), Inches(2)
+                )
             if spec.group_text:
                 group = slide.shapes.add_group_shape()
                 for i, text in enumerate(spec.group_text):
-                    box = group.shapes.add_textbox(Inches(1 + 3 * i), Inches(6.5), Inches(2.5),
-                                                   Inches(0.5))
+                    box = group.shapes.add_textbox(
+                        Inches(1 + 3 * i), Inches(6.5), Inches(2.5), Inches(0.5)
+                    )
                     box.text_frame.text = text
             if spec.notes:
                 slide.notes_slide.notes_text_frame.text = spec.notes
@@ -116,25 +117,54 @@ def build(
     return path
 
 
-def lecture(language: str = "ja", *, changed: dict[tuple[int, int], str] | None = None) -> list[tuple[str, list[S]]]:
+def lecture(
+    language: str = "ja", *, changed: dict[tuple[int, int], str] | None = None
+) -> list[tuple[str, list[S]]]:
     """A small four-module lecture; ``changed`` replaces titles at (module, slide) indexes."""
     words = {
         "ja": ("技能実習制度", "入管法", "労働法", "相談先", "説明", "質問", "正しい", "誤り"),
-        "vi": ("Chế độ thực tập", "Luật xuất nhập cảnh", "Luật lao động", "Nơi tư vấn",
-               "Giải thích", "Câu hỏi", "Đúng", "Sai"),
-        "en": ("Training program", "Immigration law", "Labour law", "Where to get help",
-               "Explanation", "Question", "Right", "Wrong"),
+        "vi": (
+            "Chế độ thực tập",
+            "Luật xuất nhập cảnh",
+            "Luật lao động",
+            "Nơi tư vấn",
+            "Giải thích",
+            "Câu hỏi",
+            "Đúng",
+            "Sai",
+        ),
+        "en": (
+            "Training program",
+            "Immigration law",
+            "Labour law",
+            "Where to get help",
+            "Explanation",
+            "Question",
+            "Right",
+            "Wrong",
+        ),
     }[language]
     modules = []
     for index, name in enumerate(words[:4], start=1):
         slides = [
             S(f"{name}", layout=SECTION_HEADER),
-            S(f"{name} 1", [f"{words[4]} {index}.1", f"{words[4]} {index}.2"],
-              notes=f"{words[4]} notes {index}", picture=png((index * 40, 80, 120))),
-            S(f"{name} 2", [f"{words[4]} {index}.3"],
-              table=[["A", "B"], [f"{words[6]} {index}", "¥1,047"]]),
-            quiz(f"{words[5]} {index}", [f"{words[6]} {index}", f"{words[7]} {index}"], "A",
-                 explanation=f"{words[4]} {index}"),
+            S(
+                f"{name} 1",
+                [f"{words[4]} {index}.1", f"{words[4]} {index}.2"],
+                notes=f"{words[4]} notes {index}",
+                picture=png((index * 40, 80, 120)),
+            ),
+            S(
+                f"{name} 2",
+                [f"{words[4]} {index}.3"],
+                table=[["A", "B"], [f"{words[6]} {index}", "¥1,047"]],
+            ),
+            quiz(
+                f"{words[5]} {index}",
+                [f"{words[6]} {index}", f"{words[7]} {index}"],
+                "A",
+                explanation=f"{words[4]} {index}",
+            ),
         ]
         for (m, s), title in (changed or {}).items():
             if m == index - 1:

@@ -11,25 +11,35 @@ def test_unchanged_sequences_are_all_equal() -> None:
 
 def test_an_edit_in_place_is_one_change() -> None:
     assert match_sequences(["a", "b", "c"], ["a", "B", "c"]) == [
-        (0, 0, "equal"), (1, 1, "changed"), (2, 2, "equal"),
+        (0, 0, "equal"),
+        (1, 1, "changed"),
+        (2, 2, "equal"),
     ]
 
 
 def test_an_insertion_does_not_shift_later_slides_into_changes() -> None:
     assert match_sequences(["a", "b", "c"], ["a", "new", "b", "c"]) == [
-        (0, 0, "equal"), (None, 1, "added"), (1, 2, "equal"), (2, 3, "equal"),
+        (0, 0, "equal"),
+        (None, 1, "added"),
+        (1, 2, "equal"),
+        (2, 3, "equal"),
     ]
 
 
 def test_a_removal_is_reported_where_it_stood() -> None:
     assert match_sequences(["a", "b", "c"], ["a", "c"]) == [
-        (0, 0, "equal"), (1, None, "removed"), (2, 1, "equal"),
+        (0, 0, "equal"),
+        (1, None, "removed"),
+        (2, 1, "equal"),
     ]
 
 
 def test_replacing_two_slides_by_three_is_two_changes_and_an_addition() -> None:
     assert match_sequences(["a", "b", "c", "z"], ["a", "x", "y", "w", "z"]) == [
-        (0, 0, "equal"), (1, 1, "changed"), (2, 2, "changed"), (None, 3, "added"),
+        (0, 0, "equal"),
+        (1, 1, "changed"),
+        (2, 2, "changed"),
+        (None, 3, "added"),
         (3, 4, "equal"),
     ]
 

@@ -38,18 +38,25 @@ def test_a_failure_half_way_leaves_no_rows(
 
     monkeypatch.setattr(service, "set_language_status", explode)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        response = upload(client, decks / "ja.pptx", "ja")
+        response = upload(client, decks / "ja.pptx", "ja", headers={"Accept-Language": "en"})
     assert response.status_code == 500
     assert "Traceback" not in response.text
     assert "Nothing was saved" in response.json()["error"]["message"]
-    assert _counts(session) == {"revisions": 0, "modules": 0, "slides": 0, "deck_imports": 0,
-                                "blobs": 0}
+    assert _counts(session) == {
+        "revisions": 0,
+        "modules": 0,
+        "slides": 0,
+        "deck_imports": 0,
+        "blobs": 0,
+    }
 
 
 def _cli_env(settings: Settings) -> dict[str, str]:
     return {
-        **os.environ, "KOSHU_DATA_DIR": str(settings.data_dir),
-        "KOSHU_DATABASE_URL": settings.resolved_database_url, "KOSHU_SOFFICE_PATH": "/nonexistent",
+        **os.environ,
+        "KOSHU_DATA_DIR": str(settings.data_dir),
+        "KOSHU_DATABASE_URL": settings.resolved_database_url,
+        "KOSHU_SOFFICE_PATH": "/nonexistent",
     }
 
 
@@ -72,8 +79,17 @@ def test_a_killed_import_leaves_nothing_a_later_import_trips_over(
         sys.argv = ["koshu", *sys.argv[1:]]
         main()
     """)
-    command = [sys.executable, "-c", script, "import", str(decks / "ja.pptx"),
-               "--course", "legal-protection", "--language", "ja"]
+    command = [
+        sys.executable,
+        "-c",
+        script,
+        "import",
+        str(decks / "ja.pptx"),
+        "--course",
+        "legal-protection",
+        "--language",
+        "ja",
+    ]
     with subprocess.Popen(
         command, env=_cli_env(settings), stdout=subprocess.PIPE, text=True
     ) as child:
@@ -84,22 +100,45 @@ def test_a_killed_import_leaves_nothing_a_later_import_trips_over(
             child.send_signal(signal.SIGKILL)
             child.wait(timeout=30)
     session.expire_all()
-    assert _counts(session) == {"revisions": 0, "modules": 0, "slides": 0, "deck_imports": 0,
-                                "blobs": 0}
+    assert _counts(session) == {
+        "revisions": 0,
+        "modules": 0,
+        "slides": 0,
+        "deck_imports": 0,
+        "blobs": 0,
+    }
     orphans = subprocess.run(
         [sys.executable, "-m", "app.cli", "gc-files", "--dry-run"],
-        env=_cli_env(settings), capture_output=True, text=True, check=True,
+        env=_cli_env(settings),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "0 unreferenced" not in orphans.stdout  # the killed run left files without rows
     again = subprocess.run(
-        [sys.executable, "-m", "app.cli", "import", str(decks / "ja.pptx"), "--course",
-         "legal-protection", "--language", "ja", "--json"],
-        env=_cli_env(settings), capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "import",
+            str(decks / "ja.pptx"),
+            "--course",
+            "legal-protection",
+            "--language",
+            "ja",
+            "--json",
+        ],
+        env=_cli_env(settings),
+        capture_output=True,
+        text=True,
     )
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["revision"] == 1
     after = subprocess.run(
         [sys.executable, "-m", "app.cli", "gc-files"],
-        env=_cli_env(settings), capture_output=True, text=True, check=True,
+        env=_cli_env(settings),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert after.stdout.startswith("0 unreferenced")

@@ -13,27 +13,54 @@ from app.config import Settings
 
 def koshu(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
-        **os.environ, "KOSHU_DATA_DIR": str(settings.data_dir),
-        "KOSHU_DATABASE_URL": settings.resolved_database_url, "KOSHU_SOFFICE_PATH": "/nonexistent",
+        **os.environ,
+        "KOSHU_DATA_DIR": str(settings.data_dir),
+        "KOSHU_DATABASE_URL": settings.resolved_database_url,
+        "KOSHU_SOFFICE_PATH": "/nonexistent",
     }
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-def test_import_prints_the_report_and_exits_by_status(settings: Settings, decks: Path, tmp_path: Path) -> None:
-    accepted = koshu(settings, "import", str(decks / "ja.pptx"), "--course", "legal-protection",
-                     "--language", "ja", "--note", "初版", "--effective-date", "2026-12-01", "--json")
+def test_import_prints_the_report_and_exits_by_status(
+    settings: Settings, decks: Path, tmp_path: Path
+) -> None:
+    accepted = koshu(
+        settings,
+        "import",
+        str(decks / "ja.pptx"),
+        "--course",
+        "legal-protection",
+        "--language",
+        "ja",
+        "--note",
+        "初版",
+        "--effective-date",
+        "2026-12-01",
+        "--json",
+    )
     assert accepted.returncode == 0, accepted.stderr
     report = json.loads(accepted.stdout)
     assert (report["status"], report["revision"], report["language"]) == ("accepted", 1, "ja")
     assert report["effective_date"] == "2026-12-01"
-    assert report["modules"][0] == {"code": "LP-01", "title": "技能実習制度", "slides": 4,
-                                    "quiz_slides": 1, "hidden_slides": 0}
+    assert report["modules"][0] == {
+        "code": "LP-01",
+        "title": "技能実習制度",
+        "slides": 4,
+        "quiz_slides": 1,
+        "hidden_slides": 0,
+    }
     assert report["problems"] == []
     pdf = tmp_path / "lecture.pptx"
     pdf.write_bytes(b"%PDF-1.7\n...")
-    rejected = koshu(settings, "import", str(pdf), "--course", "legal-protection",
-                     "--language", "ja", "--json")
+    rejected = koshu(
+        settings, "import", str(pdf), "--course", "legal-protection", "--language", "ja", "--json"
+    )
     assert rejected.returncode == 2
     problem = json.loads(rejected.stdout)["problems"][0]
     assert (problem["severity"], problem["code"]) == ("error", "file.pdf")
@@ -45,21 +72,35 @@ def test_import_prints_the_report_and_exits_by_status(settings: Settings, decks:
 
 def test_diff_publish_revisions_and_assign_area(settings: Settings, decks: Path) -> None:
     for deck, language in (("ja.pptx", "ja"), ("vi.pptx", "vi"), ("ja-revised.pptx", "ja")):
-        assert koshu(settings, "import", str(decks / deck), "--course", "legal-protection",
-                     "--language", language).returncode == 0
-    diff = json.loads(koshu(settings, "diff", "--course", "legal-protection", "1", "2",
-                            "--json").stdout)
+        assert (
+            koshu(
+                settings,
+                "import",
+                str(decks / deck),
+                "--course",
+                "legal-protection",
+                "--language",
+                language,
+            ).returncode
+            == 0
+        )
+    diff = json.loads(
+        koshu(settings, "diff", "--course", "legal-protection", "1", "2", "--json").stdout
+    )
     assert diff["summary"] == {"added": 0, "removed": 0, "changed": 1}
     (module,) = [m for m in diff["modules"] if m["status"] != "unchanged"]
     change = module["languages"][0]["changed"][0]
     assert (module["code"], change["old_title"], change["new_title"]) == (
-        "LP-02", "入管法 1", "入管法 1（改正）",
+        "LP-02",
+        "入管法 1",
+        "入管法 1（改正）",
     )
     text = koshu(settings, "diff", "--course", "legal-protection", "1", "2").stdout
     assert "1 changed" in text and "LP-02" in text
     assert koshu(settings, "publish", "--course", "legal-protection", "2").returncode == 0
-    listing = json.loads(koshu(settings, "revisions", "--course", "legal-protection",
-                               "--json").stdout)
+    listing = json.loads(
+        koshu(settings, "revisions", "--course", "legal-protection", "--json").stdout
+    )
     assert [(r["revision"], r["status"], r["languages"]) for r in listing] == [
         (2, "published", {"ja": "complete", "vi": "stale"}),
         (1, "draft", {"ja": "complete", "vi": "complete"}),
@@ -71,8 +112,9 @@ def test_diff_publish_revisions_and_assign_area(settings: Settings, decks: Path)
 
 
 def test_unknown_course_is_a_clear_error(settings: Settings, decks: Path) -> None:
-    result = koshu(settings, "import", str(decks / "ja.pptx"), "--course", "nope",
-                   "--language", "ja")
+    result = koshu(
+        settings, "import", str(decks / "ja.pptx"), "--course", "nope", "--language", "ja"
+    )
     assert result.returncode == 1
     assert "no course with the code nope" in result.stderr
     assert "Traceback" not in result.stderr

@@ -19,12 +19,27 @@ def test_the_shipped_definitions_encode_the_statutory_rules() -> None:
     titp = definitions["legal-protection"]
     assert (titp.program, titp.master_language, titp.total_minimum_minutes) == ("titp", "ja", 480)
     assert [a.minimum_minutes for a in titp.areas] == [120, 120, 120, 120]
-    assert titp.languages == ["ja", "en", "zh-Hans", "vi", "id", "fil", "th", "km", "my", "mn", "ne"]
+    assert titp.languages == [
+        "ja",
+        "en",
+        "zh-Hans",
+        "vi",
+        "id",
+        "fil",
+        "th",
+        "km",
+        "my",
+        "mn",
+        "ne",
+    ]
     assert titp.self_study_counts is False
     assert "other" not in titp.eligible_qualifications
     assert titp.retention_years_after_training == 1
     assert {m.code: m.area for m in titp.modules} == {
-        "LP-01": "training-act", "LP-02": "immigration", "LP-03": "labour", "LP-04": "protection",
+        "LP-01": "training-act",
+        "LP-02": "immigration",
+        "LP-03": "labour",
+        "LP-04": "protection",
     }
     ikusei = definitions["ikusei-legal-protection"]
     assert ikusei.program == "ikusei-shuro"
@@ -42,8 +57,13 @@ def test_the_shipped_definitions_encode_the_statutory_rules() -> None:
         (("total_minimum_minutes = 480", "total_minimum_minutes = 100"), "add up to more"),
         (("quiz_pass_mark_percent = 70", "quiz_pass_mark_percent = 70\ncolour = 1"), "colour"),
     ],
-    ids=["master-not-offered", "negative-minutes", "unknown-area", "areas-exceed-total",
-         "unknown-key"],
+    ids=[
+        "master-not-offered",
+        "negative-minutes",
+        "unknown-area",
+        "areas-exceed-total",
+        "unknown-key",
+    ],
 )
 def test_an_invalid_definition_names_its_file_and_field(
     tmp_path: Path, change: tuple[str, str], expected: str
@@ -78,13 +98,19 @@ def test_an_unlisted_module_is_imported_as_unmapped_then_assigned(
     bad = client.put("/api/v1/courses/legal-protection/modules/LP-09/area", json={"area": "tax"})
     assert bad.status_code == 422
     assert "protection" in bad.json()["error"]["message"]
-    fixed = client.put("/api/v1/courses/legal-protection/modules/LP-01/area",
-                       json={"area": "labour"})
+    fixed = client.put(
+        "/api/v1/courses/legal-protection/modules/LP-01/area", json={"area": "labour"}
+    )
     assert fixed.status_code == 409
-    assigned = client.put("/api/v1/courses/legal-protection/modules/LP-09/area",
-                          json={"area": "protection"})
-    assert assigned.json() == {"course": "legal-protection", "module": "LP-09",
-                               "area": "protection", "modules_updated": 1}
+    assigned = client.put(
+        "/api/v1/courses/legal-protection/modules/LP-09/area", json={"area": "protection"}
+    )
+    assert assigned.json() == {
+        "course": "legal-protection",
+        "module": "LP-09",
+        "area": "protection",
+        "modules_updated": 1,
+    }
     revision = client.get("/api/v1/courses/legal-protection/revisions/1").json()
     assert revision["modules"][-1]["area"] == "protection"
     # The next revision takes the assignment without being told again.

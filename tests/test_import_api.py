@@ -10,7 +10,9 @@ from tests import deckmaker
 from tests.conftest import upload
 
 
-def test_master_deck_creates_draft_revision_with_its_modules(client: TestClient, decks: Path) -> None:
+def test_master_deck_creates_draft_revision_with_its_modules(
+    client: TestClient, decks: Path
+) -> None:
     response = upload(client, decks / "ja.pptx", "ja", note="初版", effective_date="2026-12-01")
     assert response.status_code == 201, response.text
     report = response.json()
@@ -18,7 +20,9 @@ def test_master_deck_creates_draft_revision_with_its_modules(client: TestClient,
     assert report["revision"] == 1
     assert report["revision_status"] == "draft"
     assert [(m["code"], m["title"], m["slides"]) for m in report["modules"]] == [
-        ("LP-01", "技能実習制度", 4), ("LP-02", "入管法", 4), ("LP-03", "労働法", 4),
+        ("LP-01", "技能実習制度", 4),
+        ("LP-02", "入管法", 4),
+        ("LP-03", "労働法", 4),
         ("LP-04", "相談先", 4),
     ]
     assert report["problems"] == []
@@ -26,11 +30,16 @@ def test_master_deck_creates_draft_revision_with_its_modules(client: TestClient,
     assert revision["change_note"] == "初版"
     assert revision["effective_date"] == "2026-12-01"
     assert [m["area"] for m in revision["modules"]] == [
-        "training-act", "immigration", "labour", "protection",
+        "training-act",
+        "immigration",
+        "labour",
+        "protection",
     ]
 
 
-def test_translation_is_aligned_and_marks_its_language_complete(client: TestClient, decks: Path) -> None:
+def test_translation_is_aligned_and_marks_its_language_complete(
+    client: TestClient, decks: Path
+) -> None:
     upload(client, decks / "ja.pptx", "ja")
     report = upload(client, decks / "vi.pptx", "vi").json()
     assert report["status"] == "accepted"
@@ -66,7 +75,9 @@ def test_translation_with_missing_slides_is_incomplete_and_falls_back(
     assert slides[2]["language"] == "ja"
 
 
-def test_untranslated_and_extra_slides_are_reported(client: TestClient, tmp_path: Path, decks: Path) -> None:
+def test_untranslated_and_extra_slides_are_reported(
+    client: TestClient, tmp_path: Path, decks: Path
+) -> None:
     upload(client, decks / "ja.pptx", "ja")
     modules = deckmaker.lecture("vi")
     modules[0][1][1] = deckmaker.lecture("ja")[0][1][1]  # slide left in Japanese
@@ -130,7 +141,10 @@ def test_publish_makes_revision_current_and_keeps_older_readable(
     upload(client, decks / "ja-revised.pptx", "ja")
     course = client.get("/api/v1/courses/legal-protection").json()
     assert (course["published_revision"], course["latest_revision"]) == (1, 2)
-    assert client.post("/api/v1/courses/legal-protection/revisions/2/publish").json()["status"] == "published"
+    assert (
+        client.post("/api/v1/courses/legal-protection/revisions/2/publish").json()["status"]
+        == "published"
+    )
     again = client.post("/api/v1/courses/legal-protection/revisions/2/publish")
     assert again.status_code == 409
     old = client.get("/api/v1/courses/legal-protection/revisions/1/modules/LP-02")
@@ -138,18 +152,23 @@ def test_publish_makes_revision_current_and_keeps_older_readable(
     assert old.json()["slides"][1]["title"] == "入管法 1"
 
 
-def test_unknown_course_language_and_revision_answer_clearly(client: TestClient, decks: Path) -> None:
+def test_unknown_course_language_and_revision_answer_clearly(
+    client: TestClient, decks: Path
+) -> None:
     assert upload(client, decks / "ja.pptx", "ja", course="nope").status_code == 404
     response = upload(client, decks / "ja.pptx", "xx")
     assert response.status_code == 422
     assert "xx" in response.json()["error"]["message"]
-    missing = client.get("/api/v1/courses/legal-protection/revisions/9",
-                         headers={"Accept-Language": "ja"})
+    missing = client.get(
+        "/api/v1/courses/legal-protection/revisions/9", headers={"Accept-Language": "ja"}
+    )
     assert missing.status_code == 404
     assert "改訂" in missing.json()["error"]["message"] or "9" in missing.json()["error"]["message"]
 
 
-def test_myanmar_deck_in_zawgyi_encoding_is_flagged(client: TestClient, tmp_path: Path, decks: Path) -> None:
+def test_myanmar_deck_in_zawgyi_encoding_is_flagged(
+    client: TestClient, tmp_path: Path, decks: Path
+) -> None:
     upload(client, decks / "ja.pptx", "ja")
     unicode_text = "အလုပ်ချိန် တစ်ရက် ၈ နာရီ"
     zawgyi_text = "အျပည္ျပည္ဆိုင္ရာ လူ႔အခြင့္အေရး ေၾကညာစာတမ္း"

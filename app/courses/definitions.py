@@ -17,8 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from app.languages import is_known
 
 Qualification = Literal[
-    "attorney", "administrative-scrivener", "labour-social-security-attorney",
-    "government-official", "other",
+    "attorney",
+    "administrative-scrivener",
+    "labour-social-security-attorney",
+    "government-official",
+    "other",
 ]
 
 
@@ -55,7 +58,8 @@ class CourseDefinition(Strict):
     quizzes_required: bool = False
     self_study_counts: bool = False
     delivery_modes_counted: list[Literal["classroom", "live-video", "self-study"]] = [
-        "classroom", "live-video",
+        "classroom",
+        "live-video",
     ]
     eligible_qualifications: list[Qualification]
     lecturer_must_be_independent: bool = True
@@ -90,9 +94,9 @@ class CourseDefinition(Strict):
         return next((module for module in self.modules if module.code == code), None)
 
     def title(self, language: str) -> str:
-        return self.titles.get(language) or self.titles.get("en") or self.titles[
-            self.master_language
-        ]
+        return (
+            self.titles.get(language) or self.titles.get("en") or self.titles[self.master_language]
+        )
 
 
 class DefinitionError(Exception):

@@ -31,8 +31,10 @@ class UnknownArea(InvalidInput):
 
 class AreaFixedByDefinition(Conflict):
     code = "area-fixed"
-    message = N_("Module {module} is listed in the course definition with area {area}; change "
-                 "the definition file instead.")
+    message = N_(
+        "Module {module} is listed in the course definition with area {area}; change "
+        "the definition file instead."
+    )
 
 
 class PublishConflict(Conflict):

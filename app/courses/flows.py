@@ -45,18 +45,28 @@ class DeckUpload:
 
 def limits_from(settings: Settings) -> Limits:
     return Limits(
-        max_bytes=settings.max_upload_bytes, max_members=settings.max_zip_members,
+        max_bytes=settings.max_upload_bytes,
+        max_members=settings.max_zip_members,
         max_uncompressed_bytes=settings.max_uncompressed_bytes,
         max_compression_ratio=settings.max_compression_ratio,
     )
 
 
-def _rejected(definition: CourseDefinition, upload: DeckUpload, problems: list[Problem]) -> dict[str, Any]:
+def _rejected(
+    definition: CourseDefinition, upload: DeckUpload, problems: list[Problem]
+) -> dict[str, Any]:
     return {
-        "status": "rejected", "course": definition.code, "revision": None,
-        "language": upload.language, "filename": upload.filename, "import_id": None,
-        "modules": [], "problems": [p.to_report() for p in problems], "languages": [],
-        "stale_slides": [], "rendering": "none",
+        "status": "rejected",
+        "course": definition.code,
+        "revision": None,
+        "language": upload.language,
+        "filename": upload.filename,
+        "import_id": None,
+        "modules": [],
+        "problems": [p.to_report() for p in problems],
+        "languages": [],
+        "stale_slides": [],
+        "rendering": "none",
     }
 
 
@@ -72,7 +82,9 @@ def import_deck(
     if upload.language not in definition.languages:
         raise LanguageNotOffered(course=definition.code, language=upload.language)
     try:
-        parsed = parse_deck(upload.path, limits=limits_from(settings), max_slides=settings.max_slides)
+        parsed = parse_deck(
+            upload.path, limits=limits_from(settings), max_slides=settings.max_slides
+        )
     except DeckRejected as rejection:
         return _rejected(definition, upload, rejection.problems)
     if parsed.has_errors:
@@ -87,29 +99,52 @@ def import_deck(
     else:
         revision = service.latest_revision(session, course)
     if revision is None:
-        return _rejected(definition, upload, parsed.problems + [error(
-            "align.no-master",
-            N_("This course has no {master} master deck yet. Upload the master deck first; "
-               "translations are matched to it."),
-            master=definition.master_language,
-        )])
+        return _rejected(
+            definition,
+            upload,
+            [
+                *parsed.problems,
+                error(
+                    "align.no-master",
+                    N_(
+                        "This course has no {master} master deck yet. Upload the master deck first; "
+                        "translations are matched to it."
+                    ),
+                    master=definition.master_language,
+                )
+            ],
+        )
     return _import_translation(session, settings, definition, course, revision, upload, parsed)
 
 
 def _store_deck(
-    session: Session, settings: Settings, course: Course, revision: Revision, upload: DeckUpload,
+    session: Session,
+    settings: Settings,
+    course: Course,
+    revision: Revision,
+    upload: DeckUpload,
     parsed: ParsedDeck,
 ) -> DeckImport:
-    file_sha = files.put_file(session, blobs_dir=settings.blobs_dir, source=upload.path,
-                              content_type=PPTX_TYPE)
+    file_sha = files.put_file(
+        session, blobs_dir=settings.blobs_dir, source=upload.path, content_type=PPTX_TYPE
+    )
     for picture in parsed.pictures.values():
-        files.put(session, blobs_dir=settings.blobs_dir, data=picture.data,
-                  content_type=picture.content_type)
+        files.put(
+            session,
+            blobs_dir=settings.blobs_dir,
+            data=picture.data,
+            content_type=picture.content_type,
+        )
     soffice = find_soffice(settings.soffice_path)
     deck_import = DeckImport(
-        course_id=course.id, revision_id=revision.id, language=upload.language,
-        filename=upload.filename[:255], file_sha256=file_sha, file_size=upload.path.stat().st_size,
-        slide_count=parsed.slide_count, report={},
+        course_id=course.id,
+        revision_id=revision.id,
+        language=upload.language,
+        filename=upload.filename[:255],
+        file_sha256=file_sha,
+        file_size=upload.path.stat().st_size,
+        slide_count=parsed.slide_count,
+        report={},
         render_status="queued" if soffice else "unavailable",
     )
     session.add(deck_import)
@@ -120,28 +155,52 @@ def _store_deck(
 
 
 def _slide_values(
-    module_id: int, language: str, position: int, import_id: int, parsed: ParsedSlide,
-    *, master_hash: str | None, state: str,
+    module_id: int,
+    language: str,
+    position: int,
+    import_id: int,
+    parsed: ParsedSlide,
+    *,
+    master_hash: str | None,
+    state: str,
 ) -> dict[str, Any]:
     content = parsed.content
     return {
-        "module_id": module_id, "language": language, "position": position,
-        "import_id": import_id, "deck_number": content.number, "kind": parsed.kind,
-        "title": content.title, "blocks": content.blocks, "text": content.text,
-        "notes": content.notes, "layout": content.layout, "hidden": content.hidden,
-        "content_hash": content.content_hash, "quiz": parsed.quiz, "master_hash": master_hash,
-        "state": state, "image_sha256": None, "thumb_sha256": None,
+        "module_id": module_id,
+        "language": language,
+        "position": position,
+        "import_id": import_id,
+        "deck_number": content.number,
+        "kind": parsed.kind,
+        "title": content.title,
+        "blocks": content.blocks,
+        "text": content.text,
+        "notes": content.notes,
+        "layout": content.layout,
+        "hidden": content.hidden,
+        "content_hash": content.content_hash,
+        "quiz": parsed.quiz,
+        "master_hash": master_hash,
+        "state": state,
+        "image_sha256": None,
+        "thumb_sha256": None,
     }
 
 
 def _import_master(
-    session: Session, settings: Settings, definition: CourseDefinition, course: Course,
-    upload: DeckUpload, parsed: ParsedDeck,
+    session: Session,
+    settings: Settings,
+    definition: CourseDefinition,
+    course: Course,
+    upload: DeckUpload,
+    parsed: ParsedDeck,
 ) -> dict[str, Any]:
     previous = service.latest_revision(session, course)
     revision = Revision(
-        course_id=course.id, number=service.next_revision_number(session, course),
-        change_note=upload.note, effective_date=upload.effective_date,
+        course_id=course.id,
+        number=service.next_revision_number(session, course),
+        change_note=upload.note,
+        effective_date=upload.effective_date,
     )
     session.add(revision)
     session.flush()
@@ -152,27 +211,47 @@ def _import_master(
     for parsed_module in parsed.modules:
         area, minutes = service.resolve_area(definition, assignments, parsed_module.code)
         if area is None:
-            problems.append(Problem(
-                "warning", "module.unmapped",
-                N_("Module {code} is not in the course definition, so its statutory area is "
-                   "unknown. Assign one before lectures use it."),
-                {"code": parsed_module.code}, module=parsed_module.code,
-            ))
-        modules.append(Module(
-            revision=revision, position=parsed_module.position, code=parsed_module.code,
-            titles={upload.language: parsed_module.title}, area_code=area, planned_minutes=minutes,
-        ))
+            problems.append(
+                Problem(
+                    "warning",
+                    "module.unmapped",
+                    N_(
+                        "Module {code} is not in the course definition, so its statutory area is "
+                        "unknown. Assign one before lectures use it."
+                    ),
+                    {"code": parsed_module.code},
+                    module=parsed_module.code,
+                )
+            )
+        modules.append(
+            Module(
+                revision=revision,
+                position=parsed_module.position,
+                code=parsed_module.code,
+                titles={upload.language: parsed_module.title},
+                area_code=area,
+                planned_minutes=minutes,
+            )
+        )
     session.add_all(modules)
     session.flush()
     rows = [
-        _slide_values(module.id, upload.language, position, deck_import.id, slide,
-                      master_hash=None, state="current")
+        _slide_values(
+            module.id,
+            upload.language,
+            position,
+            deck_import.id,
+            slide,
+            master_hash=None,
+            state="current",
+        )
         for module, parsed_module in zip(modules, parsed.modules, strict=True)
         for position, slide in enumerate(parsed_module.slides, start=1)
     ]
     session.execute(insert(Slide), rows)
-    service.set_language_status(session, revision, definition.master_language,
-                                upload.language, deck_import.id)
+    service.set_language_status(
+        session, revision, definition.master_language, upload.language, deck_import.id
+    )
     stale: list[dict[str, Any]] = []
     if previous is not None:
         stale = _carry_translations(session, definition, previous, revision, parsed)
@@ -180,7 +259,10 @@ def _import_master(
 
 
 def _carry_translations(
-    session: Session, definition: CourseDefinition, previous: Revision, revision: Revision,
+    session: Session,
+    definition: CourseDefinition,
+    previous: Revision,
+    revision: Revision,
     parsed: ParsedDeck,
 ) -> list[dict[str, Any]]:
     """Copy the previous revision's translations into the new one; return what needs work.
@@ -193,14 +275,26 @@ def _carry_translations(
     old_slides = service.slides_by_module(session, previous)
     old_modules = {module.code: module for module in previous.modules}
     new_modules = {module.code: module for module in revision.modules}
-    languages = sorted({
-        language for by_language in old_slides.values() for language in by_language
-    } - {master})
+    languages = sorted(
+        {language for by_language in old_slides.values() for language in by_language} - {master}
+    )
     needs_work: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
     copied_columns = [
-        "import_id", "deck_number", "kind", "title", "blocks", "text", "notes", "layout",
-        "hidden", "content_hash", "quiz", "master_hash", "image_sha256", "thumb_sha256",
+        "import_id",
+        "deck_number",
+        "kind",
+        "title",
+        "blocks",
+        "text",
+        "notes",
+        "layout",
+        "hidden",
+        "content_hash",
+        "quiz",
+        "master_hash",
+        "image_sha256",
+        "thumb_sha256",
     ]
     for parsed_module in parsed.modules:
         new_module = new_modules[parsed_module.code]
@@ -223,13 +317,25 @@ def _carry_translations(
                 master_slide = parsed_module.slides[j].content
                 old = translated.get(old_master[i].position) if i is not None else None
                 if old is None:
-                    needs_work.append({"language": language, "module": parsed_module.code,
-                                       "slide": master_slide.number, "reason": "new"})
+                    needs_work.append(
+                        {
+                            "language": language,
+                            "module": parsed_module.code,
+                            "slide": master_slide.number,
+                            "reason": "new",
+                        }
+                    )
                     continue
                 state = old.state if change == "equal" else "stale"
                 if state == "stale":
-                    needs_work.append({"language": language, "module": parsed_module.code,
-                                       "slide": master_slide.number, "reason": "changed"})
+                    needs_work.append(
+                        {
+                            "language": language,
+                            "module": parsed_module.code,
+                            "slide": master_slide.number,
+                            "reason": "changed",
+                        }
+                    )
                 row = {column: getattr(old, column) for column in copied_columns}
                 row.update(module_id=new_module.id, language=language, position=j + 1, state=state)
                 rows.append(row)
@@ -241,15 +347,22 @@ def _carry_translations(
 
 
 def _import_translation(
-    session: Session, settings: Settings, definition: CourseDefinition, course: Course,
-    revision: Revision, upload: DeckUpload, parsed: ParsedDeck,
+    session: Session,
+    settings: Settings,
+    definition: CourseDefinition,
+    course: Course,
+    revision: Revision,
+    upload: DeckUpload,
+    parsed: ParsedDeck,
 ) -> dict[str, Any]:
     master = service.master_modules(session, revision, definition.master_language)
     alignment: Alignment = align_translation(master, parsed.modules)
     module_ids = {module.code: module.id for module in revision.modules}
-    session.execute(delete(Slide).where(
-        Slide.module_id.in_(module_ids.values()), Slide.language == upload.language
-    ))
+    session.execute(
+        delete(Slide).where(
+            Slide.module_id.in_(module_ids.values()), Slide.language == upload.language
+        )
+    )
     deck_import = _store_deck(session, settings, course, revision, upload, parsed)
     rows = []
     for module in revision.modules:
@@ -261,34 +374,54 @@ def _import_translation(
             titles.pop(upload.language, None)
         module.titles = titles
         rows.extend(
-            _slide_values(module.id, upload.language, pair.master.position, deck_import.id,
-                          pair.slide, master_hash=pair.master.content_hash, state=pair.state)
+            _slide_values(
+                module.id,
+                upload.language,
+                pair.master.position,
+                deck_import.id,
+                pair.slide,
+                master_hash=pair.master.content_hash,
+                state=pair.state,
+            )
             for pair in aligned.slides
         )
     if rows:
         session.execute(insert(Slide), rows)
     session.flush()
-    service.set_language_status(session, revision, definition.master_language,
-                                upload.language, deck_import.id)
+    service.set_language_status(
+        session, revision, definition.master_language, upload.language, deck_import.id
+    )
     problems = parsed.problems + alignment.problems
     return _accepted(session, definition, revision, deck_import, upload, parsed, problems, [])
 
 
 def _accepted(
-    session: Session, definition: CourseDefinition, revision: Revision, deck_import: DeckImport,
-    upload: DeckUpload, parsed: ParsedDeck, problems: list[Problem], stale: list[dict[str, Any]],
+    session: Session,
+    definition: CourseDefinition,
+    revision: Revision,
+    deck_import: DeckImport,
+    upload: DeckUpload,
+    parsed: ParsedDeck,
+    problems: list[Problem],
+    stale: list[dict[str, Any]],
 ) -> dict[str, Any]:
     report = {
-        "status": "accepted", "course": definition.code, "revision": revision.number,
-        "revision_status": revision.status, "language": upload.language,
+        "status": "accepted",
+        "course": definition.code,
+        "revision": revision.number,
+        "revision_status": revision.status,
+        "language": upload.language,
         "is_master": upload.language == definition.master_language,
-        "filename": upload.filename, "import_id": deck_import.id,
+        "filename": upload.filename,
+        "import_id": deck_import.id,
         "change_note": revision.change_note,
         "effective_date": revision.effective_date.isoformat() if revision.effective_date else None,
         "slide_count": parsed.slide_count,
         "modules": [
             {
-                "code": module.code, "title": module.title, "slides": len(module.slides),
+                "code": module.code,
+                "title": module.title,
+                "slides": len(module.slides),
                 "quiz_slides": sum(1 for s in module.slides if s.kind == "quiz"),
                 "hidden_slides": sum(1 for s in module.slides if s.content.hidden),
             }
@@ -328,8 +461,12 @@ def render_deck(session: Session, payload: dict[str, Any], settings: Settings) -
         images: dict[int, tuple[str, str]] = {}
         for number, (full, thumb) in enumerate(rasterise(pdf, width=settings.render_width), 1):
             images[number] = (
-                files.put(session, blobs_dir=settings.blobs_dir, data=full, content_type="image/webp"),
-                files.put(session, blobs_dir=settings.blobs_dir, data=thumb, content_type="image/webp"),
+                files.put(
+                    session, blobs_dir=settings.blobs_dir, data=full, content_type="image/webp"
+                ),
+                files.put(
+                    session, blobs_dir=settings.blobs_dir, data=thumb, content_type="image/webp"
+                ),
             )
         session.flush()
         by_number: dict[int, list[int]] = defaultdict(list)
@@ -340,15 +477,22 @@ def render_deck(session: Session, payload: dict[str, Any], settings: Settings) -
         for number, (full_sha, thumb_sha) in images.items():
             if by_number.get(number):
                 session.execute(
-                    update(Slide).where(Slide.id.in_(by_number[number]))
+                    update(Slide)
+                    .where(Slide.id.in_(by_number[number]))
                     .values(image_sha256=full_sha, thumb_sha256=thumb_sha)
                 )
-        session.execute(update(DeckImport).where(DeckImport.id == import_id)
-                        .values(render_status="done", render_error=None))
+        session.execute(
+            update(DeckImport)
+            .where(DeckImport.id == import_id)
+            .values(render_status="done", render_error=None)
+        )
     except Exception as exc:
         session.rollback()
-        session.execute(update(DeckImport).where(DeckImport.id == import_id)
-                        .values(render_status="failed", render_error=str(exc)[:2000]))
+        session.execute(
+            update(DeckImport)
+            .where(DeckImport.id == import_id)
+            .values(render_status="failed", render_error=str(exc)[:2000])
+        )
         session.commit()
         raise
     finally:

@@ -48,9 +48,13 @@ def get_course(session: SessionDep, definition: DefinitionDep) -> dict[str, Any]
 
 
 @router.post(
-    "/courses/{course}/decks", response_model=ImportReport, status_code=201,
-    responses={422: {"model": ImportReport, "description": "the deck was rejected"},
-               413: {"description": "the file is larger than the upload limit"}},
+    "/courses/{course}/decks",
+    response_model=ImportReport,
+    status_code=201,
+    responses={
+        422: {"model": ImportReport, "description": "the deck was rejected"},
+        413: {"description": "the file is larger than the upload limit"},
+    },
 )
 def upload_deck(
     request: Request,
@@ -67,10 +71,15 @@ def upload_deck(
     path = spooled_to_disk(file.file, tmp_dir=settings.tmp_dir, max_bytes=settings.max_upload_bytes)
     try:
         report = flows.import_deck(
-            session, settings=settings, definition=definition,
+            session,
+            settings=settings,
+            definition=definition,
             upload=flows.DeckUpload(
-                path=path, filename=file.filename or "deck.pptx", language=language,
-                note=note or None, effective_date=parse_effective_date(effective_date),
+                path=path,
+                filename=file.filename or "deck.pptx",
+                language=language,
+                note=note or None,
+                effective_date=parse_effective_date(effective_date),
                 revision=revision,
             ),
         )
@@ -78,8 +87,9 @@ def upload_deck(
         path.unlink(missing_ok=True)
     report = service.localize_report(report, request_language(request))
     if report["status"] == "rejected":
-        return JSONResponse(ImportReport.model_validate(report).model_dump(mode="json"),
-                            status_code=422)
+        return JSONResponse(
+            ImportReport.model_validate(report).model_dump(mode="json"), status_code=422
+        )
     return report
 
 
@@ -111,7 +121,10 @@ def diff_revisions(session: SessionDep, course: CourseDep, a: int, b: int) -> di
 
 @router.get("/courses/{course}/revisions/{number}/modules/{code}")
 def module_slides(
-    session: SessionDep, definition: DefinitionDep, revision: RevisionDep, code: str,
+    session: SessionDep,
+    definition: DefinitionDep,
+    revision: RevisionDep,
+    code: str,
     language: str | None = None,
 ) -> dict[str, Any]:
     """A module's slides in a language, falling back to the master where a slide is missing."""
@@ -127,10 +140,14 @@ def import_status(
     """The stored report of an import and the state of its slide-image rendering."""
     deck_import = service.get_import(session, course, import_id)
     return {
-        "import_id": deck_import.id, "revision": deck_import.report["revision"],
-        "language": deck_import.language, "filename": deck_import.filename,
-        "slide_count": deck_import.slide_count, "created_at": deck_import.created_at,
-        "rendering": deck_import.render_status, "rendering_error": deck_import.render_error,
+        "import_id": deck_import.id,
+        "revision": deck_import.report["revision"],
+        "language": deck_import.language,
+        "filename": deck_import.filename,
+        "slide_count": deck_import.slide_count,
+        "created_at": deck_import.created_at,
+        "rendering": deck_import.render_status,
+        "rendering_error": deck_import.render_error,
         "rendered_slides": service.rendered_count(session, deck_import),
         "report": service.localize_report(deck_import.report, request_language(request)),
     }
@@ -138,7 +155,10 @@ def import_status(
 
 @router.put("/courses/{course}/modules/{code}/area", response_model=AreaAssigned)
 def assign_area(
-    session: SessionDep, definition: DefinitionDep, course: CourseDep, code: str,
+    session: SessionDep,
+    definition: DefinitionDep,
+    course: CourseDep,
+    code: str,
     body: AreaAssignment,
 ) -> dict[str, Any]:
     """Give a module the definition does not list its statutory area (all revisions)."""

@@ -37,7 +37,8 @@ def ensure_course(session: Session, definition: CourseDefinition) -> Course:
     course = session.scalar(select(Course).where(Course.code == definition.code))
     if course is None:
         course = Course(
-            code=definition.code, program=definition.program,
+            code=definition.code,
+            program=definition.program,
             master_language=definition.master_language,
         )
         session.add(course)
@@ -82,13 +83,17 @@ def get_revision(session: Session, course: Course, number: int) -> Revision:
 
 
 def list_revisions(session: Session, course: Course) -> list[Revision]:
-    return list(session.scalars(
-        select(Revision).where(Revision.course_id == course.id).order_by(Revision.number.desc())
-    ))
+    return list(
+        session.scalars(
+            select(Revision).where(Revision.course_id == course.id).order_by(Revision.number.desc())
+        )
+    )
 
 
 def next_revision_number(session: Session, course: Course) -> int:
-    current = session.scalar(select(func.max(Revision.number)).where(Revision.course_id == course.id))
+    current = session.scalar(
+        select(func.max(Revision.number)).where(Revision.course_id == course.id)
+    )
     return (current or 0) + 1
 
 
@@ -101,7 +106,8 @@ def publish(session: Session, course: Course, number: int) -> Revision:
     if current is not None and current.number > number:
         raise PublishConflict(
             N_("Revision {revision} is older than the published revision {current}."),
-            revision=number, current=current.number,
+            revision=number,
+            current=current.number,
         )
     revision.status = "published"
     revision.published_at = utcnow()
@@ -144,13 +150,16 @@ def assign_area(
     )
     if not exists:
         raise ModuleNotFound(course=course.code, module=module_code)
-    assignment = session.scalar(select(ModuleAreaAssignment).where(
-        ModuleAreaAssignment.course_id == course.id, ModuleAreaAssignment.module_code == module_code
-    ))
+    assignment = session.scalar(
+        select(ModuleAreaAssignment).where(
+            ModuleAreaAssignment.course_id == course.id,
+            ModuleAreaAssignment.module_code == module_code,
+        )
+    )
     if assignment is None:
-        session.add(ModuleAreaAssignment(
-            course_id=course.id, module_code=module_code, area_code=area
-        ))
+        session.add(
+            ModuleAreaAssignment(course_id=course.id, module_code=module_code, area_code=area)
+        )
     else:
         assignment.area_code = area
     revision_ids = select(Revision.id).where(Revision.course_id == course.id)
@@ -181,15 +190,20 @@ def slides_by_module(
     return grouped
 
 
-def master_modules(session: Session, revision: Revision, master_language: str) -> list[MasterModule]:
+def master_modules(
+    session: Session, revision: Revision, master_language: str
+) -> list[MasterModule]:
     """Return the revision's master slides in the shape alignment works on."""
     slides = slides_by_module(session, revision, master_language)
     return [
         MasterModule(
-            code=module.code, position=module.position,
+            code=module.code,
+            position=module.position,
             slides=[
                 MasterSlide(
-                    position=slide.position, kind=slide.kind, text=slide.text,
+                    position=slide.position,
+                    kind=slide.kind,
+                    text=slide.text,
                     content_hash=slide.content_hash,
                     answer=(slide.quiz or {}).get("answer"),
                 )
@@ -204,18 +218,22 @@ def language_summary(
     session: Session, revision: Revision, master_language: str, language: str
 ) -> dict[str, int]:
     """Count a language's slides of a revision by state, and the master slides it lacks."""
-    master_counts = dict(session.execute(
-        select(Slide.module_id, func.count(Slide.id))
-        .join(Module, Slide.module_id == Module.id)
-        .where(Module.revision_id == revision.id, Slide.language == master_language)
-        .group_by(Slide.module_id)
-    ).all())
-    state_counts = dict(session.execute(
-        select(Slide.state, func.count(Slide.id))
-        .join(Module, Slide.module_id == Module.id)
-        .where(Module.revision_id == revision.id, Slide.language == language)
-        .group_by(Slide.state)
-    ).all())
+    master_counts = dict(
+        session.execute(
+            select(Slide.module_id, func.count(Slide.id))
+            .join(Module, Slide.module_id == Module.id)
+            .where(Module.revision_id == revision.id, Slide.language == master_language)
+            .group_by(Slide.module_id)
+        ).all()
+    )
+    state_counts = dict(
+        session.execute(
+            select(Slide.state, func.count(Slide.id))
+            .join(Module, Slide.module_id == Module.id)
+            .where(Module.revision_id == revision.id, Slide.language == language)
+            .group_by(Slide.state)
+        ).all()
+    )
     total = sum(master_counts.values())
     have = sum(state_counts.values())
     return {
@@ -228,7 +246,10 @@ def language_summary(
 
 
 def set_language_status(
-    session: Session, revision: Revision, master_language: str, language: str,
+    session: Session,
+    revision: Revision,
+    master_language: str,
+    language: str,
     import_id: int | None,
 ) -> RevisionLanguage:
     """Record how complete a language is for a revision.
@@ -238,20 +259,25 @@ def set_language_status(
     was uploaded for this revision but slides are missing or untranslated.
     """
     summary = language_summary(session, revision, master_language, language)
-    if language == master_language:
-        status = "complete"
-    elif summary["current"] == summary["total"]:
+    if language == master_language or summary["current"] == summary["total"]:
         status = "complete"
     elif import_id is None and (summary["stale"] or summary["missing"]):
         status = "stale"
     else:
         status = "incomplete"
-    row = session.scalar(select(RevisionLanguage).where(
-        RevisionLanguage.revision_id == revision.id, RevisionLanguage.language == language
-    ))
+    row = session.scalar(
+        select(RevisionLanguage).where(
+            RevisionLanguage.revision_id == revision.id, RevisionLanguage.language == language
+        )
+    )
     if row is None:
-        row = RevisionLanguage(revision_id=revision.id, language=language, status=status,
-                               import_id=import_id, summary=summary)
+        row = RevisionLanguage(
+            revision_id=revision.id,
+            language=language,
+            status=status,
+            import_id=import_id,
+            summary=summary,
+        )
         session.add(row)
     else:
         row.status, row.import_id, row.summary = status, import_id, summary
@@ -272,19 +298,23 @@ def language_statuses(
     statuses = []
     for language in definition.languages:
         row = rows.get(language)
-        statuses.append({
-            "language": language,
-            "status": row.status if row else "missing",
-            "import_id": row.import_id if row else None,
-            **(row.summary if row else {}),
-        })
+        statuses.append(
+            {
+                "language": language,
+                "status": row.status if row else "missing",
+                "import_id": row.import_id if row else None,
+                **(row.summary if row else {}),
+            }
+        )
     return statuses
 
 
 def imports_for_revision(session: Session, revision: Revision) -> list[DeckImport]:
-    return list(session.scalars(
-        select(DeckImport).where(DeckImport.revision_id == revision.id).order_by(DeckImport.id)
-    ))
+    return list(
+        session.scalars(
+            select(DeckImport).where(DeckImport.revision_id == revision.id).order_by(DeckImport.id)
+        )
+    )
 
 
 def get_import(session: Session, course: Course, import_id: int) -> DeckImport:
@@ -297,11 +327,19 @@ def get_import(session: Session, course: Course, import_id: int) -> DeckImport:
 def _diff_entry(change: str, old: Slide | None, new: Slide | None) -> dict[str, Any]:
     entry: dict[str, Any] = {"change": change}
     if old is not None:
-        entry.update(old_position=old.position, old_slide=old.deck_number, old_title=old.title,
-                     old_text=old.text)
+        entry.update(
+            old_position=old.position,
+            old_slide=old.deck_number,
+            old_title=old.title,
+            old_text=old.text,
+        )
     if new is not None:
-        entry.update(new_position=new.position, new_slide=new.deck_number, new_title=new.title,
-                     new_text=new.text)
+        entry.update(
+            new_position=new.position,
+            new_slide=new.deck_number,
+            new_title=new.title,
+            new_text=new.text,
+        )
     if change == "changed" and old is not None and new is not None and old.notes != new.notes:
         entry.update(old_notes=old.notes, new_notes=new.notes)
     return entry
@@ -311,7 +349,8 @@ def diff_revisions(session: Session, course: Course, a: int, b: int) -> dict[str
     """List added, removed and changed slides per module and language between two revisions."""
     old_revision, new_revision = get_revision(session, course, a), get_revision(session, course, b)
     old_slides, new_slides = (
-        slides_by_module(session, old_revision), slides_by_module(session, new_revision)
+        slides_by_module(session, old_revision),
+        slides_by_module(session, new_revision),
     )
     old_modules = {module.code: module for module in old_revision.modules}
     new_modules = {module.code: module for module in new_revision.modules}
@@ -339,12 +378,17 @@ def diff_revisions(session: Session, course: Course, a: int, b: int) -> dict[str
                 totals[change] += 1
             if any(changes.values()):
                 languages_out.append({"language": language, **changes})
-        status = "added" if old_module is None else "removed" if new_module is None else (
-            "changed" if languages_out else "unchanged"
+        status = (
+            "added"
+            if old_module is None
+            else "removed"
+            if new_module is None
+            else ("changed" if languages_out else "unchanged")
         )
         titles = (new_module or old_module).titles  # type: ignore[union-attr]
-        modules_out.append({"code": code, "titles": titles, "status": status,
-                            "languages": languages_out})
+        modules_out.append(
+            {"code": code, "titles": titles, "status": status, "languages": languages_out}
+        )
     return {"course": course.code, "from": a, "to": b, "summary": totals, "modules": modules_out}
 
 
@@ -352,8 +396,11 @@ def course_summary(session: Session, definition: CourseDefinition) -> dict[str, 
     course = ensure_course(session, definition)
     published, latest = published_revision(session, course), latest_revision(session, course)
     return {
-        "code": definition.code, "program": definition.program, "titles": definition.titles,
-        "master_language": definition.master_language, "languages": definition.languages,
+        "code": definition.code,
+        "program": definition.program,
+        "titles": definition.titles,
+        "master_language": definition.master_language,
+        "languages": definition.languages,
         "effective_from": definition.effective_from,
         "total_minimum_minutes": definition.total_minimum_minutes,
         "areas": [area.model_dump() for area in definition.areas],
@@ -371,29 +418,42 @@ def revision_modules(
     for module in revision.modules:
         by_language = slides.get(module.id, {})
         master = by_language.get(definition.master_language, [])
-        modules.append({
-            "code": module.code, "position": module.position, "titles": module.titles,
-            "area": module.area_code, "planned_minutes": module.planned_minutes,
-            "slides": len(master),
-            "quiz_slides": sum(1 for slide in master if slide.kind == "quiz"),
-            "languages": {
-                language: {
-                    "slides": len(items),
-                    "stale": sum(1 for s in items if s.state == "stale"),
-                    "untranslated": sum(1 for s in items if s.state == "untranslated"),
-                }
-                for language, items in by_language.items()
-            },
-        })
+        modules.append(
+            {
+                "code": module.code,
+                "position": module.position,
+                "titles": module.titles,
+                "area": module.area_code,
+                "planned_minutes": module.planned_minutes,
+                "slides": len(master),
+                "quiz_slides": sum(1 for slide in master if slide.kind == "quiz"),
+                "languages": {
+                    language: {
+                        "slides": len(items),
+                        "stale": sum(1 for s in items if s.state == "stale"),
+                        "untranslated": sum(1 for s in items if s.state == "untranslated"),
+                    }
+                    for language, items in by_language.items()
+                },
+            }
+        )
     return modules
 
 
 def slide_out(slide: Slide) -> dict[str, Any]:
     return {
-        "position": slide.position, "slide": slide.deck_number, "language": slide.language,
-        "kind": slide.kind, "title": slide.title, "blocks": slide.blocks, "notes": slide.notes,
-        "hidden": slide.hidden, "state": slide.state, "quiz": slide.quiz,
-        "image": slide.image_sha256, "thumbnail": slide.thumb_sha256,
+        "position": slide.position,
+        "slide": slide.deck_number,
+        "language": slide.language,
+        "kind": slide.kind,
+        "title": slide.title,
+        "blocks": slide.blocks,
+        "notes": slide.notes,
+        "hidden": slide.hidden,
+        "state": slide.state,
+        "quiz": slide.quiz,
+        "image": slide.image_sha256,
+        "thumbnail": slide.thumb_sha256,
     }
 
 
@@ -420,9 +480,13 @@ def module_slides(
             item["quiz"] = {**shown.quiz, "answer": master_slide.quiz["answer"]}
         out.append(item)
     return {
-        "course": revision.course.code, "revision": revision.number, "module": module.code,
+        "course": revision.course.code,
+        "revision": revision.number,
+        "module": module.code,
         "title": module.titles.get(language) or module.titles.get(master_language),
-        "area": module.area_code, "language": language, "slides": out,
+        "area": module.area_code,
+        "language": language,
+        "slides": out,
     }
 
 
@@ -438,7 +502,11 @@ def localize_report(report: dict[str, Any], language: str) -> dict[str, Any]:
 
 
 def rendered_count(session: Session, deck_import: DeckImport) -> int:
-    return int(session.scalar(
-        select(func.count(func.distinct(Slide.deck_number)))
-        .where(Slide.import_id == deck_import.id, Slide.image_sha256.is_not(None))
-    ) or 0)
+    return int(
+        session.scalar(
+            select(func.count(func.distinct(Slide.deck_number))).where(
+                Slide.import_id == deck_import.id, Slide.image_sha256.is_not(None)
+            )
+        )
+        or 0
+    )

@@ -90,21 +90,30 @@ def _pair_modules(
             if candidate is not None and candidate.code not in master_codes:
                 match = candidate
         if match is None:
-            problems.append(Problem(
-                "warning", "align.missing-module",
-                N_("Module {code} of the master deck is missing from this translation."),
-                {"code": module.code}, module=module.code,
-            ))
+            problems.append(
+                Problem(
+                    "warning",
+                    "align.missing-module",
+                    N_("Module {code} of the master deck is missing from this translation."),
+                    {"code": module.code},
+                    module=module.code,
+                )
+            )
         else:
             used.add(match.code)
         pairs.append((module, match))
     for module in translation:
         if module.code not in used:
-            problems.append(Problem(
-                "warning", "align.extra-module",
-                N_("Module {code} is not in the master deck; its slides were not used."),
-                {"code": module.code}, module=module.code, slide=module.slides[0].content.number,
-            ))
+            problems.append(
+                Problem(
+                    "warning",
+                    "align.extra-module",
+                    N_("Module {code} is not in the master deck; its slides were not used."),
+                    {"code": module.code},
+                    module=module.code,
+                    slide=module.slides[0].content.number,
+                )
+            )
     return pairs
 
 
@@ -127,43 +136,70 @@ def align_translation(master: list[MasterModule], translation: list[ParsedModule
             state = "current"
             if looks_untranslated(master_slide.text, slide.content.text):
                 state = "untranslated"
-                problems.append(Problem(
-                    "warning", "align.untranslated",
-                    N_("Slide text is the same as the master's; it looks untranslated."),
-                    module=code, slide=slide.content.number,
-                ))
+                problems.append(
+                    Problem(
+                        "warning",
+                        "align.untranslated",
+                        N_("Slide text is the same as the master's; it looks untranslated."),
+                        module=code,
+                        slide=slide.content.number,
+                    )
+                )
             if slide.kind != master_slide.kind:
-                problems.append(Problem(
-                    "warning", "align.kind-differs",
-                    N_("This slide is a {kind} slide, but the master's slide at this place is a "
-                       "{master_kind} slide."),
-                    {"kind": slide.kind, "master_kind": master_slide.kind},
-                    module=code, slide=slide.content.number,
-                ))
+                problems.append(
+                    Problem(
+                        "warning",
+                        "align.kind-differs",
+                        N_(
+                            "This slide is a {kind} slide, but the master's slide at this place is a "
+                            "{master_kind} slide."
+                        ),
+                        {"kind": slide.kind, "master_kind": master_slide.kind},
+                        module=code,
+                        slide=slide.content.number,
+                    )
+                )
             elif slide.quiz and master_slide.answer and slide.quiz["answer"] != master_slide.answer:
-                problems.append(Problem(
-                    "warning", "align.answer-differs",
-                    N_("The quiz answer is {answer} here but {master_answer} in the master; the "
-                       "master's answer counts."),
-                    {"answer": slide.quiz["answer"], "master_answer": master_slide.answer},
-                    module=code, slide=slide.content.number,
-                ))
+                problems.append(
+                    Problem(
+                        "warning",
+                        "align.answer-differs",
+                        N_(
+                            "The quiz answer is {answer} here but {master_answer} in the master; the "
+                            "master's answer counts."
+                        ),
+                        {"answer": slide.quiz["answer"], "master_answer": master_slide.answer},
+                        module=code,
+                        slide=slide.content.number,
+                    )
+                )
             result.slides.append(AlignedSlide(master_slide, slide, state))
         if result.missing_positions:
-            problems.append(Problem(
-                "warning", "align.missing-slides",
-                N_("{count} slide(s) of the master are missing at the end of this module "
-                   "(master positions {positions})."),
-                {"count": len(result.missing_positions),
-                 "positions": ", ".join(map(str, result.missing_positions))},
-                module=code,
-            ))
-        for slide in module.slides[len(master_module.slides):]:
-            problems.append(Problem(
-                "warning", "align.extra-slide",
-                N_("This slide has no counterpart in the master deck and was not used."),
-                module=code, slide=slide.content.number,
-            ))
+            problems.append(
+                Problem(
+                    "warning",
+                    "align.missing-slides",
+                    N_(
+                        "{count} slide(s) of the master are missing at the end of this module "
+                        "(master positions {positions})."
+                    ),
+                    {
+                        "count": len(result.missing_positions),
+                        "positions": ", ".join(map(str, result.missing_positions)),
+                    },
+                    module=code,
+                )
+            )
+        for slide in module.slides[len(master_module.slides) :]:
+            problems.append(
+                Problem(
+                    "warning",
+                    "align.extra-slide",
+                    N_("This slide has no counterpart in the master deck and was not used."),
+                    module=code,
+                    slide=slide.content.number,
+                )
+            )
     return Alignment(modules=aligned, problems=problems)
 
 

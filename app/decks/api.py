@@ -33,6 +33,8 @@ def parse_deck(path: Path, *, limits: Limits, max_slides: int = 1000) -> ParsedD
     content = read_deck(path, max_slides=max_slides)
     modules, problems = split_modules(content)
     return ParsedDeck(
-        modules=modules, pictures=content.pictures, problems=problems,
+        modules=modules,
+        pictures=content.pictures,
+        problems=problems,
         slide_count=len(content.slides),
     )

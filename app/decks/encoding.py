@@ -34,10 +34,16 @@ def zawgyi_problems(modules: list[ParsedModule]) -> list[Problem]:
             if any("\u1000" <= ch <= "\u109f" for ch in text) and (
                 _detector().get_zawgyi_probability(text) >= ZAWGYI_THRESHOLD
             ):
-                problems.append(Problem(
-                    "warning", "text.zawgyi",
-                    N_("The Myanmar text on this slide is in the old Zawgyi encoding and will "
-                       "look garbled on trainees' phones. Convert it to Unicode and upload again."),
-                    module=module.code, slide=slide.content.number,
-                ))
+                problems.append(
+                    Problem(
+                        "warning",
+                        "text.zawgyi",
+                        N_(
+                            "The Myanmar text on this slide is in the old Zawgyi encoding and will "
+                            "look garbled on trainees' phones. Convert it to Unicode and upload again."
+                        ),
+                        module=module.code,
+                        slide=slide.content.number,
+                    )
+                )
     return problems

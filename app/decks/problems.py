@@ -33,8 +33,12 @@ class Problem:
     @classmethod
     def from_report(cls, data: dict[str, Any]) -> Problem:
         return cls(
-            severity=data["severity"], code=data["code"], message=data["template"],
-            params=data.get("params") or {}, module=data.get("module"), slide=data.get("slide"),
+            severity=data["severity"],
+            code=data["code"],
+            message=data["template"],
+            params=data.get("params") or {},
+            module=data.get("module"),
+            slide=data.get("slide"),
         )
 
 

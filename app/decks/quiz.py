@@ -30,7 +30,9 @@ def is_quiz(slide: SlideContent) -> bool:
     return _normal(first_line).lower() == QUIZ_MARKER
 
 
-def parse_quiz(slide: SlideContent, module: str | None) -> tuple[dict[str, Any] | None, list[Problem]]:
+def parse_quiz(
+    slide: SlideContent, module: str | None
+) -> tuple[dict[str, Any] | None, list[Problem]]:
     """Return the quiz and no problems, or None and the problems that say what is malformed."""
     problems: list[Problem] = []
 
@@ -48,7 +50,7 @@ def parse_quiz(slide: SlideContent, module: str | None) -> tuple[dict[str, Any] 
             if match is None:
                 malformed(
                     "quiz.unlabelled-choice",
-                    N_("Quiz choice \"{text}\" does not start with a label such as \"A.\"."),
+                    N_('Quiz choice "{text}" does not start with a label such as "A.".'),
                     text=paragraph["text"][:60],
                 )
                 continue
@@ -61,7 +63,8 @@ def parse_quiz(slide: SlideContent, module: str | None) -> tuple[dict[str, Any] 
         malformed(
             "quiz.labels-out-of-order",
             N_("Quiz choices must be labelled {expected} in order; found {found}."),
-            expected=", ".join(expected), found=", ".join(labels),
+            expected=", ".join(expected),
+            found=", ".join(labels),
         )
     answer = explanation = None
     for line in slide.notes.splitlines()[1:]:
@@ -71,16 +74,19 @@ def parse_quiz(slide: SlideContent, module: str | None) -> tuple[dict[str, Any] 
         elif match := _EXPLANATION.match(normal):
             explanation = line.split(":", 1)[-1].split("：", 1)[-1].strip()
     if answer is None:
-        malformed("quiz.no-answer", N_("Quiz slide notes have no \"answer: X\" line."))
+        malformed("quiz.no-answer", N_('Quiz slide notes have no "answer: X" line.'))
     elif answer not in labels:
         malformed(
             "quiz.answer-not-a-choice",
             N_("The answer {answer} is not one of the choices ({labels})."),
-            answer=answer, labels=", ".join(labels) or "-",
+            answer=answer,
+            labels=", ".join(labels) or "-",
         )
     if problems:
         return None, problems
     return {
-        "question": slide.title, "choices": choices, "answer": answer,
+        "question": slide.title,
+        "choices": choices,
+        "answer": answer,
         "explanation": explanation or "",
     }, []

@@ -5,8 +5,11 @@ Hidden slides are exported too, so PDF page N is always slide N of the deck.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,8 +17,10 @@ from pathlib import Path
 import pypdfium2 as pdfium
 
 # LibreOffice 7.4+ takes filter options as JSON after the filter name.
-_PDF_FILTER = 'pdf:impress_pdf_Export:{"ExportHiddenSlides":{"type":"boolean","value":"true"},' \
+_PDF_FILTER = (
+    'pdf:impress_pdf_Export:{"ExportHiddenSlides":{"type":"boolean","value":"true"},'
     '"ExportNotesPages":{"type":"boolean","value":"false"}}'
+)
 
 
 class RenderError(Exception):
@@ -35,17 +40,35 @@ def pptx_to_pdf(source: Path, workdir: Path, *, soffice: str, timeout: int) -> P
     shutil.copyfile(source, deck)
     profile = workdir / "lo-profile"
     command = [
-        soffice, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless",
-        "--norestore", "--nologo", "--convert-to", _PDF_FILTER, "--outdir", str(workdir), str(deck),
+        soffice,
+        f"-env:UserInstallation={profile.resolve().as_uri()}",
+        "--headless",
+        "--norestore",
+        "--nologo",
+        "--convert-to",
+        _PDF_FILTER,
+        "--outdir",
+        str(workdir),
+        str(deck),
     ]
-    try:
-        result = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise RenderError(f"LibreOffice did not finish within {timeout} s") from exc
+    # A session of its own: soffice is a script that starts oosplash, which starts soffice.bin,
+    # and on a timeout the whole group must die, not only the script we started.
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise RenderError(f"LibreOffice did not finish within {timeout} s") from exc
     pdf = workdir / "deck.pdf"
     if not pdf.exists():
-        detail = (result.stderr or result.stdout).decode("utf-8", "replace").strip()[-500:]
-        raise RenderError(f"LibreOffice could not convert the deck (exit {result.returncode}): {detail}")
+        detail = (stderr or stdout).decode("utf-8", "replace").strip()[-500:]
+        raise RenderError(
+            f"LibreOffice could not convert the deck (exit {process.returncode}): {detail}"
+        )
     return pdf
 
 

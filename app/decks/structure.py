@@ -53,10 +53,14 @@ def _groups(deck: DeckContent, problems: list[Problem]) -> list[tuple[str, list[
             grouped[current].append(slide)
         for section, members in zip(deck.sections, grouped, strict=True):
             if not members:
-                problems.append(Problem(
-                    "info", "module.empty-section",
-                    N_("Section \"{name}\" has no slides and was skipped."), {"name": section.name},
-                ))
+                problems.append(
+                    Problem(
+                        "info",
+                        "module.empty-section",
+                        N_('Section "{name}" has no slides and was skipped.'),
+                        {"name": section.name},
+                    )
+                )
         return [
             (section.name, members)
             for section, members in zip(deck.sections, grouped, strict=True)
@@ -80,11 +84,16 @@ def split_modules(deck: DeckContent) -> tuple[list[ParsedModule], list[Problem]]
     for position, (name, members) in enumerate(_groups(deck, problems), start=1):
         code, title = code_and_title(name, position)
         if code in seen_codes:
-            problems.append(Problem(
-                "error", "module.duplicate-code",
-                N_("Two modules have the code {code}; each section needs its own code."),
-                {"code": code}, module=code, slide=members[0].number,
-            ))
+            problems.append(
+                Problem(
+                    "error",
+                    "module.duplicate-code",
+                    N_("Two modules have the code {code}; each section needs its own code."),
+                    {"code": code},
+                    module=code,
+                    slide=members[0].number,
+                )
+            )
         seen_codes.add(code)
         module = ParsedModule(position=position, code=code, title=title or code)
         for slide in members:

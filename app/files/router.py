@@ -23,7 +23,8 @@ INERT_HEADERS = {
 
 @router.get("/files/{sha256}")
 def get_file(
-    session: SessionDep, settings: SettingsDep,
+    session: SessionDep,
+    settings: SettingsDep,
     sha256: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
 ) -> FileResponse:
     """Return a stored picture or slide image (never a deck: those are not served here)."""

@@ -58,8 +58,12 @@ def claim_next(session: Session, *, kinds: list[str] | None = None) -> Job | Non
         claimed = session.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == "queued")
-            .values(status="running", started_at=utcnow(), worker=worker_name(),
-                    attempts=Job.attempts + 1)
+            .values(
+                status="running",
+                started_at=utcnow(),
+                worker=worker_name(),
+                attempts=Job.attempts + 1,
+            )
         )
         session.commit()
         if claimed.rowcount == 1:  # type: ignore[attr-defined]

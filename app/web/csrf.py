@@ -17,8 +17,7 @@ COOKIE = "koshu_csrf"
 class CsrfFailed(DomainError):
     status_code = 403
     code = "csrf"
-    message = N_("This form has expired or did not come from Koshu. Reload the page and try "
-                 "again.")
+    message = N_("This form has expired or did not come from Koshu. Reload the page and try again.")
 
 
 def _serializer(request: Request) -> URLSafeSerializer:

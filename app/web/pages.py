@@ -4,31 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from app.i18n import UI_LANGUAGES, gettext, pick_language
+from app.errors import LANGUAGE_COOKIE, request_language
+from app.i18n import UI_LANGUAGES, gettext
 from app.languages import LANGUAGES, NO_SPACE_SCRIPTS, language_name
 from app.web import csrf
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
-LANG_COOKIE = "koshu_lang"
+LANG_COOKIE = LANGUAGE_COOKIE
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)  # autoescape is on for .html
 templates.env.globals.update(
-    LANGUAGES=LANGUAGES, language_name=language_name, NO_SPACE_SCRIPTS=NO_SPACE_SCRIPTS,
+    LANGUAGES=LANGUAGES,
+    language_name=language_name,
+    NO_SPACE_SCRIPTS=NO_SPACE_SCRIPTS,
     UI_LANGUAGES=UI_LANGUAGES,
 )
 
 
-def ui_language(request: Request) -> str:
-    return pick_language(
-        request.headers.get("accept-language"),
-        request.query_params.get("lang") or request.cookies.get(LANG_COOKIE),
-    )
+ui_language = request_language
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -39,9 +39,17 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     def translate(message: str, **params: Any) -> str:
         return gettext(language, message, **params)
 
+    def lang_url(tag: str) -> str:
+        if request.method != "GET":  # a page answering a form post has no address to reload
+            return "/courses?" + urlencode([("lang", tag)])
+        # Keep the page's own query (?a=1&b=2 of a diff), or switching language breaks it.
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+        return "?" + urlencode([*query, ("lang", tag)])
+
     response = templates.TemplateResponse(
-        request, template,
-        {"_": translate, "ui_lang": language, "csrf_token": token, **context},
+        request,
+        template,
+        {"_": translate, "ui_lang": language, "lang_url": lang_url, "csrf_token": token, **context},
         status_code=status_code,
     )
     csrf.set_cookie(response, nonce, secure=request.url.scheme == "https")
@@ -51,5 +59,6 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 
 
 def render_error(request: Request, status_code: int, message: str) -> HTMLResponse:
-    return render(request, "error.html", status_code=status_code, status=status_code,
-                  message=message)
+    return render(
+        request, "error.html", status_code=status_code, status=status_code, message=message
+    )

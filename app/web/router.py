@@ -36,7 +36,11 @@ def course_page(
     revisions = service.list_revisions(session, course)
     latest = revisions[0] if revisions else None
     return render(
-        request, "course.html", definition=definition, course=course, revisions=revisions,
+        request,
+        "course.html",
+        definition=definition,
+        course=course,
+        revisions=revisions,
         latest=latest,
         languages=service.language_statuses(session, latest, definition) if latest else [],
         published=service.published_revision(session, course),
@@ -59,39 +63,70 @@ def upload_deck_form(
     path = spooled_to_disk(file.file, tmp_dir=settings.tmp_dir, max_bytes=settings.max_upload_bytes)
     try:
         report = flows.import_deck(
-            session, settings=settings, definition=definition,
+            session,
+            settings=settings,
+            definition=definition,
             upload=flows.DeckUpload(
-                path=path, filename=file.filename or "deck.pptx", language=language,
-                note=note or None, effective_date=parse_effective_date(effective_date),
+                path=path,
+                filename=file.filename or "deck.pptx",
+                language=language,
+                note=note or None,
+                effective_date=parse_effective_date(effective_date),
             ),
         )
     finally:
         path.unlink(missing_ok=True)
+    if report["status"] == "accepted":
+        # Post/redirect/get: reloading the report page must not import the deck again.
+        return RedirectResponse(
+            f"/courses/{definition.code}/imports/{report['import_id']}", status_code=303
+        )
     report = service.localize_report(report, ui_language(request))
-    return render(request, "import.html", definition=definition, report=report, deck_import=None,
-                  status_code=200 if report["status"] == "accepted" else 422)
+    return render(
+        request,
+        "import.html",
+        definition=definition,
+        report=report,
+        deck_import=None,
+        status_code=422,
+    )
 
 
 @router.get("/courses/{course}/imports/{import_id}", response_class=HTMLResponse)
 def import_page(
-    request: Request, session: SessionDep, definition: DefinitionDep, course: CourseDep,
+    request: Request,
+    session: SessionDep,
+    definition: DefinitionDep,
+    course: CourseDep,
     import_id: int,
 ) -> Any:
     deck_import = service.get_import(session, course, import_id)
     report = service.localize_report(deck_import.report, ui_language(request))
-    return render(request, "import.html", definition=definition, report=report,
-                  deck_import=deck_import,
-                  rendered=service.rendered_count(session, deck_import))
+    return render(
+        request,
+        "import.html",
+        definition=definition,
+        report=report,
+        deck_import=deck_import,
+        rendered=service.rendered_count(session, deck_import),
+    )
 
 
 @router.get("/courses/{course}/revisions/{number}", response_class=HTMLResponse)
 def revision_page(
-    request: Request, session: SessionDep, definition: DefinitionDep, course: CourseDep,
+    request: Request,
+    session: SessionDep,
+    definition: DefinitionDep,
+    course: CourseDep,
     revision: RevisionDep,
 ) -> Any:
     slides = service.slides_by_module(session, revision, definition.master_language)
     return render(
-        request, "revision.html", definition=definition, course=course, revision=revision,
+        request,
+        "revision.html",
+        definition=definition,
+        course=course,
+        revision=revision,
         languages=service.language_statuses(session, revision, definition),
         modules=service.revision_modules(session, revision, definition),
         master_slides={m.code: slides[m.id][definition.master_language] for m in revision.modules},
@@ -101,7 +136,10 @@ def revision_page(
 
 @router.post("/courses/{course}/revisions/{number}/publish")
 def publish_form(
-    request: Request, session: SessionDep, course: CourseDep, number: int,
+    request: Request,
+    session: SessionDep,
+    course: CourseDep,
+    number: int,
     csrf_token: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     csrf.verify(request, csrf_token)
@@ -111,19 +149,41 @@ def publish_form(
 
 @router.get("/courses/{course}/revisions/{number}/modules/{code}", response_class=HTMLResponse)
 def module_page(
-    request: Request, session: SessionDep, definition: DefinitionDep, revision: RevisionDep,
-    code: str, language: str | None = None,
+    request: Request,
+    session: SessionDep,
+    definition: DefinitionDep,
+    revision: RevisionDep,
+    code: str,
+    language: str | None = None,
 ) -> Any:
     language = language if language in definition.languages else definition.master_language
     module = service.module_slides(session, revision, definition, code, language)
-    return render(request, "module.html", definition=definition, revision=revision,
-                  module=module, language=language)
+    # An untranslated module's title is the master's, and must be marked up as such.
+    titles = next(m.titles for m in revision.modules if m.code == code)
+    title_lang = language if titles.get(language) else definition.master_language
+    return render(
+        request,
+        "module.html",
+        definition=definition,
+        revision=revision,
+        module=module,
+        language=language,
+        title_lang=title_lang,
+    )
 
 
 @router.get("/courses/{course}/diff", response_class=HTMLResponse)
 def diff_page(
-    request: Request, session: SessionDep, definition: DefinitionDep, course: CourseDep,
-    a: int, b: int,
+    request: Request,
+    session: SessionDep,
+    definition: DefinitionDep,
+    course: CourseDep,
+    a: int,
+    b: int,
 ) -> Any:
-    return render(request, "diff.html", definition=definition,
-                  diff=service.diff_revisions(session, course, a, b))
+    return render(
+        request,
+        "diff.html",
+        definition=definition,
+        diff=service.diff_revisions(session, course, a, b),
+    )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -153,3 +155,24 @@ def soffice_or_skip() -> str:
             pytest.fail("LibreOffice (soffice) is required here but not installed")
         pytest.skip("LibreOffice (soffice) is not installed")
     return found
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment an operator's shell would have for this test's installation."""
+    return {
+        **os.environ,
+        "KOSHU_DATA_DIR": str(settings.data_dir),
+        "KOSHU_DATABASE_URL": settings.resolved_database_url,
+        "KOSHU_SOFFICE_PATH": "/nonexistent",
+    }
+
+
+def koshu(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the koshu command in a child process and return what it printed."""
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=cli_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from app.courses import service
 from app.courses.models import DeckImport, Module, Revision, Slide
 from app.files.models import Blob
 from app.main import create_app
-from tests.conftest import upload
+from tests.conftest import cli_env, koshu, upload
 
 
 def _counts(session: Session) -> dict[str, int]:
@@ -48,15 +47,6 @@ def test_a_failure_half_way_leaves_no_rows(
         "slides": 0,
         "deck_imports": 0,
         "blobs": 0,
-    }
-
-
-def _cli_env(settings: Settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "KOSHU_DATA_DIR": str(settings.data_dir),
-        "KOSHU_DATABASE_URL": settings.resolved_database_url,
-        "KOSHU_SOFFICE_PATH": "/nonexistent",
     }
 
 
@@ -91,7 +81,7 @@ def test_a_killed_import_leaves_nothing_a_later_import_trips_over(
         "ja",
     ]
     with subprocess.Popen(
-        command, env=_cli_env(settings), stdout=subprocess.PIPE, text=True
+        command, env=cli_env(settings), stdout=subprocess.PIPE, text=True
     ) as child:
         try:
             assert child.stdout is not None
@@ -107,38 +97,18 @@ def test_a_killed_import_leaves_nothing_a_later_import_trips_over(
         "deck_imports": 0,
         "blobs": 0,
     }
-    orphans = subprocess.run(
-        [sys.executable, "-m", "app.cli", "gc-files", "--dry-run"],
-        env=_cli_env(settings),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    orphans = koshu(settings, "gc-files", "--dry-run")
     assert "0 unreferenced" not in orphans.stdout  # the killed run left files without rows
-    again = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "app.cli",
-            "import",
-            str(decks / "ja.pptx"),
-            "--course",
-            "legal-protection",
-            "--language",
-            "ja",
-            "--json",
-        ],
-        env=_cli_env(settings),
-        capture_output=True,
-        text=True,
+    again = koshu(
+        settings,
+        "import",
+        str(decks / "ja.pptx"),
+        "--course",
+        "legal-protection",
+        "--language",
+        "ja",
+        "--json",
     )
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["revision"] == 1
-    after = subprocess.run(
-        [sys.executable, "-m", "app.cli", "gc-files"],
-        env=_cli_env(settings),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert after.stdout.startswith("0 unreferenced")
+    assert koshu(settings, "gc-files").stdout.startswith("0 unreferenced")

@@ -3,28 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from app.config import Settings
-
-
-def koshu(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "KOSHU_DATA_DIR": str(settings.data_dir),
-        "KOSHU_DATABASE_URL": settings.resolved_database_url,
-        "KOSHU_SOFFICE_PATH": "/nonexistent",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.conftest import koshu
 
 
 def test_import_prints_the_report_and_exits_by_status(

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.courses import service
 from app.courses.definitions import CourseDefinition
-from app.courses.errors import LanguageNotOffered
+from app.courses.errors import InvalidDate, LanguageNotOffered
 from app.courses.models import Course, DeckImport, Module, Revision, Slide
 from app.decks.alignment import Alignment, align_translation, match_sequences
 from app.decks.api import ParsedDeck, parse_deck
@@ -28,6 +28,7 @@ from app.decks.structure import ParsedSlide
 from app.files import service as files
 from app.i18n import N_
 from app.jobs import service as jobs
+from app.uploads import spooled_to_disk
 
 PPTX_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 RENDER_JOB = "render-deck"
@@ -41,6 +42,49 @@ class DeckUpload:
     note: str | None = None
     effective_date: date | None = None
     revision: int | None = None  # a translation may target an older revision explicitly
+
+
+def parse_effective_date(value: str | None) -> date | None:
+    """Read a form's YYYY-MM-DD date; InvalidDate when it is something else."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidDate() from None
+
+
+def import_upload(
+    session: Session,
+    *,
+    settings: Settings,
+    definition: CourseDefinition,
+    file: BinaryIO,
+    filename: str | None,
+    language: str,
+    note: str | None = None,
+    effective_date: str | None = None,
+    revision: int | None = None,
+) -> dict[str, Any]:
+    """Import an uploaded file object (API or page form); its temporary copy is always removed."""
+    upload_date = parse_effective_date(effective_date)
+    path = spooled_to_disk(file, tmp_dir=settings.tmp_dir, max_bytes=settings.max_upload_bytes)
+    try:
+        return import_deck(
+            session,
+            settings=settings,
+            definition=definition,
+            upload=DeckUpload(
+                path=path,
+                filename=filename or "deck.pptx",
+                language=language,
+                note=note or None,
+                effective_date=upload_date,
+                revision=revision,
+            ),
+        )
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def limits_from(settings: Settings) -> Limits:
@@ -111,7 +155,7 @@ def import_deck(
                         "translations are matched to it."
                     ),
                     master=definition.master_language,
-                )
+                ),
             ],
         )
     return _import_translation(session, settings, definition, course, revision, upload, parsed)

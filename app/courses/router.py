@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -10,7 +9,6 @@ from fastapi.responses import JSONResponse
 
 from app.courses import flows, service
 from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
-from app.courses.errors import InvalidDate
 from app.courses.schemas import (
     AreaAssigned,
     AreaAssignment,
@@ -22,18 +20,8 @@ from app.courses.schemas import (
 )
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.errors import request_language
-from app.uploads import spooled_to_disk
 
 router = APIRouter(prefix="/api/v1", tags=["courses"])
-
-
-def parse_effective_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidDate() from None
 
 
 @router.get("/courses", response_model=list[CourseOut])
@@ -68,23 +56,17 @@ def upload_deck(
     revision: Annotated[int | None, Form(ge=1)] = None,
 ) -> Any:
     """Import a deck: the master language makes a new draft revision, others are aligned to it."""
-    path = spooled_to_disk(file.file, tmp_dir=settings.tmp_dir, max_bytes=settings.max_upload_bytes)
-    try:
-        report = flows.import_deck(
-            session,
-            settings=settings,
-            definition=definition,
-            upload=flows.DeckUpload(
-                path=path,
-                filename=file.filename or "deck.pptx",
-                language=language,
-                note=note or None,
-                effective_date=parse_effective_date(effective_date),
-                revision=revision,
-            ),
-        )
-    finally:
-        path.unlink(missing_ok=True)
+    report = flows.import_upload(
+        session,
+        settings=settings,
+        definition=definition,
+        file=file.file,
+        filename=file.filename,
+        language=language,
+        note=note,
+        effective_date=effective_date,
+        revision=revision,
+    )
     report = service.localize_report(report, request_language(request))
     if report["status"] == "rejected":
         return JSONResponse(

@@ -9,9 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.courses import flows, service
 from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
-from app.courses.router import parse_effective_date
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
-from app.uploads import spooled_to_disk
 from app.web import csrf
 from app.web.pages import render, ui_language
 
@@ -60,22 +58,16 @@ def upload_deck_form(
     effective_date: Annotated[str | None, Form()] = None,
 ) -> Any:
     csrf.verify(request, csrf_token)
-    path = spooled_to_disk(file.file, tmp_dir=settings.tmp_dir, max_bytes=settings.max_upload_bytes)
-    try:
-        report = flows.import_deck(
-            session,
-            settings=settings,
-            definition=definition,
-            upload=flows.DeckUpload(
-                path=path,
-                filename=file.filename or "deck.pptx",
-                language=language,
-                note=note or None,
-                effective_date=parse_effective_date(effective_date),
-            ),
-        )
-    finally:
-        path.unlink(missing_ok=True)
+    report = flows.import_upload(
+        session,
+        settings=settings,
+        definition=definition,
+        file=file.file,
+        filename=file.filename,
+        language=language,
+        note=note,
+        effective_date=effective_date,
+    )
     if report["status"] == "accepted":
         # Post/redirect/get: reloading the report page must not import the deck again.
         return RedirectResponse(

@@ -62,7 +62,7 @@ messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k gettext:2 -k _ --no-location --omit-header \
 		--sort-output -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -o app/translations/ja.po -l ja \
-		--no-fuzzy-matching --omit-header
+		--no-fuzzy-matching --ignore-obsolete
 
 decks: install
 	$(BIN)/python slides/build_decks.py

@@ -53,3 +53,32 @@ def pick_language(accept_language: str | None, requested: str | None = None) -> 
         if base in UI_LANGUAGES:
             return base
     return DEFAULT_UI_LANGUAGE
+
+
+# Words that templates translate from data (statuses, severities, changes), marked here so the
+# extractor finds them.
+DATA_WORDS = (
+    N_("complete"),
+    N_("incomplete"),
+    N_("stale"),
+    N_("missing"),
+    N_("draft"),
+    N_("published"),
+    N_("accepted"),
+    N_("rejected"),
+    N_("queued"),
+    N_("running"),
+    N_("done"),
+    N_("failed"),
+    N_("unavailable"),
+    N_("none"),
+    N_("error"),
+    N_("warning"),
+    N_("info"),
+    N_("added"),
+    N_("removed"),
+    N_("changed"),
+    N_("unchanged"),
+    N_("current"),
+    N_("untranslated"),
+)

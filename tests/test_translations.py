@@ -1,0 +1,52 @@
+"""Every user-facing message has a Japanese translation with the same placeholders."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from app.config import PROJECT_ROOT
+from app.i18n import TRANSLATIONS_DIR, gettext
+
+KEYWORDS = {"N_": None, "_": None, "gettext": (2,)}
+METHODS = [("app/**.py", "python"), ("app/web/templates/**.html", "jinja2")]
+
+
+def _messages_in_code() -> set[str]:
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(PROJECT_ROOT),
+        method_map=METHODS,
+        keywords=KEYWORDS,  # type: ignore[arg-type]
+    ):
+        if isinstance(message, str) and message:
+            found.add(message)
+    return found
+
+
+def test_every_message_in_the_code_is_translated_to_japanese() -> None:
+    with (TRANSLATIONS_DIR / "ja.po").open("rb") as handle:
+        catalog = read_po(handle)
+    translated = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+    missing = sorted(_messages_in_code() - set(translated))
+    assert missing == [], "run `make messages` and translate these in app/translations/ja.po"
+    for message_id, text in translated.items():
+        assert set(re.findall(r"{\w+}", str(message_id))) == set(re.findall(r"{\w+}", str(text))), (
+            message_id
+        )
+
+
+def test_messages_are_shown_in_the_requested_language() -> None:
+    assert gettext("en", "The file is empty.") == "The file is empty."
+    japanese = gettext(
+        "ja", "The file has {count} parts; at most {limit} are allowed.", count=5000, limit=4000
+    )
+    assert "5000" in japanese and "4000" in japanese
+    assert japanese != "The file has 5000 parts; at most 4000 are allowed."
+
+
+def test_the_template_file_is_committed_next_to_the_catalog() -> None:
+    assert Path(TRANSLATIONS_DIR / "messages.pot").exists()

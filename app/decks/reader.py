@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from pptx.slide import Slide as PptxSlide
 
 from app.decks.problems import DeckRejected, Problem, error
 from app.i18n import N_
+
+log = logging.getLogger(__name__)
 
 P14 = "http://schemas.microsoft.com/office/powerpoint/2010/main"
 P = "http://schemas.openxmlformats.org/presentationml/2006/main"
@@ -79,7 +82,9 @@ class SlideContent:
         """A digest of everything a translation depends on: text, notes, pictures, visibility."""
         payload = json.dumps(
             [self.title, self.blocks, self.notes, self.hidden],
-            ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
         )
         return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -124,8 +129,10 @@ def _paragraphs(text_frame: Any) -> list[dict[str, Any]]:
 
 def _reading_order(shapes: Any) -> list[BaseShape]:
     """Sort shapes top-to-bottom, then left-to-right (z-order is not reading order)."""
+
     def key(shape: BaseShape) -> tuple[int, int]:
         return ((shape.top or 0) // 50_000, shape.left or 0)  # ~1.4 mm rows absorb jitter
+
     return sorted(shapes, key=key)
 
 
@@ -160,7 +167,11 @@ class _SlideReader:
         )
 
     def _walk(
-        self, shapes: Any, blocks: list[dict[str, Any]], problems: list[Problem], number: int,
+        self,
+        shapes: Any,
+        blocks: list[dict[str, Any]],
+        problems: list[Problem],
+        number: int,
         skip_id: int | None = None,
     ) -> None:
         for shape in _reading_order(shapes):
@@ -184,28 +195,43 @@ class _SlideReader:
     def _picture(
         self, shape: Any, blocks: list[dict[str, Any]], problems: list[Problem], number: int
     ) -> None:
-        try:
-            image = shape.image
-            data, declared = image.blob, image.content_type
-        except (AttributeError, KeyError, ValueError):
+        # The part's own content type, not python-pptx's ``image.content_type``: that one asks
+        # Pillow, which raises on a damaged picture and refuses EMF, SVG and WebP outright.
+        rel_id = shape._element.blip_rId
+        if rel_id is None:
             return  # a placeholder with no picture in it
+        try:
+            part = shape.part.related_part(rel_id)
+        except KeyError:
+            return  # the picture's relationship is missing: nothing to show
+        data, declared = part.blob, part.content_type
         kind = _sniff_image(data, declared)
         if kind is None:
-            problems.append(Problem(
-                "warning", "picture.unreadable",
-                N_("A picture on this slide is damaged or not a known image format; it was "
-                   "left out."),
-                slide=number,
-            ))
+            problems.append(
+                Problem(
+                    "warning",
+                    "picture.unreadable",
+                    N_(
+                        "A picture on this slide is damaged or not a known image format; it was "
+                        "left out."
+                    ),
+                    slide=number,
+                )
+            )
             return
         digest = hashlib.sha256(data).hexdigest()
         self.pictures.setdefault(digest, Picture(digest, kind, data))
         alt = shape._element.xpath("./p:nvPicPr/p:cNvPr/@descr")
-        blocks.append({
-            "type": "picture", "sha256": digest, "content_type": kind,
-            "alt": str(alt[0]) if alt else "",
-            "width": int(shape.width or 0), "height": int(shape.height or 0),
-        })
+        blocks.append(
+            {
+                "type": "picture",
+                "sha256": digest,
+                "content_type": kind,
+                "alt": str(alt[0]) if alt else "",
+                "width": int(shape.width or 0),
+                "height": int(shape.height or 0),
+            }
+        )
 
 
 def _sections(presentation: Any) -> list[Section] | None:
@@ -224,16 +250,23 @@ def _sections(presentation: Any) -> list[Section] | None:
 
 
 def _unreadable(exc: Exception) -> DeckRejected:
-    return DeckRejected([error(
-        "pptx.unreadable",
-        N_("PowerPoint's structure inside the file is broken ({detail}). Open the deck in "
-           "PowerPoint, save it again and upload it."),
-        detail=type(exc).__name__,
-    )])
+    # The exception names a Python class, which means nothing to a lecturer: log, don't show.
+    log.info("deck unreadable by python-pptx: %r", exc)
+    return DeckRejected(
+        [
+            error(
+                "pptx.unreadable",
+                N_(
+                    "PowerPoint's structure inside the file is broken. Open the deck in PowerPoint, "
+                    "save it again and upload it."
+                ),
+            )
+        ]
+    )
 
 
 def read_deck(path: Path, *, max_slides: int = 1000) -> DeckContent:
-    """Return every slide's content, the sections and the pictures; raise DeckRejected if unreadable."""
+    """Return every slide's content, sections and pictures; raise DeckRejected if unreadable."""
     try:
         presentation = Presentation(str(path))
     except (PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError, OSError) as exc:
@@ -242,10 +275,16 @@ def read_deck(path: Path, *, max_slides: int = 1000) -> DeckContent:
     if len(slides) == 0:
         raise DeckRejected([error("pptx.no-slides", N_("The deck has no slides."))])
     if len(slides) > max_slides:
-        raise DeckRejected([error(
-            "pptx.too-many-slides", N_("The deck has {count} slides; at most {limit} are allowed."),
-            count=len(slides), limit=max_slides,
-        )])
+        raise DeckRejected(
+            [
+                error(
+                    "pptx.too-many-slides",
+                    N_("The deck has {count} slides; at most {limit} are allowed."),
+                    count=len(slides),
+                    limit=max_slides,
+                )
+            ]
+        )
     pictures: dict[str, Picture] = {}
     reader = _SlideReader(pictures)
     try:

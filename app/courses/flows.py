@@ -137,7 +137,8 @@ def import_deck(
         parsed.problems.extend(zawgyi_problems(parsed.modules))
     course = service.ensure_course(session, definition)
     if upload.language == definition.master_language:
-        return _import_master(session, settings, definition, course, upload, parsed)
+        with files.FileWriter(settings.blobs_dir) as writer:
+            return _import_master(session, settings, writer, definition, course, upload, parsed)
     if upload.revision is not None:
         revision = service.get_revision(session, course, upload.revision)
     else:
@@ -158,27 +159,32 @@ def import_deck(
                 ),
             ],
         )
-    return _import_translation(session, settings, definition, course, revision, upload, parsed)
+    with files.FileWriter(settings.blobs_dir) as writer:
+        return _import_translation(
+            session, settings, writer, definition, course, revision, upload, parsed
+        )
 
 
 def _store_deck(
     session: Session,
     settings: Settings,
+    writer: files.FileWriter,
     course: Course,
     revision: Revision,
     upload: DeckUpload,
     parsed: ParsedDeck,
 ) -> DeckImport:
-    file_sha = files.put_file(
-        session, blobs_dir=settings.blobs_dir, source=upload.path, content_type=PPTX_TYPE
-    )
+    file_sha = files.sha256_of_file(upload.path)
+    writer.copy(file_sha, upload.path)
     for picture in parsed.pictures.values():
-        files.put(
-            session,
-            blobs_dir=settings.blobs_dir,
-            data=picture.data,
-            content_type=picture.content_type,
-        )
+        writer.write(picture.sha256, picture.data)
+    files.record(
+        session,
+        [
+            (file_sha, PPTX_TYPE, upload.path.stat().st_size),
+            *((p.sha256, p.content_type, len(p.data)) for p in parsed.pictures.values()),
+        ],
+    )
     soffice = find_soffice(settings.soffice_path)
     deck_import = DeckImport(
         course_id=course.id,
@@ -234,6 +240,7 @@ def _slide_values(
 def _import_master(
     session: Session,
     settings: Settings,
+    writer: files.FileWriter,
     definition: CourseDefinition,
     course: Course,
     upload: DeckUpload,
@@ -248,7 +255,7 @@ def _import_master(
     )
     session.add(revision)
     session.flush()
-    deck_import = _store_deck(session, settings, course, revision, upload, parsed)
+    deck_import = _store_deck(session, settings, writer, course, revision, upload, parsed)
     assignments = service.area_assignments(session, course)
     problems = list(parsed.problems)
     modules: list[Module] = []
@@ -393,6 +400,7 @@ def _carry_translations(
 def _import_translation(
     session: Session,
     settings: Settings,
+    writer: files.FileWriter,
     definition: CourseDefinition,
     course: Course,
     revision: Revision,
@@ -407,7 +415,7 @@ def _import_translation(
             Slide.module_id.in_(module_ids.values()), Slide.language == upload.language
         )
     )
-    deck_import = _store_deck(session, settings, course, revision, upload, parsed)
+    deck_import = _store_deck(session, settings, writer, course, revision, upload, parsed)
     rows = []
     for module in revision.modules:
         aligned = next(m for m in alignment.modules if m.master.code == module.code)

@@ -10,6 +10,7 @@ import io
 import json
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ class SlideContent:
     hidden: bool
     problems: list[Problem] = field(default_factory=list)
 
-    @property
+    @cached_property
     def text(self) -> str:
         """All visible text of the slide, title first, one paragraph or table row per line."""
         lines = [self.title] if self.title else []
@@ -77,7 +78,7 @@ class SlideContent:
                 lines.extend(" | ".join(row) for row in block["rows"])
         return "\n".join(line for line in lines if line)
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """A digest of everything a translation depends on: text, notes, pictures, visibility."""
         payload = json.dumps(
@@ -127,35 +128,69 @@ def _paragraphs(text_frame: Any) -> list[dict[str, Any]]:
     return paragraphs
 
 
-def _reading_order(shapes: Any) -> list[BaseShape]:
-    """Sort shapes top-to-bottom, then left-to-right (z-order is not reading order)."""
+_Placeholder = tuple[int, str] | None
 
-    def key(shape: BaseShape) -> tuple[int, int]:
-        return ((shape.top or 0) // 50_000, shape.left or 0)  # ~1.4 mm rows absorb jitter
 
-    return sorted(shapes, key=key)
+def _placeholder(shape: BaseShape) -> _Placeholder:
+    """Return the shape's placeholder (idx, type) from one XPath lookup, or None."""
+    ph = getattr(shape._element, "ph", None)
+    return None if ph is None else (int(ph.get("idx") or 0), ph.get("type") or "obj")
 
 
 class _SlideReader:
     def __init__(self, pictures: dict[str, Picture]) -> None:
         self.pictures = pictures
+        # Positions placeholders inherit from their layout, per (layout, placeholder): asking
+        # python-pptx walks the layout by XPath each time, which dominated reading time.
+        self._inherited: dict[tuple[object, ...], tuple[int, int]] = {}
+        self._layout_key: object = None
 
-    def read(self, slide: PptxSlide, number: int) -> SlideContent:
+    def _position(self, shape: BaseShape, placeholder: _Placeholder) -> tuple[int, int]:
+        element = shape._element
+        x, y = getattr(element, "x", None), getattr(element, "y", None)
+        if x is not None and y is not None:
+            return int(y), int(x)
+        key = (self._layout_key, placeholder)
+        if key not in self._inherited:
+            self._inherited[key] = (int(shape.top or 0), int(shape.left or 0))
+        return self._inherited[key]
+
+    def _reading_order(self, shapes: Any) -> list[tuple[BaseShape, _Placeholder]]:
+        """Sort shapes top-to-bottom, then left-to-right (z-order is not reading order)."""
+        placed = []
+        for shape in shapes:
+            placeholder = _placeholder(shape)
+            top, left = self._position(shape, placeholder)
+            placed.append((top // 50_000, left, shape, placeholder))  # ~1.4 mm rows absorb jitter
+        placed.sort(key=lambda item: (item[0], item[1]))
+        return [(shape, placeholder) for _row, _left, shape, placeholder in placed]
+
+    def read(self, slide: PptxSlide, number: int, slide_id: int) -> SlideContent:
         problems: list[Problem] = []
-        title_shape = slide.shapes.title
+        layout = slide.slide_layout
+        self._layout_key = layout.part.partname
+        ordered = self._reading_order(slide.shapes)
+        # The title is placeholder 0, as python-pptx's ``shapes.title`` decides, found in the
+        # same pass instead of a second XPath walk over the shapes.
+        title_shape = next(
+            (
+                shape
+                for shape, ph in ordered
+                if ph is not None and ph[0] == 0 and shape.has_text_frame
+            ),
+            None,
+        )
         title = title_shape.text_frame.text.replace("\v", " ").strip() if title_shape else ""
         blocks: list[dict[str, Any]] = []
-        title_id = title_shape.shape_id if title_shape is not None else None
-        self._walk(slide.shapes, blocks, problems, number, skip_id=title_id)
+        self._walk(ordered, blocks, problems, number, skip=title_shape)
         notes = ""
         if slide.has_notes_slide:
             notes_frame = slide.notes_slide.notes_text_frame
             notes = notes_frame.text.replace("\v", "\n").strip() if notes_frame else ""
-        layout = slide.slide_layout
         layout_name = layout.name or ""
         return SlideContent(
             number=number,
-            slide_id=slide.slide_id,
+            slide_id=slide_id,
             title=title,
             blocks=blocks,
             notes=notes,
@@ -168,17 +203,17 @@ class _SlideReader:
 
     def _walk(
         self,
-        shapes: Any,
+        ordered: list[tuple[BaseShape, _Placeholder]],
         blocks: list[dict[str, Any]],
         problems: list[Problem],
         number: int,
-        skip_id: int | None = None,
+        skip: BaseShape | None = None,
     ) -> None:
-        for shape in _reading_order(shapes):
-            if shape.shape_id == skip_id and not isinstance(shape, GroupShape):
+        for shape, _placeholder_key in ordered:
+            if skip is not None and shape._element is skip._element:
                 continue
             if isinstance(shape, GroupShape):
-                self._walk(shape.shapes, blocks, problems, number)
+                self._walk(self._reading_order(shape.shapes), blocks, problems, number)
             elif getattr(shape, "has_table", False) and shape.has_table:
                 rows = [
                     [cell.text.replace("\v", "\n").strip() for cell in row.cells]
@@ -288,7 +323,12 @@ def read_deck(path: Path, *, max_slides: int = 1000) -> DeckContent:
     pictures: dict[str, Picture] = {}
     reader = _SlideReader(pictures)
     try:
-        content = [reader.read(slide, number) for number, slide in enumerate(slides, start=1)]
+        # python-pptx's slide.slide_id scans the whole slide list per slide (quadratic).
+        slide_ids = [int(entry.id) for entry in slides._sldIdLst.sldId_lst]
+        content = [
+            reader.read(slide, number, slide_id)
+            for number, (slide, slide_id) in enumerate(zip(slides, slide_ids, strict=True), 1)
+        ]
     except (KeyError, ValueError, AttributeError, TypeError, etree.XMLSyntaxError) as exc:
         raise _unreadable(exc) from exc
     return DeckContent(slides=content, sections=_sections(presentation), pictures=pictures)

@@ -9,70 +9,118 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from types import TracebackType
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.files.models import Blob
 
 
 def blob_path(blobs_dir: Path, sha256: str) -> Path:
-    """Return where the file with this digest lives (two-level fan-out keeps folders small)."""
-    return blobs_dir / sha256[:2] / sha256[2:4] / sha256
+    """Return where the file with this digest lives (256 folders keep each one small).
+
+    One level, not two: every new folder costs a metadata write, and an import that stores
+    150 pictures was spending most of its time creating folders.
+    """
+    return blobs_dir / sha256[:2] / sha256
 
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def sha256_of_file(path: Path) -> str:
+    hasher = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def _into_place(path: Path, write: object) -> None:
+    """Run write(handle) on a temporary file beside path, then rename it to path."""
+    if path.exists():
+        return  # named by its content: an existing file already holds these bytes
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)  # type: ignore[operator]
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
 
 
+def write_bytes(blobs_dir: Path, sha256: str, data: bytes) -> None:
+    _into_place(blob_path(blobs_dir, sha256), lambda handle: handle.write(data))
+
+
+def copy_file(blobs_dir: Path, sha256: str, source: Path) -> None:
+    def copy(handle: object) -> None:
+        with source.open("rb") as src:
+            shutil.copyfileobj(src, handle, 1 << 20)  # type: ignore[arg-type]
+
+    _into_place(blob_path(blobs_dir, sha256), copy)
+
+
+def record(session: Session, entries: list[tuple[str, str, int]]) -> None:
+    """Add blob rows (sha256, content type, size) that do not exist yet: one query, one insert."""
+    wanted = {sha: (content_type, size) for sha, content_type, size in entries}
+    known = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(wanted))))
+    rows = [
+        {"sha256": sha, "content_type": content_type, "size": size}
+        for sha, (content_type, size) in wanted.items()
+        if sha not in known
+    ]
+    if rows:
+        session.execute(insert(Blob), rows)
+
+
 def put(session: Session, *, blobs_dir: Path, data: bytes, content_type: str) -> str:
     """Store bytes once and return their sha256; storing the same bytes again is a no-op."""
     digest = sha256_of(data)
-    path = blob_path(blobs_dir, digest)
-    if not path.exists() or path.stat().st_size != len(data):
-        _write_atomically(path, data)
-    if session.get(Blob, digest) is None:
-        session.add(Blob(sha256=digest, content_type=content_type, size=len(data)))
+    write_bytes(blobs_dir, digest, data)
+    record(session, [(digest, content_type, len(data))])
     return digest
 
 
-def put_file(session: Session, *, blobs_dir: Path, source: Path, content_type: str) -> str:
-    """Store a file already on disk (an upload) without reading it into memory twice."""
-    hasher = hashlib.sha256()
-    with source.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            hasher.update(chunk)
-    digest = hasher.hexdigest()
-    path = blob_path(blobs_dir, digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
-        os.close(fd)
-        try:
-            with source.open("rb") as src, open(tmp_name, "wb") as dst:
-                for chunk in iter(lambda: src.read(1 << 20), b""):
-                    dst.write(chunk)
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-    if session.get(Blob, digest) is None:
-        session.add(Blob(sha256=digest, content_type=content_type, size=source.stat().st_size))
-    return digest
+class FileWriter:
+    """Write files on a background thread while the caller inserts rows.
+
+    Leaving the ``with`` block waits for every write and re-raises the first failure, so a
+    transaction committed after it never names a file that is not on disk.
+    """
+
+    def __init__(self, blobs_dir: Path) -> None:
+        self.blobs_dir = blobs_dir
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="koshu-files")
+        self._pending: list[Future[None]] = []
+
+    def write(self, sha256: str, data: bytes) -> None:
+        self._pending.append(self._pool.submit(write_bytes, self.blobs_dir, sha256, data))
+
+    def copy(self, sha256: str, source: Path) -> None:
+        self._pending.append(self._pool.submit(copy_file, self.blobs_dir, sha256, source))
+
+    def __enter__(self) -> FileWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._pool.shutdown(wait=True)
+        if kind is None:
+            for future in self._pending:
+                future.result()
 
 
 def get(session: Session, sha256: str) -> Blob | None:
@@ -84,6 +132,6 @@ def unreferenced_files(session: Session, *, blobs_dir: Path) -> list[Path]:
     known = set(session.scalars(select(Blob.sha256)))
     return [
         path
-        for path in blobs_dir.glob("*/*/*")
+        for path in blobs_dir.glob("*/*")
         if path.is_file() and (path.name.startswith(".incoming-") or path.name not in known)
     ]

@@ -38,8 +38,8 @@ demo: install
 	$(BIN)/koshu migrate
 	$(BIN)/koshu load-samples
 	@echo ""
-	@echo "Koshu demo: http://127.0.0.1:8000/courses  (API docs: http://127.0.0.1:8000/docs)"
-	@echo "Demo accounts: none yet - the lecturer pages are open in this version."
+	@echo "Koshu demo: http://127.0.0.1:8000/  (API docs: http://127.0.0.1:8000/docs)"
+	$(BIN)/koshu load-demo
 	@echo ""
 	$(BIN)/koshu serve --host 127.0.0.1 --port 8000
 

@@ -13,6 +13,10 @@ import click
 from sqlalchemy.orm import Session
 
 from app.config import Settings, get_settings
+from app.accounts import security
+from app.accounts import service as accounts
+from app.accounts.models import QUALIFICATIONS
+from app.accounts.tenancy import Principal
 from app.courses import flows, service
 from app.courses.definitions import CourseDefinition, DefinitionError, load_definitions
 from app.db import make_engine, make_session_factory, session_scope
@@ -20,6 +24,8 @@ from app.errors import DomainError
 from app.jobs import service as jobs
 
 EXIT_REJECTED = 2
+# The operator at the command line acts with an administrator's rights.
+OPERATOR = Principal(user_id=None, role="admin", cooperative_id=None, display_name="operator (CLI)")
 
 
 def migrate_database(settings: Settings) -> None:
@@ -46,6 +52,10 @@ class Context:
         except DefinitionError as exc:
             raise click.ClickException(str(exc)) from exc
         self.settings.ensure_dirs()
+        security.configure(
+            time_cost=self.settings.argon2_time_cost,
+            memory_cost_kib=self.settings.argon2_memory_kib,
+        )
         self.factory = make_session_factory(make_engine(self.settings.resolved_database_url))
 
     def definition(self, code: str) -> CourseDefinition:
@@ -271,6 +281,89 @@ def gc_files(ctx: Context, dry_run: bool) -> None:
     click.echo(f"{len(orphans)} unreferenced file(s) {'found' if dry_run else 'deleted'}")
 
 
+def _secret(prompt: str, given: str | None, from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return given or click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
+@main.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@pass_context
+def create_admin(ctx: Context, email: str, display_name: str, password_stdin: bool) -> None:
+    """Create a platform administrator (the NPO) without the web."""
+    password = _secret("Password", None, password_stdin)
+    with ctx.session() as session:
+        user = accounts.create_user(
+            session, None, role="admin", email=email, display_name=display_name, password=password
+        )
+        click.echo(f"admin {user.email} created (id {user.id})")
+
+
+@main.command("create-cooperative")
+@click.option("--name", required=True)
+@click.option("--licence", "licence_number", required=True, help="許可番号")
+@click.option("--address", default="")
+@click.option("--contact-name", default="")
+@click.option("--contact-phone", default="")
+@click.option("--contact-email", default="")
+@pass_context
+def create_cooperative(ctx: Context, **fields: str) -> None:
+    """Create a supervising organisation (tenant)."""
+    with ctx.session() as session:
+        cooperative = accounts.create_cooperative(session, OPERATOR, **fields)
+        click.echo(f"cooperative {cooperative.name} created (id {cooperative.id})")
+
+
+@main.command("create-user")
+@click.option("--role", type=click.Choice(["staff", "lecturer", "admin"]), required=True)
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--cooperative", "licence", default=None, help="licence number (staff)")
+@click.option("--qualification", type=click.Choice(QUALIFICATIONS), default=None)
+@click.option("--registration-number", default="")
+@click.option("--affiliation", "affiliations", multiple=True, help="an organisation (lecturer)")
+@click.option("--password", default=None, help="prompted for when not given")
+@click.option("--password-stdin", is_flag=True)
+@pass_context
+def create_user(
+    ctx: Context,
+    role: str,
+    email: str,
+    display_name: str,
+    licence: str | None,
+    qualification: str | None,
+    registration_number: str,
+    affiliations: tuple[str, ...],
+    password: str | None,
+    password_stdin: bool,
+) -> None:
+    """Create a staff member, lecturer or admin."""
+    secret = _secret("Password", password, password_stdin)
+    with ctx.session() as session:
+        cooperative_id = None
+        if licence:
+            cooperative = accounts.cooperative_by_licence(session, licence)
+            if cooperative is None:
+                raise click.ClickException(f"no cooperative with licence number {licence}")
+            cooperative_id = cooperative.id
+        user = accounts.create_user(
+            session,
+            None,
+            role=role,
+            email=email,
+            display_name=display_name,
+            password=secret,
+            cooperative_id=cooperative_id,
+            qualification=qualification,
+            registration_number=registration_number,
+            affiliations=[{"name": name} for name in affiliations],
+        )
+        click.echo(f"{role} {user.email} created (id {user.id})")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=8000, type=int)
@@ -321,6 +414,22 @@ def load_samples(ctx: Context, course_code: str, publish_first: bool) -> None:
         with ctx.session() as session:
             service.publish(session, service.ensure_course(session, definition), 1)
         click.echo("revision 1 published")
+
+
+@main.command("load-demo")
+@pass_context
+def load_demo(ctx: Context) -> None:
+    """Create demo accounts in two cooperatives and print how to log in (development only)."""
+    from app import demo
+
+    if ctx.settings.environment != "development":
+        raise click.ClickException("demo accounts are only created in development mode")
+    with ctx.session() as session:
+        printed = demo.load(session)
+    click.echo("Demo accounts (password or PIN):")
+    for account in printed:
+        click.echo(f"  {account['role']:<40} {account['login']:<32} {account['secret']}")
+    click.echo("  trainees log in at /t/login with the code and PIN")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     max_compression_ratio: int = 120
     max_slides: int = 1000
 
+    # argon2id cost for new password and PIN hashes; lower only for tests.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+
     run_worker: bool = Field(default=True, description="run the job worker inside the app process")
     worker_poll_seconds: float = 1.0
     soffice_path: str | None = None

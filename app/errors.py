@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.i18n import N_, gettext, pick_language
@@ -68,6 +69,12 @@ def register_error_handlers(app: FastAPI) -> None:
     def respond(request: Request, status: int, code: str, message: str) -> Response:
         if _wants_json(request):
             return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+        if status == 401:  # a page needs a signed-in user: send them to the right login
+            login = "/t/login" if request.url.path.startswith("/t/") else "/login"
+            target = quote(
+                request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
+            return RedirectResponse(f"{login}?next={target}", status_code=303)
         from app.web.pages import render_error  # late: web depends on this module
 
         return render_error(request, status, message)

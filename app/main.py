@@ -20,7 +20,11 @@ from app.files.router import router as files_router
 from app.jobs.service import Worker
 from app.uploads import BodySizeLimit
 from app.web.pages import STATIC_DIR
-from app.web.router import router as web_router
+from app.accounts import security
+from app.accounts.router import router as accounts_router
+from app.cohorts.router import router as cohorts_router
+from app.web.accounts import router as web_accounts_router
+from app.web.courses import router as web_courses_router
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +33,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; invalid course definitions stop start-up with a message naming the file."""
     settings = settings or get_settings()
     settings.ensure_dirs()
+    security.configure(
+        time_cost=settings.argon2_time_cost, memory_cost_kib=settings.argon2_memory_kib
+    )
     definitions = load_definitions(settings.courses_dir)
     engine = make_engine(settings.resolved_database_url)
 
@@ -58,9 +65,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.definitions = definitions
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     register_error_handlers(app)
-    app.include_router(courses_router)
-    app.include_router(files_router)
-    app.include_router(web_router)
+    for router in (
+        accounts_router,
+        cohorts_router,
+        courses_router,
+        files_router,
+        web_accounts_router,
+        web_courses_router,
+    ):
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/health", tags=["meta"])

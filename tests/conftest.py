@@ -8,20 +8,32 @@ database whose tables are emptied after each test.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 import app.models  # noqa: F401
+from app.accounts import security
+from app.accounts import service as accounts
+from app.accounts.models import Cooperative, Employer, User
+from app.accounts.tenancy import Principal
 from app.cli import migrate_database
+from app.cohorts import service as cohorts
+from app.cohorts.models import Cohort, Trainee
+from app.cohorts.spreadsheet import TraineeRow
 from app.config import Settings
 from app.db import Base, make_engine, make_session_factory
 from app.main import create_app
@@ -39,6 +51,9 @@ def _settings(data_dir: Path, database_url: str, **overrides: object) -> Setting
         "database_url": database_url,
         "run_worker": False,
         "soffice_path": "/nonexistent/soffice",
+        # Still argon2id, at a cost that keeps a few hundred logins quick.
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 1024,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -109,10 +124,204 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+PASSWORD = "correct-horse-battery"
+
+
+@dataclass
+class World:
+    """Two cooperatives with a cohort, an employer, staff and a trainee each, plus an admin and
+    a lecturer. Coop B's names carry a marker so a test can prove they never reach coop A."""
+
+    admin: User
+    lecturer: User
+    coop_a: Cooperative
+    coop_b: Cooperative
+    staff_a: User
+    staff_b: User
+    employer_a: Employer
+    employer_b: Employer
+    cohort_a: Cohort
+    cohort_b: Cohort
+    trainee_a: Trainee
+    trainee_b: Trainee
+    pins: dict[int, tuple[str, str]]  # trainee id -> (login code, PIN)
+
+    def staff(self, cooperative: Cooperative) -> User:
+        return self.staff_a if cooperative.id == self.coop_a.id else self.staff_b
+
+
+MARKER_B = "ZZCOOPB"
+
+
+def _trainee_row(number: str, family: str, language: str = "vi") -> TraineeRow:
+    return TraineeRow(
+        row=2,
+        family_name=family,
+        given_name="VAN AN",
+        name_katakana="グエン",
+        nationality="VN",
+        preferred_language=language,
+        date_of_birth=date(2002, 4, 1),
+        employer="",
+        trainee_number=number,
+    )
+
+
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as client:
+def world(session_factory: sessionmaker[Session], settings: Settings) -> World:
+    security.configure(
+        time_cost=settings.argon2_time_cost, memory_cost_kib=settings.argon2_memory_kib
+    )
+    operator = Principal(user_id=None, role="admin", cooperative_id=None, display_name="test")
+    with session_factory() as session:
+        admin = accounts.create_user(
+            session,
+            None,
+            role="admin",
+            email="admin@example.org",
+            display_name="Admin",
+            password=PASSWORD,
+        )
+        lecturer = accounts.create_user(
+            session,
+            None,
+            role="lecturer",
+            email="lecturer@example.org",
+            display_name="Lecturer",
+            password=PASSWORD,
+            qualification="attorney",
+        )
+        made = {}
+        for key, name, licence in (("a", "Coop A", "A-1"), ("b", f"Coop B {MARKER_B}", "B-1")):
+            coop = accounts.create_cooperative(session, operator, name=name, licence_number=licence)
+            staff = accounts.create_user(
+                session,
+                None,
+                role="staff",
+                email=f"staff-{key}@example.org",
+                display_name=f"Staff {key.upper()}",
+                password=PASSWORD,
+                cooperative_id=coop.id,
+            )
+            scoped = Principal(
+                user_id=staff.id, role="staff", cooperative_id=coop.id, display_name="test"
+            )
+            suffix = MARKER_B if key == "b" else "A"
+            employer = accounts.create_employer(
+                session, scoped, cooperative_id=None, name=f"Employer {suffix}"
+            )
+            cohort = cohorts.create_cohort(
+                session,
+                scoped,
+                name=f"Cohort {suffix}",
+                training_start=date(2026, 12, 1),
+                training_end=date(2026, 12, 28),
+                work_start=date(2027, 1, 5),
+                languages=["vi"],
+            )
+            trainee = cohorts.add_trainee(
+                session, scoped, cohort, _trainee_row(f"{key.upper()}-001", f"FAMILY{suffix}")
+            )
+            ((_, code, pin),) = cohorts.issue_pins(session, scoped, cohort.id, [trainee.id])
+            made[key] = (coop, staff, employer, cohort, trainee, code, pin)
+        session.commit()
+        a, b = made["a"], made["b"]
+        world = World(
+            admin=admin,
+            lecturer=lecturer,
+            coop_a=a[0],
+            coop_b=b[0],
+            staff_a=a[1],
+            staff_b=b[1],
+            employer_a=a[2],
+            employer_b=b[2],
+            cohort_a=a[3],
+            cohort_b=b[3],
+            trainee_a=a[4],
+            trainee_b=b[4],
+            pins={a[4].id: (a[5], a[6]), b[4].id: (b[5], b[6])},
+        )
+        session.expunge_all()
+    return world
+
+
+def login(client: TestClient, email: str, password: str = PASSWORD) -> Any:
+    """Sign in through the login form; later API writes carry the CSRF header like a page."""
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, "the login page has a CSRF token"
+    response = client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    if response.status_code == 303:
+        client.headers["X-CSRF-Token"] = client.get("/api/v1/me").json()["csrf_token"]
+    return response
+
+
+def login_trainee(client: TestClient, code: str, pin: str) -> Any:
+    page = client.get(f"/t/login?code={code}")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    return client.post(
+        "/t/login",
+        data={"code": code, "pin": pin, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+
+
+@pytest.fixture
+def koshu_app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def anonymous(koshu_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(koshu_app) as client:
         yield client
+
+
+@pytest.fixture
+def client(koshu_app: FastAPI, world: World) -> Iterator[TestClient]:
+    """A browser signed in as the platform admin (who may do everything)."""
+    with TestClient(koshu_app) as client:
+        assert login(client, world.admin.email or "").status_code == 303
+        yield client
+
+
+@pytest.fixture
+def open_client(world: World):  # type: ignore[no-untyped-def]
+    """Open an app built from other settings, signed in as the admin: ``with open_client(s):``."""
+
+    @contextmanager
+    def open_for(settings: Settings, **client_options: Any) -> Iterator[TestClient]:
+        with TestClient(create_app(settings), **client_options) as client:
+            assert login(client, world.admin.email or "").status_code == 303
+            yield client
+
+    return open_for
+
+
+@pytest.fixture
+def signed_in(koshu_app: FastAPI, world: World):  # type: ignore[no-untyped-def]
+    """Open a new browser signed in as the given user (trainees with their card)."""
+    clients: list[TestClient] = []
+
+    def open_as(user: User | Trainee) -> TestClient:
+        client = TestClient(koshu_app)
+        client.__enter__()
+        clients.append(client)
+        if isinstance(user, Trainee):
+            code, pin = world.pins[user.id]
+            assert login_trainee(client, code, pin).status_code == 303
+        else:
+            assert login(client, user.email or "").status_code == 303
+        return client
+
+    yield open_as
+    for client in clients:
+        client.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,6 @@ from app.config import Settings
 from app.courses import service
 from app.courses.models import DeckImport, Module, Revision, Slide
 from app.files.models import Blob
-from app.main import create_app
 from tests.conftest import cli_env, koshu, upload
 
 
@@ -30,13 +29,17 @@ def _counts(session: Session) -> dict[str, int]:
 
 
 def test_a_failure_half_way_leaves_no_rows(
-    settings: Settings, session: Session, decks: Path, monkeypatch: pytest.MonkeyPatch
+    settings: Settings,
+    session: Session,
+    decks: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    open_client: Any,
 ) -> None:
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(service, "set_language_status", explode)
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    with open_client(settings, raise_server_exceptions=False) as client:
         response = upload(client, decks / "ja.pptx", "ja", headers={"Accept-Language": "en"})
     assert response.status_code == 500
     assert "Traceback" not in response.text

@@ -94,9 +94,23 @@ def test_courses_page_lists_both_courses_in_japanese_until_english_is_chosen(
     assert page(client, COURSE).get("lang") == "ja"
 
 
-def test_root_redirects_to_the_course_list(client: TestClient) -> None:
-    response = client.get("/", follow_redirects=False)
-    assert (response.status_code, response.headers["location"]) == (303, "/courses")
+def test_root_sends_each_role_to_its_start_page(
+    anonymous: TestClient, signed_in: Any, world: Any
+) -> None:
+    homes = {
+        "nobody": anonymous.get("/", follow_redirects=False).headers["location"],
+        "admin": signed_in(world.admin).get("/", follow_redirects=False).headers["location"],
+        "lecturer": signed_in(world.lecturer).get("/", follow_redirects=False).headers["location"],
+        "staff": signed_in(world.staff_a).get("/", follow_redirects=False).headers["location"],
+        "trainee": signed_in(world.trainee_a).get("/", follow_redirects=False).headers["location"],
+    }
+    assert homes == {
+        "nobody": "/login",
+        "admin": "/cooperatives",
+        "lecturer": "/courses",
+        "staff": "/cohorts",
+        "trainee": "/t",
+    }
 
 
 def test_course_page_shows_revisions_and_each_languages_status(
@@ -351,7 +365,7 @@ def test_upload_form_refuses_a_browser_without_the_csrf_cookie(
     client: TestClient, decks: Path
 ) -> None:
     token = form_token(page(client, COURSE), f"{COURSE}/decks")
-    client.cookies.clear()
+    client.cookies.delete("koshu_csrf")
     assert post_deck(client, decks / "ja.pptx", "ja", token).status_code == 403
     assert client.get("/api/v1/courses/legal-protection/revisions").json() == []
 

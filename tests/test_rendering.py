@@ -27,7 +27,6 @@ from app.config import Settings
 from app.courses.models import DeckImport
 from app.jobs.models import Job
 from app.jobs.service import run_until_empty
-from app.main import create_app
 from tests import deckmaker
 from tests.conftest import soffice_or_skip, upload
 from tests.deckmaker import S
@@ -166,8 +165,8 @@ def lo_settings(make_settings: Callable[..., Settings]) -> Settings:
 
 
 @pytest.fixture
-def lo_client(lo_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(lo_settings)) as client:
+def lo_client(lo_settings: Settings, open_client: Any) -> Iterator[TestClient]:
+    with open_client(lo_settings) as client:
         yield client
 
 
@@ -329,9 +328,10 @@ def test_failed_rendering_is_reported_and_the_import_stays(
     body: str,
     interpreter: str,
     error: str,
+    open_client: Any,
 ) -> None:
     settings = make_settings(soffice_path=fake_soffice(tmp_path, body, interpreter))
-    with TestClient(create_app(settings)) as client:
+    with open_client(settings) as client:
         response = upload(client, decks / "ja.pptx", "ja")
         assert response.status_code == 201
         import_id = response.json()["import_id"]
@@ -365,12 +365,13 @@ def test_a_hung_conversion_is_killed_with_everything_it_started(
     session_factory: sessionmaker[Session],
     tmp_path: Path,
     decks: Path,
+    open_client: Any,
 ) -> None:
     # Like soffice -> oosplash -> soffice.bin: the script we start starts what does the work.
     pid_file = tmp_path / "worker.pid"
     script = fake_soffice(tmp_path, f"sleep 60 &\necho $! > {pid_file}\nwait\n")
     settings = make_settings(soffice_path=script, render_timeout_seconds=1)
-    with TestClient(create_app(settings)) as client:
+    with open_client(settings) as client:
         import_id = upload(client, decks / "ja.pptx", "ja").json()["import_id"]
         assert run_until_empty(session_factory, settings) == 1
         status = client.get(f"{API}/imports/{import_id}").json()

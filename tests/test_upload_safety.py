@@ -20,7 +20,6 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from app.config import PROJECT_ROOT, Settings
-from app.main import create_app
 from tests import hostile
 
 DECKS = "/api/v1/courses/legal-protection/decks"
@@ -150,9 +149,10 @@ def test_hostile_upload_is_rejected_clearly_in_both_languages_and_writes_nothing
 def test_zip_bomb_within_the_unpacked_limit_is_caught_by_its_compression_ratio(
     make_settings: Callable[..., Settings],
     corpus: Corpus,
+    open_client: Any,
 ) -> None:
     settings = make_settings(max_uncompressed_bytes=2 * hostile.BOMB_SIZE)
-    with TestClient(create_app(settings)) as client:
+    with open_client(settings) as client:
         response = post_deck(client, corpus(hostile.zip_bomb))
         assert response.status_code == 422, response.text
         [problem] = response.json()["problems"]
@@ -222,8 +222,8 @@ def small_limit(make_settings: Callable[..., Settings]) -> Settings:
 
 
 @pytest.fixture
-def small_limit_client(small_limit: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(small_limit)) as client:
+def small_limit_client(small_limit: Settings, open_client: Any) -> Iterator[TestClient]:
+    with open_client(small_limit) as client:
         yield client
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from app.courses import flows, service
@@ -18,10 +18,12 @@ from app.courses.schemas import (
     RevisionDetail,
     RevisionOut,
 )
+from app.accounts.dependencies import LecturerOrAdminDep, current_principal
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.errors import request_language
 
-router = APIRouter(prefix="/api/v1", tags=["courses"])
+# Every route needs a signed-in caller; changing content needs a lecturer or an admin.
+router = APIRouter(prefix="/api/v1", tags=["courses"], dependencies=[Depends(current_principal)])
 
 
 @router.get("/courses", response_model=list[CourseOut])
@@ -47,6 +49,7 @@ def get_course(session: SessionDep, definition: DefinitionDep) -> dict[str, Any]
 def upload_deck(
     request: Request,
     session: SessionDep,
+    _caller: LecturerOrAdminDep,
     settings: SettingsDep,
     definition: DefinitionDep,
     file: Annotated[UploadFile, File(description="the .pptx deck")],
@@ -90,7 +93,9 @@ def get_revision(session: SessionDep, definition: DefinitionDep, revision: Revis
 
 
 @router.post("/courses/{course}/revisions/{number}/publish", response_model=RevisionOut)
-def publish_revision(session: SessionDep, course: CourseDep, number: int) -> Any:
+def publish_revision(
+    session: SessionDep, course: CourseDep, number: int, _caller: LecturerOrAdminDep
+) -> Any:
     """Publish a draft: new cohorts are taught it; earlier revisions stay readable."""
     return service.publish(session, course, number)
 
@@ -138,6 +143,7 @@ def import_status(
 @router.put("/courses/{course}/modules/{code}/area", response_model=AreaAssigned)
 def assign_area(
     session: SessionDep,
+    _caller: LecturerOrAdminDep,
     definition: DefinitionDep,
     course: CourseDep,
     code: str,

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import FileResponse
 
+from app.accounts.dependencies import current_principal
 from app.deps import SessionDep, SettingsDep
 from app.errors import NotFound
 from app.files import service
 
-router = APIRouter(tags=["files"])
+router = APIRouter(tags=["files"], dependencies=[Depends(current_principal)])
 
 # An uploaded SVG or mislabelled file must never run script in our origin.
 INERT_HEADERS = {

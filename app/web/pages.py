@@ -49,7 +49,14 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     response = templates.TemplateResponse(
         request,
         template,
-        {"_": translate, "ui_lang": language, "lang_url": lang_url, "csrf_token": token, **context},
+        {
+            "_": translate,
+            "ui_lang": language,
+            "lang_url": lang_url,
+            "csrf_token": token,
+            "principal": getattr(request.state, "principal", None),
+            **context,
+        },
         status_code=status_code,
     )
     csrf.set_cookie(response, nonce, secure=request.url.scheme == "https")

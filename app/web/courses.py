@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app.accounts.dependencies import LecturerOrAdminDep, require_roles
 from app.courses import flows, service
 from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.web import csrf
 from app.web.pages import render, ui_language
 
-router = APIRouter(include_in_schema=False)
-
-
-@router.get("/")
-def home() -> RedirectResponse:
-    return RedirectResponse("/courses", status_code=303)
+# Lecturers and admins work on decks; cooperative staff may read them; trainees have their own.
+router = APIRouter(
+    include_in_schema=False, dependencies=[Depends(require_roles("admin", "lecturer", "staff"))]
+)
 
 
 @router.get("/courses", response_class=HTMLResponse)
@@ -49,6 +48,7 @@ def course_page(
 def upload_deck_form(
     request: Request,
     session: SessionDep,
+    _caller: LecturerOrAdminDep,
     settings: SettingsDep,
     definition: DefinitionDep,
     file: Annotated[UploadFile, File()],
@@ -130,6 +130,7 @@ def revision_page(
 def publish_form(
     request: Request,
     session: SessionDep,
+    _caller: LecturerOrAdminDep,
     course: CourseDep,
     number: int,
     csrf_token: Annotated[str, Form()] = "",

@@ -1,0 +1,1 @@
+"""Cooperatives (the tenants), their employers, users, roles, login and API tokens."""

@@ -1,0 +1,135 @@
+"""The accounts JSON API: cooperatives, employers, users, API tokens and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from app.accounts import service
+from app.accounts.dependencies import AdminDep, CooperativeAccessDep, PrincipalDep
+from app.accounts.schemas import (
+    ApiTokenCreate,
+    ApiTokenIssued,
+    ApiTokenRead,
+    AuditRead,
+    CooperativeCreate,
+    CooperativeRead,
+    CooperativeUpdate,
+    EmployerCreate,
+    EmployerRead,
+    Me,
+    SecretIssued,
+    UserCreate,
+    UserRead,
+)
+from app.audit import service as audit
+from app.deps import SessionDep
+from app.web import csrf
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+@router.get("/me", response_model=Me)
+def me(request: Request, principal: PrincipalDep) -> dict[str, Any]:
+    """Who is calling, and the CSRF token a browser script sends in X-CSRF-Token."""
+    token = None if principal.via_token else csrf.issue_token(request)[1]
+    return {
+        "user_id": principal.user_id,
+        "role": principal.role,
+        "cooperative_id": principal.cooperative_id,
+        "display_name": principal.display_name,
+        "csrf_token": token,
+    }
+
+
+@router.get("/cooperatives", response_model=list[CooperativeRead])
+def list_cooperatives(session: SessionDep, principal: CooperativeAccessDep) -> Any:
+    return service.list_cooperatives(session, principal)
+
+
+@router.post("/cooperatives", response_model=CooperativeRead, status_code=201)
+def create_cooperative(session: SessionDep, principal: AdminDep, body: CooperativeCreate) -> Any:
+    return service.create_cooperative(session, principal, **body.model_dump())
+
+
+@router.get("/cooperatives/{cooperative_id}", response_model=CooperativeRead)
+def get_cooperative(
+    session: SessionDep, principal: CooperativeAccessDep, cooperative_id: int
+) -> Any:
+    return service.get_cooperative(session, principal, cooperative_id)
+
+
+@router.put("/cooperatives/{cooperative_id}", response_model=CooperativeRead)
+def update_cooperative(
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    cooperative_id: int,
+    body: CooperativeUpdate,
+) -> Any:
+    return service.update_cooperative(session, principal, cooperative_id, **body.model_dump())
+
+
+@router.get("/employers", response_model=list[EmployerRead])
+def list_employers(session: SessionDep, principal: CooperativeAccessDep) -> Any:
+    return service.list_employers(session, principal)
+
+
+@router.post("/employers", response_model=EmployerRead, status_code=201)
+def create_employer(
+    session: SessionDep, principal: CooperativeAccessDep, body: EmployerCreate
+) -> Any:
+    return service.create_employer(session, principal, **body.model_dump())
+
+
+@router.get("/employers/{employer_id}", response_model=EmployerRead)
+def get_employer(session: SessionDep, principal: CooperativeAccessDep, employer_id: int) -> Any:
+    return service.get_employer(session, principal, employer_id)
+
+
+@router.get("/users", response_model=list[UserRead])
+def list_users(session: SessionDep, principal: CooperativeAccessDep) -> Any:
+    return service.list_users(session, principal)
+
+
+@router.post("/users", response_model=UserRead, status_code=201)
+def create_user(session: SessionDep, principal: CooperativeAccessDep, body: UserCreate) -> Any:
+    data = body.model_dump()
+    data["affiliations"] = [a for a in data["affiliations"]]
+    return service.create_user(session, principal, **data)
+
+
+@router.get("/users/{user_id}", response_model=UserRead)
+def get_user(session: SessionDep, principal: CooperativeAccessDep, user_id: int) -> Any:
+    return service.get_user(session, principal, user_id)
+
+
+@router.post("/users/{user_id}/reset", response_model=SecretIssued)
+def reset_user(session: SessionDep, principal: CooperativeAccessDep, user_id: int) -> Any:
+    """Give the user a new password (a trainee: a new PIN); shown once, sessions end."""
+    user, secret = service.reset_secret(session, principal, user_id)
+    return {"user_id": user.id, "secret": secret}
+
+
+@router.get("/api-tokens", response_model=list[ApiTokenRead])
+def list_tokens(session: SessionDep, principal: CooperativeAccessDep) -> Any:
+    return service.list_api_tokens(session, principal)
+
+
+@router.post("/api-tokens", response_model=ApiTokenIssued, status_code=201)
+def create_token(session: SessionDep, principal: CooperativeAccessDep, body: ApiTokenCreate) -> Any:
+    issued = service.create_api_token(
+        session, principal, name=body.name, cooperative_id=body.cooperative_id
+    )
+    return {**ApiTokenRead.model_validate(issued.token).model_dump(), "token": issued.secret}
+
+
+@router.delete("/api-tokens/{token_id}", response_model=ApiTokenRead)
+def revoke_token(session: SessionDep, principal: CooperativeAccessDep, token_id: int) -> Any:
+    return service.revoke_api_token(session, principal, token_id)
+
+
+@router.get("/audit", response_model=list[AuditRead])
+def audit_log(session: SessionDep, principal: CooperativeAccessDep) -> Any:
+    """The newest changes in the caller's cooperative (admins: all)."""
+    return audit.entries(session, principal)

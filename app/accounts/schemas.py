@@ -1,0 +1,121 @@
+"""Shapes of the accounts API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Name = Field(min_length=1, max_length=200)
+
+
+class CooperativeCreate(BaseModel):
+    name: str = Name
+    licence_number: str = Field(min_length=1, max_length=50)
+    address: str = Field(default="", max_length=500)
+    contact_name: str = Field(default="", max_length=200)
+    contact_phone: str = Field(default="", max_length=50)
+    contact_email: str = Field(default="", max_length=254)
+
+
+class CooperativeUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    address: str | None = Field(default=None, max_length=500)
+    contact_name: str | None = Field(default=None, max_length=200)
+    contact_phone: str | None = Field(default=None, max_length=50)
+    contact_email: str | None = Field(default=None, max_length=254)
+
+
+class CooperativeRead(CooperativeCreate):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    created_at: datetime
+
+
+class EmployerCreate(BaseModel):
+    name: str = Name
+    address: str = Field(default="", max_length=500)
+    cooperative_id: int | None = Field(default=None, description="admins only; staff: their own")
+
+
+class EmployerRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    cooperative_id: int
+    name: str
+    address: str
+
+
+class Affiliation(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    cooperative_id: int | None = None
+    employer_id: int | None = None
+
+
+class UserCreate(BaseModel):
+    role: Literal["admin", "lecturer", "staff"]
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    display_name: str = Name
+    password: str = Field(min_length=1, max_length=200)
+    cooperative_id: int | None = None
+    qualification: str | None = None
+    registration_number: str = Field(default="", max_length=50)
+    affiliations: list[Affiliation] = []
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    role: str
+    display_name: str
+    email: str | None
+    cooperative_id: int | None
+    active: bool
+    created_at: datetime
+
+
+class SecretIssued(BaseModel):
+    user_id: int
+    secret: str = Field(description="shown once; only its argon2 hash is stored")
+
+
+class Me(BaseModel):
+    user_id: int | None
+    role: str
+    cooperative_id: int | None
+    display_name: str
+    csrf_token: str | None = None
+
+
+class ApiTokenCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    cooperative_id: int | None = None
+
+
+class ApiTokenRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    cooperative_id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiTokenIssued(ApiTokenRead):
+    token: str = Field(description="shown once; only its sha256 is stored")
+
+
+class AuditRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    cooperative_id: int | None
+    actor_name: str
+    action: str
+    entity: str
+    entity_id: str
+    summary: str
+    changes: dict[str, Any]
+    created_at: datetime

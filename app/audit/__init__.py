@@ -1,0 +1,1 @@
+"""Who created, changed or deleted what, when, in which cooperative."""

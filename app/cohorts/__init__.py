@@ -1,0 +1,1 @@
+"""Cohorts of trainees and their import."""

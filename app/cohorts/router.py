@@ -1,0 +1,155 @@
+"""The cohorts JSON API: cohorts, trainees, spreadsheet import, PINs, CSV export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from app.accounts import service as accounts
+from app.accounts.dependencies import CooperativeAccessDep
+from app.cohorts import service
+from app.cohorts.errors import SpreadsheetTooLarge
+from app.cohorts.schemas import (
+    Card,
+    CohortCreate,
+    CohortRead,
+    CohortUpdate,
+    ImportReport,
+    TraineeRead,
+    TraineeUpdate,
+)
+from app.deps import SessionDep
+from app.errors import request_language
+
+router = APIRouter(prefix="/api/v1", tags=["cohorts"])
+MAX_SPREADSHEET_BYTES = 5 * 1024 * 1024
+
+
+def read_spreadsheet(file: UploadFile) -> bytes:
+    """Read an uploaded trainee list, refusing one larger than any real cohort list."""
+    data = file.file.read(MAX_SPREADSHEET_BYTES + 1)
+    if len(data) > MAX_SPREADSHEET_BYTES:
+        raise SpreadsheetTooLarge(limit_mb=MAX_SPREADSHEET_BYTES // (1024 * 1024))
+    return data
+
+
+@router.get("/cohorts", response_model=list[CohortRead])
+def list_cohorts(session: SessionDep, principal: CooperativeAccessDep) -> Any:
+    return service.list_cohorts(session, principal)
+
+
+@router.post("/cohorts", response_model=CohortRead, status_code=201)
+def create_cohort(session: SessionDep, principal: CooperativeAccessDep, body: CohortCreate) -> Any:
+    return service.create_cohort(session, principal, **body.model_dump())
+
+
+@router.get("/cohorts/{cohort_id}", response_model=CohortRead)
+def get_cohort(session: SessionDep, principal: CooperativeAccessDep, cohort_id: int) -> Any:
+    return service.get_cohort(session, principal, cohort_id)
+
+
+@router.put("/cohorts/{cohort_id}", response_model=CohortRead)
+def update_cohort(
+    session: SessionDep, principal: CooperativeAccessDep, cohort_id: int, body: CohortUpdate
+) -> Any:
+    return service.update_cohort(session, principal, cohort_id, **body.model_dump())
+
+
+@router.delete("/cohorts/{cohort_id}", status_code=204)
+def delete_cohort(session: SessionDep, principal: CooperativeAccessDep, cohort_id: int) -> Response:
+    service.delete_cohort(session, principal, cohort_id)
+    return Response(status_code=204)
+
+
+@router.get("/cohorts/{cohort_id}/trainees", response_model=list[TraineeRead])
+def list_trainees(session: SessionDep, principal: CooperativeAccessDep, cohort_id: int) -> Any:
+    return service.list_trainees(session, principal, cohort_id)
+
+
+@router.post(
+    "/cohorts/{cohort_id}/import",
+    response_model=ImportReport,
+    responses={422: {"model": ImportReport, "description": "nothing was imported"}},
+)
+def import_trainees(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    cohort_id: int,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8 or Shift_JIS) or XLSX")],
+    valid_only: Annotated[bool, Form()] = False,
+) -> Any:
+    """Import trainees; with errors nothing is imported unless valid_only is set."""
+    report = service.import_trainees(
+        session,
+        principal,
+        cohort_id,
+        data=read_spreadsheet(file),
+        filename=file.filename or "trainees.csv",
+        valid_only=valid_only,
+        language=request_language(request),
+    )
+    if report["status"] == "rejected":
+        return JSONResponse(
+            ImportReport.model_validate(report).model_dump(mode="json"), status_code=422
+        )
+    return report
+
+
+@router.post("/cohorts/{cohort_id}/cards", response_model=list[Card])
+def issue_cards(session: SessionDep, principal: CooperativeAccessDep, cohort_id: int) -> Any:
+    """New PINs for every trainee of the cohort (shown once); old cards stop working."""
+    return [
+        {
+            "trainee_id": t.id,
+            "trainee_number": t.trainee_number,
+            "name": f"{t.family_name} {t.given_name}",
+            "login_code": code,
+            "pin": pin,
+        }
+        for t, code, pin in service.issue_pins(session, principal, cohort_id)
+    ]
+
+
+@router.get("/cohorts/{cohort_id}/trainees.csv")
+def export_trainees(
+    request: Request, session: SessionDep, principal: CooperativeAccessDep, cohort_id: int
+) -> Response:
+    """The trainee list as CSV; cell text that a spreadsheet could run as a formula is quoted."""
+    body = service.trainees_csv(session, principal, cohort_id, request_language(request))
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="cohort-{cohort_id}-trainees.csv"'},
+    )
+
+
+@router.get("/trainees/{trainee_id}", response_model=TraineeRead)
+def get_trainee(session: SessionDep, principal: CooperativeAccessDep, trainee_id: int) -> Any:
+    return service.get_trainee(session, principal, trainee_id)
+
+
+@router.put("/trainees/{trainee_id}", response_model=TraineeRead)
+def update_trainee(
+    session: SessionDep, principal: CooperativeAccessDep, trainee_id: int, body: TraineeUpdate
+) -> Any:
+    fields = body.model_dump()
+    if fields.get("employer_id") is not None:  # the employer must be the caller's too
+        accounts.get_employer(session, principal, fields["employer_id"])
+    return service.update_trainee(session, principal, trainee_id, **fields)
+
+
+@router.post("/trainees/{trainee_id}/pin", response_model=Card)
+def reset_pin(session: SessionDep, principal: CooperativeAccessDep, trainee_id: int) -> Any:
+    """A new PIN for one trainee (a lost card); shown once."""
+    trainee = service.get_trainee(session, principal, trainee_id)
+    (card,) = service.issue_pins(session, principal, trainee.cohort_id, [trainee.id])
+    return {
+        "trainee_id": trainee.id,
+        "trainee_number": trainee.trainee_number,
+        "name": f"{trainee.family_name} {trainee.given_name}",
+        "login_code": card[1],
+        "pin": card[2],
+    }

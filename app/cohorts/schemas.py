@@ -1,0 +1,83 @@
+"""Shapes of the cohorts API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CohortCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    arrival_date: date | None = None
+    training_start: date | None = None
+    training_end: date | None = None
+    work_start: date | None = None
+    languages: list[str] = []
+    cooperative_id: int | None = Field(default=None, description="admins only; staff: their own")
+
+
+class CohortUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    arrival_date: date | None = None
+    training_start: date | None = None
+    training_end: date | None = None
+    work_start: date | None = None
+    languages: list[str] | None = None
+
+
+class CohortRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    cooperative_id: int
+    name: str
+    arrival_date: date | None
+    training_start: date | None
+    training_end: date | None
+    work_start: date | None
+    languages: list[str]
+    created_at: datetime
+
+
+class TraineeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    cooperative_id: int
+    cohort_id: int
+    employer_id: int | None
+    trainee_number: str
+    family_name: str
+    given_name: str
+    name_katakana: str
+    nationality: str
+    preferred_language: str
+    date_of_birth: date
+
+
+class TraineeUpdate(BaseModel):
+    family_name: str | None = Field(default=None, min_length=1, max_length=100)
+    given_name: str | None = Field(default=None, min_length=1, max_length=100)
+    name_katakana: str | None = Field(default=None, min_length=1, max_length=200)
+    preferred_language: str | None = None
+    trainee_number: str | None = Field(default=None, min_length=1, max_length=50)
+    employer_id: int | None = None
+
+
+class ImportReport(BaseModel):
+    status: str
+    cohort_id: int
+    filename: str
+    total_rows: int
+    added: list[dict[str, Any]]
+    would_add: int
+    unchanged_rows: list[int]
+    errors: list[dict[str, Any]]
+
+
+class Card(BaseModel):
+    trainee_id: int
+    trainee_number: str
+    name: str
+    login_code: str
+    pin: str

@@ -1,0 +1,460 @@
+"""Cohorts and trainees of one cooperative, their import from spreadsheets, and PINs.
+
+Every query goes through ``app.accounts.tenancy`` so a caller reaches only their own
+cooperative's rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts import security
+from app.accounts import service as accounts
+from app.accounts.models import Employer, User
+from app.accounts.tenancy import Principal, get_owned, owned, target_cooperative
+from app.audit import service as audit
+from app.cohorts.errors import (
+    CohortNameTaken,
+    CohortNotEmpty,
+    CohortNotFound,
+    InvalidDates,
+    TraineeNotFound,
+    TraineeNumberTaken,
+)
+from app.cohorts.models import Cohort, Trainee
+from app.cohorts.spreadsheet import ParsedSheet, RowError, TraineeRow, parse_trainee_file
+from app.db import utcnow
+from app.i18n import N_, gettext
+from app.languages import is_known
+
+TRAINEE_FIELDS = (
+    "family_name",
+    "given_name",
+    "name_katakana",
+    "nationality",
+    "preferred_language",
+    "date_of_birth",
+    "trainee_number",
+)
+
+
+def _check_dates(fields: dict[str, Any]) -> None:
+    start, end, work = (
+        fields.get("training_start"),
+        fields.get("training_end"),
+        fields.get("work_start"),
+    )
+    arrival = fields.get("arrival_date")
+    if start and end and end < start:
+        raise InvalidDates(reason=N_("the training ends before it starts."))
+    if end and work and work <= end:
+        raise InvalidDates(reason=N_("work must start after the post-entry training ends."))
+    if arrival and start and start < arrival:
+        raise InvalidDates(reason=N_("the training starts before the arrival date."))
+    for language in fields.get("languages") or []:
+        if not is_known(language):
+            raise InvalidDates(reason=f"unknown language {language}")
+
+
+def create_cohort(
+    session: Session, principal: Principal, *, cooperative_id: int | None = None, **fields: Any
+) -> Cohort:
+    owner = target_cooperative(principal, cooperative_id)
+    accounts.get_cooperative(session, principal, owner)
+    _check_dates(fields)
+    if session.scalar(
+        select(Cohort.id).where(Cohort.cooperative_id == owner, Cohort.name == fields["name"])
+    ):
+        raise CohortNameTaken(name=fields["name"])
+    cohort = Cohort(cooperative_id=owner, **fields)
+    session.add(cohort)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        action="create",
+        entity="cohort",
+        entity_id=cohort.id,
+        cooperative_id=owner,
+        summary=cohort.name,
+        changes={k: str(v) for k, v in fields.items()},
+    )
+    return cohort
+
+
+def list_cohorts(session: Session, principal: Principal) -> list[Cohort]:
+    return list(
+        session.scalars(owned(principal, Cohort).order_by(Cohort.arrival_date.desc(), Cohort.name))
+    )
+
+
+def get_cohort(session: Session, principal: Principal, cohort_id: int) -> Cohort:
+    return get_owned(session, principal, Cohort, cohort_id, CohortNotFound)
+
+
+def update_cohort(session: Session, principal: Principal, cohort_id: int, **fields: Any) -> Cohort:
+    cohort = get_cohort(session, principal, cohort_id)
+    merged = {
+        key: getattr(cohort, key)
+        for key in ("arrival_date", "training_start", "training_end", "work_start", "languages")
+    }
+    merged.update({k: v for k, v in fields.items() if v is not None})
+    _check_dates(merged)
+    if (
+        fields.get("name")
+        and fields["name"] != cohort.name
+        and session.scalar(
+            select(Cohort.id).where(
+                Cohort.cooperative_id == cohort.cooperative_id, Cohort.name == fields["name"]
+            )
+        )
+    ):
+        raise CohortNameTaken(name=fields["name"])
+    changes = audit.apply_changes(cohort, fields)
+    audit.record(
+        session,
+        principal,
+        action="update",
+        entity="cohort",
+        entity_id=cohort.id,
+        cooperative_id=cohort.cooperative_id,
+        summary=cohort.name,
+        changes=changes,
+    )
+    return cohort
+
+
+def delete_cohort(session: Session, principal: Principal, cohort_id: int) -> None:
+    cohort = get_cohort(session, principal, cohort_id)
+    count = session.scalar(select(func.count(Trainee.id)).where(Trainee.cohort_id == cohort.id))
+    if count:
+        raise CohortNotEmpty(count=count)
+    audit.record(
+        session,
+        principal,
+        action="delete",
+        entity="cohort",
+        entity_id=cohort.id,
+        cooperative_id=cohort.cooperative_id,
+        summary=cohort.name,
+    )
+    session.delete(cohort)
+    session.flush()
+
+
+def list_trainees(session: Session, principal: Principal, cohort_id: int) -> list[Trainee]:
+    cohort = get_cohort(session, principal, cohort_id)
+    return list(
+        session.scalars(
+            select(Trainee).where(Trainee.cohort_id == cohort.id).order_by(Trainee.trainee_number)
+        )
+    )
+
+
+def get_trainee(session: Session, principal: Principal, trainee_id: int) -> Trainee:
+    return get_owned(session, principal, Trainee, trainee_id, TraineeNotFound)
+
+
+def trainee_for_user(session: Session, user_id: int) -> Trainee | None:
+    return session.scalar(select(Trainee).where(Trainee.user_id == user_id))
+
+
+def login_codes(session: Session, trainees: list[Trainee]) -> dict[int, str]:
+    users = session.scalars(select(User).where(User.id.in_([t.user_id for t in trainees])))
+    return {user.id: user.login_code or "" for user in users}
+
+
+def _new_login_code(session: Session) -> str:
+    while True:
+        code = security.new_login_code()
+        if not session.scalar(select(User.id).where(User.login_code == code)):
+            return code
+
+
+def _employer_id(
+    session: Session, principal: Principal, cooperative_id: int, name: str
+) -> int | None:
+    if not name:
+        return None
+    employer = accounts.employer_by_name(session, cooperative_id, name)
+    if employer is None:
+        employer = Employer(cooperative_id=cooperative_id, name=name)
+        session.add(employer)
+        session.flush()
+        audit.record(
+            session,
+            principal,
+            action="create",
+            entity="employer",
+            entity_id=employer.id,
+            cooperative_id=cooperative_id,
+            summary=name,
+        )
+    return employer.id
+
+
+def add_trainee(session: Session, principal: Principal, cohort: Cohort, row: TraineeRow) -> Trainee:
+    """Create a trainee and their login (a code; no PIN until cards are printed)."""
+    if session.scalar(
+        select(Trainee.id).where(
+            Trainee.cooperative_id == cohort.cooperative_id,
+            Trainee.trainee_number == row.trainee_number,
+        )
+    ):
+        raise TraineeNumberTaken(number=row.trainee_number)
+    user = User(
+        role="trainee",
+        cooperative_id=cohort.cooperative_id,
+        display_name=f"{row.family_name} {row.given_name}",
+        login_code=_new_login_code(session),
+        ui_language=row.preferred_language,
+    )
+    session.add(user)
+    session.flush()
+    trainee = Trainee(
+        cooperative_id=cohort.cooperative_id,
+        cohort_id=cohort.id,
+        user_id=user.id,
+        employer_id=_employer_id(session, principal, cohort.cooperative_id, row.employer),
+        **{field: getattr(row, field) for field in TRAINEE_FIELDS},
+    )
+    session.add(trainee)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        action="create",
+        entity="trainee",
+        entity_id=trainee.id,
+        cooperative_id=cohort.cooperative_id,
+        summary=f"{row.trainee_number} {user.display_name}",
+    )
+    return trainee
+
+
+def _same(trainee: Trainee, employer_name: str | None, row: TraineeRow) -> bool:
+    return all(getattr(trainee, f) == getattr(row, f) for f in TRAINEE_FIELDS) and (
+        (employer_name or "") == row.employer
+    )
+
+
+def import_trainees(
+    session: Session,
+    principal: Principal,
+    cohort_id: int,
+    *,
+    data: bytes,
+    filename: str,
+    valid_only: bool = False,
+    language: str = "ja",
+) -> dict[str, Any]:
+    """Import a cohort's trainee list; return a report of what was added, unchanged or wrong.
+
+    Nothing is imported from a file with errors unless ``valid_only``; then the valid rows
+    are. Rows already in the cohort with the same data are left as they are, so importing
+    the same file twice changes nothing.
+    """
+    cohort = get_cohort(session, principal, cohort_id)
+    parsed: ParsedSheet = parse_trainee_file(data, filename)
+    errors: list[RowError] = list(parsed.errors)
+    existing = {
+        t.trainee_number: t
+        for t in session.scalars(
+            select(Trainee).where(Trainee.cooperative_id == cohort.cooperative_id)
+        )
+    }
+    employer_names = {
+        e.id: e.name
+        for e in session.scalars(
+            select(Employer).where(Employer.cooperative_id == cohort.cooperative_id)
+        )
+    }
+    to_add: list[TraineeRow] = []
+    unchanged: list[int] = []
+    for row in parsed.rows:
+        known = existing.get(row.trainee_number)
+        if known is None:
+            to_add.append(row)
+        elif known.cohort_id == cohort.id and _same(
+            known, employer_names.get(known.employer_id or 0), row
+        ):
+            unchanged.append(row.row)
+        else:
+            errors.append(
+                RowError(
+                    row=row.row,
+                    column="trainee_number",
+                    code="duplicate-in-cooperative",
+                    message=N_(
+                        "Row {row}: trainee number {value} is already registered in this "
+                        "cooperative with different details."
+                    ),
+                    params={"row": row.row, "value": row.trainee_number},
+                )
+            )
+    file_level = any(error.row is None for error in errors)
+    blocked = file_level or (errors and not valid_only)
+    added: list[Trainee] = []
+    if not blocked:
+        added = [add_trainee(session, principal, cohort, row) for row in to_add]
+        if added:
+            audit.record(
+                session,
+                principal,
+                action="create",
+                entity="import",
+                entity_id=cohort.id,
+                cooperative_id=cohort.cooperative_id,
+                summary=f"{filename}: {len(added)} trainees",
+                changes={"file": filename, "added": len(added)},
+            )
+    status = "rejected" if blocked else ("partial" if errors else "imported")
+    return {
+        "status": status,
+        "cohort_id": cohort.id,
+        "filename": filename,
+        "total_rows": parsed.total_rows,
+        "added": [
+            {
+                "id": trainee.id,
+                "row": row.row,
+                "trainee_number": trainee.trainee_number,
+                "name": f"{trainee.family_name} {trainee.given_name}",
+            }
+            for trainee, row in zip(added, to_add, strict=False)
+        ],
+        "would_add": 0 if not blocked else len(to_add),
+        "unchanged_rows": unchanged,
+        "errors": [
+            {
+                **{k: v for k, v in asdict(error).items() if k != "message"},
+                "message": error.text(language),
+            }
+            for error in sorted(errors, key=lambda e: (e.row or 0, e.column or ""))
+        ],
+    }
+
+
+def issue_pins(
+    session: Session, principal: Principal, cohort_id: int, trainee_ids: list[int] | None = None
+) -> list[tuple[Trainee, str, str]]:
+    """Give trainees new PINs for printed login cards; old cards and sessions stop working.
+
+    Returns (trainee, login code, PIN) once; PINs are stored only as argon2 hashes.
+    """
+    trainees = list_trainees(session, principal, cohort_id)
+    if trainee_ids is not None:
+        wanted = set(trainee_ids)
+        trainees = [t for t in trainees if t.id in wanted]
+    users = {
+        u.id: u
+        for u in session.scalars(select(User).where(User.id.in_([t.user_id for t in trainees])))
+    }
+    cards = []
+    for trainee in trainees:
+        user = users[trainee.user_id]
+        pin = security.new_pin()
+        user.secret_hash = security.hash_secret(pin)
+        user.secret_changed_at = utcnow()
+        accounts.end_sessions(session, user.id)
+        cards.append((trainee, user.login_code or "", pin))
+    if cards:
+        audit.record(
+            session,
+            principal,
+            action="reset",
+            entity="pin",
+            entity_id=cohort_id,
+            cooperative_id=trainees[0].cooperative_id,
+            summary=f"login cards printed for {len(cards)} trainees",
+        )
+    return cards
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """Text for a CSV/XLSX cell that a spreadsheet will never run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def trainees_csv(session: Session, principal: Principal, cohort_id: int, language: str) -> str:
+    """The cohort's trainee list as CSV (UTF-8 with BOM, so Excel in Japan opens it right)."""
+    trainees = list_trainees(session, principal, cohort_id)
+    employers = {e.id: e.name for e in accounts.list_employers(session, principal)}
+    codes = login_codes(session, trainees)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            gettext(language, label)
+            for label in (
+                N_("trainee number"),
+                N_("family name"),
+                N_("given name"),
+                N_("katakana"),
+                N_("nationality"),
+                N_("language"),
+                N_("date of birth"),
+                N_("employer"),
+                N_("login code"),
+            )
+        ]
+    )
+    for t in trainees:
+        writer.writerow(
+            [
+                spreadsheet_safe(v)
+                for v in (
+                    t.trainee_number,
+                    t.family_name,
+                    t.given_name,
+                    t.name_katakana,
+                    t.nationality,
+                    t.preferred_language,
+                    t.date_of_birth.isoformat(),
+                    employers.get(t.employer_id or 0, ""),
+                    codes.get(t.user_id, ""),
+                )
+            ]
+        )
+    return "\ufeff" + out.getvalue()
+
+
+def update_trainee(
+    session: Session, principal: Principal, trainee_id: int, **fields: Any
+) -> Trainee:
+    trainee = get_trainee(session, principal, trainee_id)
+    if fields.get("preferred_language") and not is_known(fields["preferred_language"]):
+        raise InvalidDates(reason=f"unknown language {fields['preferred_language']}")
+    number = fields.get("trainee_number")
+    if (
+        number
+        and number != trainee.trainee_number
+        and session.scalar(
+            select(Trainee.id).where(
+                Trainee.cooperative_id == trainee.cooperative_id, Trainee.trainee_number == number
+            )
+        )
+    ):
+        raise TraineeNumberTaken(number=number)
+    changes = audit.apply_changes(trainee, fields)
+    audit.record(
+        session,
+        principal,
+        action="update",
+        entity="trainee",
+        entity_id=trainee.id,
+        cooperative_id=trainee.cooperative_id,
+        summary=trainee.trainee_number,
+        changes=changes,
+    )
+    return trainee

@@ -12,11 +12,11 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
-from app.config import Settings, get_settings
 from app.accounts import security
 from app.accounts import service as accounts
 from app.accounts.models import QUALIFICATIONS
 from app.accounts.tenancy import Principal
+from app.config import Settings, get_settings
 from app.courses import flows, service
 from app.courses.definitions import CourseDefinition, DefinitionError, load_definitions
 from app.db import make_engine, make_session_factory, session_scope

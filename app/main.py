@@ -10,6 +10,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __doc__ as description
+from app.accounts import security
+from app.accounts.router import router as accounts_router
+from app.cohorts.router import router as cohorts_router
 from app.config import Settings, get_settings
 from app.courses import flows  # noqa: F401  (registers the render job handler)
 from app.courses.definitions import load_definitions
@@ -19,12 +22,9 @@ from app.errors import register_error_handlers
 from app.files.router import router as files_router
 from app.jobs.service import Worker
 from app.uploads import BodySizeLimit
-from app.web.pages import STATIC_DIR
-from app.accounts import security
-from app.accounts.router import router as accounts_router
-from app.cohorts.router import router as cohorts_router
 from app.web.accounts import router as web_accounts_router
 from app.web.courses import router as web_courses_router
+from app.web.pages import STATIC_DIR
 
 log = logging.getLogger(__name__)
 

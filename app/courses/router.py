@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
+from app.accounts.dependencies import LecturerOrAdminDep, current_principal
 from app.courses import flows, service
 from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
 from app.courses.schemas import (
@@ -18,7 +19,6 @@ from app.courses.schemas import (
     RevisionDetail,
     RevisionOut,
 )
-from app.accounts.dependencies import LecturerOrAdminDep, current_principal
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.errors import request_language
 

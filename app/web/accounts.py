@@ -60,7 +60,7 @@ def home(principal: OptionalPrincipalDep) -> RedirectResponse:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str | None = None) -> Any:  # noqa: A002
+def login_page(request: Request, next: str | None = None) -> Any:
     return render(request, "login.html", next=_safe_next(next, ""), error=None, email="")
 
 
@@ -71,7 +71,7 @@ def login(
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=200)],
     csrf_token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "",  # noqa: A002
+    next: Annotated[str, Form()] = "",
 ) -> Any:
     csrf.verify(request, csrf_token)
     try:

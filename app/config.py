@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
 
+    # A trainee's page pings every 15 s; a longer silence than this ends a presence interval.
+    presence_gap_seconds: int = 60
+
+    # Tests and rehearsals only: a file holding seconds to add to the server's clock.
+    clock_offset_file: Path | None = None
+
     run_worker: bool = Field(default=True, description="run the job worker inside the app process")
     worker_poll_seconds: float = 1.0
     soffice_path: str | None = None
@@ -51,6 +57,8 @@ class Settings(BaseSettings):
                 "KOSHU_SECRET_KEY must be set to a long random value outside development "
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
+        if self.environment == "production" and self.clock_offset_file is not None:
+            raise ValueError("KOSHU_CLOCK_OFFSET_FILE is for tests and rehearsals, not production")
         if self.environment == "production" and len(self.secret_key) < 32:
             raise ValueError("KOSHU_SECRET_KEY must be at least 32 characters in production")
         return self

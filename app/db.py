@@ -10,6 +10,8 @@ from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from app import clock
+
 # Stable constraint names so Alembic migrations (and SQLite batch mode) can address them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -48,7 +50,7 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime (the server's clock is the truth)."""
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def make_engine(url: str) -> Engine:

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __doc__ as description
+from app import clock
 from app.accounts import security
 from app.accounts.router import router as accounts_router
 from app.cohorts.router import router as cohorts_router
@@ -21,8 +22,12 @@ from app.db import make_engine, make_session_factory
 from app.errors import register_error_handlers
 from app.files.router import router as files_router
 from app.jobs.service import Worker
+from app.lectures.broadcast import make_broadcaster
+from app.lectures.router import router as lectures_router
 from app.uploads import BodySizeLimit
 from app.web.accounts import router as web_accounts_router
+from app.web.admin import router as web_admin_router
+from app.web.cohorts import router as web_cohorts_router
 from app.web.courses import router as web_courses_router
 from app.web.pages import STATIC_DIR
 
@@ -33,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; invalid course definitions stop start-up with a message naming the file."""
     settings = settings or get_settings()
     settings.ensure_dirs()
+    clock.use_offset_file(settings.clock_offset_file)
     security.configure(
         time_cost=settings.argon2_time_cost, memory_cost_kib=settings.argon2_memory_kib
     )
@@ -45,7 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.run_worker:
             worker = Worker(app.state.session_factory, settings)
             worker.start()
+        await app.state.broadcaster.start()
         yield
+        await app.state.broadcaster.stop()
         if worker is not None:
             worker.stop()
             worker.join(timeout=10)
@@ -63,15 +71,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.definitions = definitions
+    app.state.broadcaster = make_broadcaster(settings.resolved_database_url)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     register_error_handlers(app)
     for router in (
         accounts_router,
+        lectures_router,
         cohorts_router,
         courses_router,
         files_router,
         web_accounts_router,
         web_courses_router,
+        web_cohorts_router,
+        web_admin_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -6,6 +6,7 @@ from app.cohorts import models as cohorts_models
 from app.courses import models as courses_models
 from app.files import models as files_models
 from app.jobs import models as jobs_models
+from app.lectures import models as lectures_models
 
 __all__ = [
     "accounts_models",
@@ -14,4 +15,5 @@ __all__ = [
     "courses_models",
     "files_models",
     "jobs_models",
+    "lectures_models",
 ]

@@ -1,0 +1,1 @@
+"""Live lectures: schedule, presenter, trainees following on phones, presence, credit, quizzes."""

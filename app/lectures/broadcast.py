@@ -1,0 +1,160 @@
+"""Lecture state to every connected page: in-process (SQLite) or PostgreSQL LISTEN/NOTIFY.
+
+``publish`` takes the request's session and delivers the message only when that session
+commits, so a page never hears of a slide change that was rolled back. With PostgreSQL the
+message is a NOTIFY sent inside the transaction; each app process LISTENs on one channel and
+hands messages to its own subscribers, so a trainee connected to any process follows a
+presenter on any other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import event, make_url, text
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+PG_CHANNEL = "koshu_events"
+
+
+class Hub:
+    """This process's subscribers, per topic (e.g. ``lecture:12``)."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def deliver(self, topic: str, message: dict[str, Any]) -> None:
+        """Hand a message to every local subscriber of the topic (from any thread)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        for queue in list(self._queues.get(topic, ())):
+            loop.call_soon_threadsafe(_put_latest, queue, message)
+
+    def subscribers(self, topic: str) -> int:
+        return len(self._queues.get(topic, ()))
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, topic: str) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=64)
+        self._queues[topic].add(queue)
+        try:
+            yield queue
+        finally:
+            self._queues[topic].discard(queue)
+            if not self._queues[topic]:
+                self._queues.pop(topic, None)
+
+
+def _put_latest(queue: asyncio.Queue[dict[str, Any]], message: dict[str, Any]) -> None:
+    # A page that cannot keep up only needs the newest state: drop the oldest message.
+    if queue.full():
+        with contextlib.suppress(asyncio.QueueEmpty):
+            queue.get_nowait()
+    queue.put_nowait(message)
+
+
+class InProcessBroadcaster:
+    """For SQLite and a single process: deliver after the session commits."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def publish(self, session: Session, topic: str, message: dict[str, Any]) -> None:
+        pending = session.info.setdefault("koshu_broadcasts", [])
+        pending.append((topic, message))
+        if not session.info.get("koshu_broadcast_hooked"):
+            session.info["koshu_broadcast_hooked"] = True
+            event.listen(session, "after_commit", self._after_commit)
+            event.listen(session, "after_rollback", _forget)
+
+    def _after_commit(self, session: Session) -> None:
+        for topic, message in session.info.pop("koshu_broadcasts", []):
+            self.hub.deliver(topic, message)
+
+    async def start(self) -> None:
+        self.hub.bind(asyncio.get_running_loop())
+
+    async def stop(self) -> None:
+        return None
+
+
+def _forget(session: Session) -> None:
+    session.info.pop("koshu_broadcasts", None)
+
+
+class PostgresBroadcaster:
+    """For PostgreSQL and many processes: NOTIFY in the transaction, LISTEN in every process."""
+
+    def __init__(self, hub: Hub, database_url: str) -> None:
+        self.hub = hub
+        self.conninfo = (
+            make_url(database_url)
+            .set(drivername="postgresql")
+            .render_as_string(hide_password=False)
+        )
+        self._task: asyncio.Task[None] | None = None
+        self.listening = asyncio.Event()
+
+    def publish(self, session: Session, topic: str, message: dict[str, Any]) -> None:
+        payload = json.dumps({"topic": topic, "message": message}, separators=(",", ":"))
+        session.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": PG_CHANNEL, "payload": payload},
+        )
+
+    async def start(self) -> None:
+        self.hub.bind(asyncio.get_running_loop())
+        self._task = asyncio.create_task(self._listen(), name="koshu-listen")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.listening.wait(), timeout=10)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _listen(self) -> None:
+        import psycopg
+
+        delay = 0.5
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.conninfo, autocommit=True
+                ) as connection:
+                    await connection.execute(f"LISTEN {PG_CHANNEL}")
+                    self.listening.set()
+                    delay = 0.5
+                    async for notice in connection.notifies():
+                        data = json.loads(notice.payload)
+                        self.hub.deliver(data["topic"], data["message"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database restarted or the network dropped: listen again
+                self.listening.clear()
+                log.exception("LISTEN connection lost; reconnecting in %.1f s", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+
+
+Broadcaster = InProcessBroadcaster | PostgresBroadcaster
+
+
+def make_broadcaster(database_url: str) -> Broadcaster:
+    hub = Hub()
+    if database_url.startswith("postgresql"):
+        return PostgresBroadcaster(hub, database_url)
+    return InProcessBroadcaster(hub)

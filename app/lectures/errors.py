@@ -1,0 +1,54 @@
+"""Errors of live lectures."""
+
+from app.errors import Conflict, InvalidInput, NotFound
+from app.i18n import N_
+
+
+class LectureNotFound(NotFound):
+    code = "lecture-not-found"
+    message = N_("Lecture not found.")
+
+
+class NotYourLecture(NotFound):
+    code = "lecture-not-for-you"
+    message = N_("This lecture is not for your cohort.")
+
+
+class LectureStateError(Conflict):
+    code = "lecture-state"
+    message = N_("This cannot be done now: the lecture is {status}.")
+
+
+class LectureEnded(Conflict):
+    code = "lecture-ended"
+    message = N_("The lecture has ended.")
+
+
+class PollClosed(Conflict):
+    code = "poll-closed"
+    message = N_("This question is closed; your answer was not counted.")
+
+
+class AlreadyAnswered(Conflict):
+    code = "already-answered"
+    message = N_("You have already answered this question.")
+
+
+class InvalidLecture(InvalidInput):
+    code = "invalid-lecture"
+    message = N_("The lecture cannot be scheduled: {reason}")
+
+
+class NoSuchSlide(InvalidInput):
+    code = "no-such-slide"
+    message = N_("Module {module} has no slide {position}.")
+
+
+class NotAQuiz(InvalidInput):
+    code = "not-a-quiz"
+    message = N_("The current slide is not a quiz slide.")
+
+
+class ReasonRequired(InvalidInput):
+    code = "reason-required"
+    message = N_("The attendance sheet is confirmed; a change needs a reason.")

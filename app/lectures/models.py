@@ -1,0 +1,188 @@
+"""Lectures, their timeline, presence, roster, attendance, polls and self-study."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, utcnow
+
+
+class Lecture(Base):
+    """One live lecture of a published course revision for one or more cohorts."""
+
+    __tablename__ = "lectures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"))
+    lecturer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    scheduled_start: Mapped[datetime]
+    scheduled_end: Mapped[datetime]
+    delivery: Mapped[str] = mapped_column(String(16), default="classroom")  # or live-video
+    venue: Mapped[str] = mapped_column(String(300), default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # live paused ended
+    join_code: Mapped[str] = mapped_column(String(16), unique=True)
+    current_module: Mapped[str | None] = mapped_column(String(64))
+    current_position: Mapped[int | None]  # slide position within the module
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LectureCohort(Base):
+    __tablename__ = "lecture_cohorts"
+    __table_args__ = (UniqueConstraint("lecture_id", "cohort_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lectures.id"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+
+
+class LectureModule(Base):
+    """A module the lecture plans to teach, in order."""
+
+    __tablename__ = "lecture_modules"
+    __table_args__ = (UniqueConstraint("lecture_id", "module_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lectures.id"), index=True)
+    module_code: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int]
+
+
+class Interpreter(Base):
+    __tablename__ = "interpreters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lectures.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(16))
+
+
+class LectureEvent(Base):
+    """The timeline: what the presenter did, at the server's time."""
+
+    __tablename__ = "lecture_events"
+    __table_args__ = (Index("ix_lecture_events_lecture_id_id", "lecture_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lectures.id"))
+    kind: Mapped[str] = mapped_column(
+        String(16)
+    )  # start slide pause resume end poll-open poll-close
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    module_code: Mapped[str | None] = mapped_column(String(64))
+    position: Mapped[int | None]
+    area_code: Mapped[str | None] = mapped_column(String(64))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class PresenceInterval(Base):
+    """A stretch of time a trainee's open, visible page kept pinging."""
+
+    __tablename__ = "presence_intervals"
+    __table_args__ = (
+        Index("ix_presence_intervals_lecture_id_trainee_id", "lecture_id", "trainee_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lectures.id"))
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"))
+    started_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    closed: Mapped[bool] = mapped_column(default=False)
+
+
+class RosterEntry(Base):
+    """Attendance marked by hand. A change adds a row; the previous one is kept, superseded."""
+
+    __tablename__ = "roster_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lectures.id"), index=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"))
+    status: Mapped[str] = mapped_column(String(16))  # present late left-early absent
+    minutes: Mapped[int] = mapped_column(default=0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+    superseded_at: Mapped[datetime | None]
+
+
+class AttendanceRecord(Base):
+    """The confirmed minutes of one trainee in one lecture. A correction adds a row with a
+    reason and keeps the old one, superseded, so the record shows both."""
+
+    __tablename__ = "attendance_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lectures.id"), index=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"), index=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    language: Mapped[str] = mapped_column(String(16))
+    minutes_by_area: Mapped[dict[str, Any]]
+    source: Mapped[str] = mapped_column(String(16))  # device roster none
+    reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    superseded_at: Mapped[datetime | None]
+
+
+class Poll(Base):
+    """A quiz slide opened as a live poll."""
+
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lectures.id"), index=True)
+    module_code: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int]
+    answer: Mapped[str] = mapped_column(String(4))
+    choices: Mapped[int]
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+
+class QuizAnswer(Base):
+    """One trainee's answer: to a live poll, or to a module quiz in self-study."""
+
+    __tablename__ = "quiz_answers"
+    __table_args__ = (
+        UniqueConstraint("poll_id", "trainee_id"),
+        Index("ix_quiz_answers_trainee_id_revision_id", "trainee_id", "revision_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int | None] = mapped_column(ForeignKey("polls.id"))
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"))
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"))
+    module_code: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int]
+    choice: Mapped[str] = mapped_column(String(4))
+    correct: Mapped[bool]
+    language: Mapped[str] = mapped_column(String(16))
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StudySession(Base):
+    """Self-study: active, visible time a trainee spent on a module outside lectures."""
+
+    __tablename__ = "study_sessions"
+    __table_args__ = (Index("ix_study_sessions_trainee_id", "trainee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"))
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"))
+    module_code: Mapped[str] = mapped_column(String(64))
+    area_code: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]

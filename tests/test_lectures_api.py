@@ -1,0 +1,181 @@
+"""A live lecture through the API: schedule, present, follow, attend, answer, confirm."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app import clock
+from tests.conftest import World, upload
+
+AREAS = ["training-act", "immigration", "labour", "protection"]
+
+
+@pytest.fixture
+def published(client: TestClient, decks: Path) -> TestClient:
+    """The sample lecture in ja and vi, revision 1 published (as the admin client)."""
+    assert upload(client, decks / "ja.pptx", "ja").status_code == 201
+    assert upload(client, decks / "vi.pptx", "vi").status_code == 201
+    assert client.post("/api/v1/courses/legal-protection/revisions/1/publish").status_code == 200
+    return client
+
+
+@pytest.fixture
+def lecture(published: TestClient, signed_in: Any, world: World) -> dict[str, Any]:
+    staff = signed_in(world.staff_a)
+    start = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    response = staff.post(
+        "/api/v1/lectures",
+        json={
+            "lecturer_id": world.lecturer.id,
+            "cohort_ids": [world.cohort_a.id],
+            "scheduled_start": start.isoformat(),
+            "scheduled_end": (start + timedelta(hours=2)).isoformat(),
+            "modules": ["LP-02", "LP-03"],
+            "venue": "岡山国際交流センター 3F",
+            "interpreters": [{"name": "Le Thi Mai", "language": "vi"}],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_staff_schedule_a_lecture_the_lecturer_and_staff_see_it(
+    lecture: dict[str, Any], signed_in: Any, world: World
+) -> None:
+    assert lecture["modules"] == ["LP-02", "LP-03"]
+    assert lecture["interpreters"] == [{"name": "Le Thi Mai", "language": "vi"}]
+    assert lecture["revision"] == 1
+    lecturer_view = signed_in(world.lecturer).get("/api/v1/lectures").json()
+    assert [item["id"] for item in lecturer_view] == [lecture["id"]]
+    assert signed_in(world.staff_b).get(f"/api/v1/lectures/{lecture['id']}").status_code == 404
+    assert signed_in(world.trainee_b).get(f"/api/v1/lectures/{lecture['id']}").status_code == 404
+
+
+def test_only_the_lecturer_presents(lecture: dict[str, Any], signed_in: Any, world: World) -> None:
+    for outsider in (world.staff_a, world.trainee_a):
+        response = signed_in(outsider).post(f"/api/v1/lectures/{lecture['id']}/start")
+        assert response.status_code == 403
+    assert (
+        signed_in(world.lecturer).post(f"/api/v1/lectures/{lecture['id']}/start").json()["status"]
+        == "live"
+    )
+
+
+def test_minutes_per_area_follow_the_timeline_and_presence(
+    lecture: dict[str, Any], signed_in: Any, world: World
+) -> None:
+    lecturer, trainee = signed_in(world.lecturer), signed_in(world.trainee_a)
+    base = f"/api/v1/lectures/{lecture['id']}"
+    state = lecturer.post(f"{base}/start").json()
+    assert (state["module"], state["area"]) == ("LP-02", "immigration")
+
+    def minutes_pass(minutes: int, *, pinging: bool = True) -> None:
+        for _ in range(minutes * 4):  # a ping every 15 s, as the page sends them
+            clock.advance(15)
+            if pinging:
+                assert trainee.post(f"{base}/ping", json={}).status_code == 200
+
+    assert (
+        trainee.post(f"{base}/ping", json={"client_time": "1999-01-01T00:00:00Z"}).status_code
+        == 200
+    )
+    minutes_pass(30)
+    lecturer.post(f"{base}/slide", json={"module": "LP-03", "position": 1})
+    minutes_pass(20)
+    lecturer.post(f"{base}/pause")
+    minutes_pass(10)  # paused: counts for nobody
+    lecturer.post(f"{base}/resume")
+    minutes_pass(10)
+    minutes_pass(15, pinging=False)  # the trainee's phone went dark
+    lecturer.post(f"{base}/end")
+    sheet = lecturer.get(f"{base}/attendance").json()
+    row = next(r for r in sheet["rows"] if r["trainee_id"] == world.trainee_a.id)
+    assert row["minutes"] == {"training-act": 0, "immigration": 30, "labour": 30, "protection": 0}
+    assert row["source"] == "device"
+    assert trainee.post(f"{base}/ping", json={}).status_code == 409  # the lecture has ended
+
+
+def test_roster_marks_and_confirmed_corrections_keep_the_old_value(
+    lecture: dict[str, Any], signed_in: Any, world: World
+) -> None:
+    lecturer, staff = signed_in(world.lecturer), signed_in(world.staff_a)
+    base = f"/api/v1/lectures/{lecture['id']}"
+    lecturer.post(f"{base}/start")
+    clock.advance(60 * 60)
+    lecturer.post(f"{base}/end")
+    trainee = world.trainee_a.id
+    assert (
+        staff.put(
+            f"{base}/roster/{trainee}", json={"status": "late", "minutes": 15, "reason": "バス遅延"}
+        ).status_code
+        == 200
+    )
+    sheet = lecturer.get(f"{base}/attendance").json()
+    row = next(r for r in sheet["rows"] if r["trainee_id"] == trainee)
+    assert (row["source"], row["minutes"]["immigration"]) == ("roster", 45)
+    assert lecturer.post(f"{base}/confirm").status_code == 200
+    refused = staff.put(f"{base}/roster/{trainee}", json={"status": "present"})
+    assert refused.status_code == 422
+    fixed = staff.put(
+        f"{base}/roster/{trainee}", json={"status": "present", "reason": "遅刻は誤記録"}
+    )
+    assert fixed.status_code == 200
+    history = lecturer.get(f"{base}/attendance/{trainee}/history").json()
+    assert [
+        (h["minutes"]["immigration"], h["reason"], h["superseded_at"] is None) for h in history
+    ] == [(45, "", False), (60, "遅刻は誤記録", True)]
+    assert (
+        signed_in(world.staff_b)
+        .put(f"{base}/roster/{trainee}", json={"status": "absent"})
+        .status_code
+        == 404
+    )
+
+
+def test_a_live_poll_takes_one_answer_per_trainee_while_open(
+    lecture: dict[str, Any], signed_in: Any, world: World
+) -> None:
+    lecturer, trainee = signed_in(world.lecturer), signed_in(world.trainee_a)
+    base = f"/api/v1/lectures/{lecture['id']}"
+    lecturer.post(f"{base}/start")
+    assert lecturer.post(f"{base}/poll").status_code == 422  # not a quiz slide
+    lecturer.post(f"{base}/slide", json={"module": "LP-02", "position": 4})
+    poll = lecturer.post(f"{base}/poll").json()["poll"]
+    assert poll["choices"] == 2
+    assert (
+        trainee.post(f"{base}/answers", json={"poll_id": poll["id"], "choice": "A"}).status_code
+        == 201
+    )
+    again = trainee.post(f"{base}/answers", json={"poll_id": poll["id"], "choice": "B"})
+    assert again.status_code == 409
+    results = lecturer.get(f"{base}/poll/results").json()
+    assert (results["counts"], results["answered"], results["answer"]) == ({"A": 1, "B": 0}, 1, "A")
+    lecturer.delete(f"{base}/poll")
+    other = signed_in(world.trainee_b)
+    assert (
+        other.post(f"{base}/answers", json={"poll_id": poll["id"], "choice": "A"}).status_code
+        == 404
+    )
+
+
+def test_the_event_stream_sends_the_current_state_and_refuses_outsiders(
+    lecture: dict[str, Any], signed_in: Any, world: World
+) -> None:
+    lecturer = signed_in(world.lecturer)
+    lecturer.post(f"/api/v1/lectures/{lecture['id']}/start")
+    trainee = signed_in(world.trainee_a)
+    with trainee.stream("GET", f"/api/v1/lectures/{lecture['id']}/events") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = []
+        for line in stream.iter_lines():
+            lines.append(line)
+            if line.startswith("data:"):
+                break
+    assert '"module":"LP-02"' in lines[-1]
+    outsider = signed_in(world.trainee_b).get(f"/api/v1/lectures/{lecture['id']}/events")
+    assert outsider.status_code == 404

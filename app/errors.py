@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.i18n import N_, gettext, pick_language
+from app.i18n import N_, TRAINEE_LANGUAGES, gettext, pick_language
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +52,22 @@ LANGUAGE_COOKIE = "koshu_lang"
 
 
 def request_language(request: Request) -> str:
-    """The UI language: ?lang=, else the language cookie the pages set, else Accept-Language."""
-    return pick_language(
-        request.headers.get("accept-language"),
-        request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE),
+    """The UI language: ?lang=, else the language cookie the pages set, else Accept-Language.
+
+    A trainee reads in their own language (any of TRAINEE_LANGUAGES), as do the trainee pages
+    before login; staff pages are in Japanese or English.
+    """
+    principal = getattr(request.state, "principal", None)
+    trainee_side = (principal is not None and principal.role == "trainee") or (
+        request.url.path == "/t" or request.url.path.startswith("/t/")
     )
+    requested = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    if trainee_side:
+        if requested not in TRAINEE_LANGUAGES and principal is not None:
+            requested = principal.ui_language
+        return pick_language(request.headers.get("accept-language"), requested,
+                             TRAINEE_LANGUAGES)
+    return pick_language(request.headers.get("accept-language"), requested)
 
 
 def _wants_json(request: Request) -> bool:

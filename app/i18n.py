@@ -14,7 +14,9 @@ from typing import Any
 from babel.messages.pofile import read_po
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
-UI_LANGUAGES = ("ja", "en")
+UI_LANGUAGES = ("ja", "en")  # staff, lecturers and admins
+# Trainees see their pages in their own language; every message they can meet is translated.
+TRAINEE_LANGUAGES = ("ja", "en", "zh-Hans", "vi", "id", "fil", "th", "km", "my", "mn", "ne")
 DEFAULT_UI_LANGUAGE = "ja"
 
 
@@ -43,15 +45,25 @@ def gettext(language: str, message: str, /, **params: Any) -> str:
     return text.format(**params) if params else text
 
 
-def pick_language(accept_language: str | None, requested: str | None = None) -> str:
+def pick_language(
+    accept_language: str | None, requested: str | None = None,
+    offered: tuple[str, ...] = UI_LANGUAGES,
+) -> str:
     """Choose the UI language from an explicit choice, else the Accept-Language header."""
-    if requested in UI_LANGUAGES:
+    if requested in offered:
         return requested  # type: ignore[return-value]
+    by_lower = {tag.lower(): tag for tag in offered}
     for part in (accept_language or "").split(","):
         tag = part.split(";")[0].strip().lower()
+        if tag in by_lower:
+            return by_lower[tag]
+        if tag.startswith("zh") and "zh-hans" in by_lower:  # zh, zh-CN, zh-SG read Simplified
+            return by_lower["zh-hans"]
         base = tag.split("-")[0]
-        if base in UI_LANGUAGES:
-            return base
+        if base == "tl" and "fil" in by_lower:  # Tagalog is written as Filipino here
+            return "fil"
+        if base in by_lower:
+            return by_lower[base]
     return DEFAULT_UI_LANGUAGE
 
 

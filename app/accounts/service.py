@@ -153,6 +153,17 @@ def list_employers(session: Session, principal: Principal) -> list[Employer]:
     return list(session.scalars(owned(principal, Employer).order_by(Employer.name)))
 
 
+def cooperative_with_employers(
+    session: Session, principal: Principal, cooperative_id: int
+) -> tuple[Cooperative, list[Employer]]:
+    """A cooperative the caller may see and its employers by name (read-only)."""
+    cooperative = get_cooperative(session, principal, cooperative_id)
+    employers = session.scalars(
+        select(Employer).where(Employer.cooperative_id == cooperative.id).order_by(Employer.name)
+    )
+    return cooperative, list(employers)
+
+
 def get_employer(session: Session, principal: Principal, employer_id: int) -> Employer:
     return get_owned(session, principal, Employer, employer_id, EmployerNotFound)
 
@@ -290,7 +301,8 @@ def reset_secret(session: Session, actor: Principal, user_id: int) -> tuple[User
 
 def change_password(session: Session, principal: Principal, current: str, new: str) -> None:
     """The signed-in user replaces their own password; other sessions end."""
-    user = session.get(User, principal.user_id)
+    # An API token acts for a cooperative, not for a user: it has no password to change.
+    user = session.get(User, principal.user_id) if principal.user_id is not None else None
     if (
         user is None
         or user.role == "trainee"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import security
 from app.accounts import service as accounts
-from app.accounts.models import Employer, User
+from app.accounts.models import Cooperative, Employer, User
 from app.accounts.tenancy import Principal, get_owned, owned, target_cooperative
 from app.audit import service as audit
 from app.cohorts.errors import (
@@ -458,3 +458,58 @@ def update_trainee(
         changes=changes,
     )
     return trainee
+
+
+# --- read-only views for the pages ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TraineeListing:
+    """A trainee as the cohort page lists them: with their login code and employer's name."""
+
+    trainee: Trainee
+    login_code: str
+    employer: str
+
+
+@dataclass(frozen=True)
+class CohortOverview:
+    cohort: Cohort
+    cooperative: Cooperative
+    trainees: list[TraineeListing]
+
+
+def cohort_with_cooperative(
+    session: Session, principal: Principal, cohort_id: int
+) -> tuple[Cohort, Cooperative]:
+    """The cohort and the cooperative it belongs to; CohortNotFound for another's cohort."""
+    cohort = get_cohort(session, principal, cohort_id)
+    return cohort, accounts.get_cooperative(session, principal, cohort.cooperative_id)
+
+
+def cohort_overview(session: Session, principal: Principal, cohort_id: int) -> CohortOverview:
+    """The cohort, its cooperative and its trainees with login codes and employers (read-only)."""
+    cohort, cooperative = cohort_with_cooperative(session, principal, cohort_id)
+    trainees = list_trainees(session, principal, cohort.id)
+    codes = login_codes(session, trainees)
+    employer_ids = {t.employer_id for t in trainees if t.employer_id is not None}
+    employers = {
+        e.id: e.name
+        for e in session.scalars(
+            select(Employer).where(
+                Employer.id.in_(employer_ids), Employer.cooperative_id == cohort.cooperative_id
+            )
+        )
+    }
+    return CohortOverview(
+        cohort=cohort,
+        cooperative=cooperative,
+        trainees=[
+            TraineeListing(
+                trainee=t,
+                login_code=codes.get(t.user_id, ""),
+                employer=employers.get(t.employer_id or 0, ""),
+            )
+            for t in trainees
+        ],
+    )

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.errors import LANGUAGE_COOKIE, request_language
-from app.i18n import UI_LANGUAGES, gettext
+from app.i18n import TRAINEE_LANGUAGES, UI_LANGUAGES, gettext
 from app.languages import LANGUAGES, NO_SPACE_SCRIPTS, language_name
 from app.web import csrf
 
@@ -60,7 +60,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         status_code=status_code,
     )
     csrf.set_cookie(response, nonce, secure=request.url.scheme == "https")
-    if request.query_params.get("lang") in UI_LANGUAGES:
+    if request.query_params.get("lang") in TRAINEE_LANGUAGES:
         response.set_cookie(LANG_COOKIE, language, samesite="lax", max_age=365 * 86400)
     return response
 

@@ -72,12 +72,13 @@ class InProcessBroadcaster:
         self.hub = hub
 
     def publish(self, session: Session, topic: str, message: dict[str, Any]) -> None:
+        session.connection()  # join (or begin) the transaction whose commit delivers it
         pending = session.info.setdefault("koshu_broadcasts", [])
         pending.append((topic, message))
         if not session.info.get("koshu_broadcast_hooked"):
             session.info["koshu_broadcast_hooked"] = True
             event.listen(session, "after_commit", self._after_commit)
-            event.listen(session, "after_rollback", _forget)
+            event.listen(session, "after_soft_rollback", _forget)
 
     def _after_commit(self, session: Session) -> None:
         for topic, message in session.info.pop("koshu_broadcasts", []):
@@ -90,7 +91,7 @@ class InProcessBroadcaster:
         return None
 
 
-def _forget(session: Session) -> None:
+def _forget(session: Session, _previous_transaction: Any) -> None:
     session.info.pop("koshu_broadcasts", None)
 
 

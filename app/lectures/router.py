@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/v1", tags=["lectures"])
 HEARTBEAT_SECONDS = 15.0
 
 
-def get_broadcaster(request: Request) -> Broadcaster:
+async def get_broadcaster(request: Request) -> Broadcaster:
     return request.app.state.broadcaster  # type: ignore[no-any-return]
 
 

@@ -30,7 +30,6 @@ def _collect(hub: Hub, topic: str, action: Any) -> list[dict[str, Any]]:
 
     async def run() -> list[dict[str, Any]]:
         received: list[dict[str, Any]] = []
-        hub.bind(asyncio.get_running_loop())
         async with hub.subscribe(topic) as queue:
             await asyncio.to_thread(action)
             try:

@@ -25,22 +25,22 @@ PG_CHANNEL = "koshu_events"
 
 
 class Hub:
-    """This process's subscribers, per topic (e.g. ``lecture:12``)."""
+    """This process's subscribers, per topic (e.g. ``lecture:12``).
+
+    Each subscriber's queue is fed on the event loop it subscribed from, so the hub works
+    from any thread and with several loops (tests open more than one client per app).
+    """
 
     def __init__(self) -> None:
-        self._queues: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+        self._queues: dict[str, dict[asyncio.Queue[dict[str, Any]], asyncio.AbstractEventLoop]] = (
+            defaultdict(dict)
+        )
 
     def deliver(self, topic: str, message: dict[str, Any]) -> None:
         """Hand a message to every local subscriber of the topic (from any thread)."""
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        for queue in list(self._queues.get(topic, ())):
-            loop.call_soon_threadsafe(_put_latest, queue, message)
+        for queue, loop in list(self._queues.get(topic, {}).items()):
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(_put_latest, queue, message)
 
     def subscribers(self, topic: str) -> int:
         return len(self._queues.get(topic, ()))
@@ -48,11 +48,11 @@ class Hub:
     @contextlib.asynccontextmanager
     async def subscribe(self, topic: str) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=64)
-        self._queues[topic].add(queue)
+        self._queues[topic][queue] = asyncio.get_running_loop()
         try:
             yield queue
         finally:
-            self._queues[topic].discard(queue)
+            self._queues[topic].pop(queue, None)
             if not self._queues[topic]:
                 self._queues.pop(topic, None)
 
@@ -85,7 +85,7 @@ class InProcessBroadcaster:
             self.hub.deliver(topic, message)
 
     async def start(self) -> None:
-        self.hub.bind(asyncio.get_running_loop())
+        return None
 
     async def stop(self) -> None:
         return None
@@ -105,8 +105,8 @@ class PostgresBroadcaster:
             .set(drivername="postgresql")
             .render_as_string(hide_password=False)
         )
-        self._task: asyncio.Task[None] | None = None
-        self.listening = asyncio.Event()
+        # One LISTEN task per running event loop (an app normally has one; tests may open two).
+        self._tasks: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
 
     def publish(self, session: Session, topic: str, message: dict[str, Any]) -> None:
         payload = json.dumps({"topic": topic, "message": message}, separators=(",", ":"))
@@ -116,18 +116,20 @@ class PostgresBroadcaster:
         )
 
     async def start(self) -> None:
-        self.hub.bind(asyncio.get_running_loop())
-        self._task = asyncio.create_task(self._listen(), name="koshu-listen")
+        listening = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        self._tasks[loop] = loop.create_task(self._listen(listening), name="koshu-listen")
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.listening.wait(), timeout=10)
+            await asyncio.wait_for(listening.wait(), timeout=10)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        task = self._tasks.pop(asyncio.get_running_loop(), None)
+        if task is not None:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
-    async def _listen(self) -> None:
+    async def _listen(self, listening: asyncio.Event) -> None:
         import psycopg
 
         delay = 0.5
@@ -137,7 +139,7 @@ class PostgresBroadcaster:
                     self.conninfo, autocommit=True
                 ) as connection:
                     await connection.execute(f"LISTEN {PG_CHANNEL}")
-                    self.listening.set()
+                    listening.set()
                     delay = 0.5
                     async for notice in connection.notifies():
                         data = json.loads(notice.payload)
@@ -145,7 +147,7 @@ class PostgresBroadcaster:
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database restarted or the network dropped: listen again
-                self.listening.clear()
+                listening.clear()
                 log.exception("LISTEN connection lost; reconnecting in %.1f s", delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)

@@ -1,0 +1,377 @@
+"""Pages for running Koshu: cooperatives and employers, users, API tokens, the audit log.
+
+Admins see and manage every cooperative; staff only their own (the services decide that).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
+
+from app.accounts import service
+from app.accounts.dependencies import CooperativeAccessDep, require_roles
+from app.accounts.models import QUALIFICATIONS
+from app.accounts.tenancy import Principal
+from app.audit import service as audit
+from app.deps import SessionDep
+from app.errors import DomainError
+from app.web import csrf
+from app.web.pages import render, ui_language
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_roles("admin", "staff"))])
+
+CsrfField = Annotated[str, Form()]
+Text = Annotated[str, Form(max_length=500)]
+# Japan keeps one offset all year; the audit log and token times are read there.
+JAPAN = timezone(timedelta(hours=9), "JST")
+
+
+def local_time(moment: datetime | None) -> str:
+    return moment.astimezone(JAPAN).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _failed(request: Request, session: Session, failure: DomainError) -> str:
+    """Undo what the failed call may have flushed (the request would commit it) and say why."""
+    session.rollback()
+    return failure.text(ui_language(request))
+
+
+# --- cooperatives and employers --------------------------------------------------------
+
+
+def _cooperatives_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    *,
+    form: dict[str, Any] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "cooperatives.html",
+        status_code=status_code,
+        cooperatives=service.list_cooperatives(session, principal),
+        form=form or {},
+        error=error,
+    )
+
+
+@router.get("/cooperatives", response_class=HTMLResponse)
+def cooperatives_page(
+    request: Request, session: SessionDep, principal: CooperativeAccessDep
+) -> Any:
+    return _cooperatives_page(request, session, principal)
+
+
+@router.post("/cooperatives", response_class=HTMLResponse)
+def create_cooperative_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    licence_number: Annotated[str, Form(min_length=1, max_length=50)],
+    csrf_token: CsrfField = "",
+    address: Text = "",
+    contact_name: Annotated[str, Form(max_length=200)] = "",
+    contact_phone: Annotated[str, Form(max_length=50)] = "",
+    contact_email: Annotated[str, Form(max_length=254)] = "",
+) -> Any:
+    csrf.verify(request, csrf_token)
+    fields = {
+        "name": name.strip(),
+        "licence_number": licence_number.strip(),
+        "address": address.strip(),
+        "contact_name": contact_name.strip(),
+        "contact_phone": contact_phone.strip(),
+        "contact_email": contact_email.strip(),
+    }
+    try:
+        cooperative = service.create_cooperative(session, principal, **fields)
+    except DomainError as failure:
+        return _cooperatives_page(
+            request,
+            session,
+            principal,
+            form=fields,
+            error=_failed(request, session, failure),
+            status_code=failure.status_code,
+        )
+    return RedirectResponse(f"/cooperatives/{cooperative.id}?saved=1", status_code=303)
+
+
+def _cooperative_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    cooperative_id: int,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    cooperative, employers = service.cooperative_with_employers(session, principal, cooperative_id)
+    return render(
+        request,
+        "cooperative.html",
+        status_code=status_code,
+        cooperative=cooperative,
+        employers=employers,
+        error=error,
+    )
+
+
+@router.get("/cooperatives/{cooperative_id}", response_class=HTMLResponse)
+def cooperative_page(
+    request: Request, session: SessionDep, principal: CooperativeAccessDep, cooperative_id: int
+) -> Any:
+    return _cooperative_page(request, session, principal, cooperative_id)
+
+
+@router.post("/cooperatives/{cooperative_id}", response_class=HTMLResponse)
+def update_cooperative_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    cooperative_id: int,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    csrf_token: CsrfField = "",
+    address: Text = "",
+    contact_name: Annotated[str, Form(max_length=200)] = "",
+    contact_phone: Annotated[str, Form(max_length=50)] = "",
+    contact_email: Annotated[str, Form(max_length=254)] = "",
+) -> Any:
+    csrf.verify(request, csrf_token)
+    try:
+        service.update_cooperative(
+            session,
+            principal,
+            cooperative_id,
+            name=name.strip(),
+            address=address.strip(),
+            contact_name=contact_name.strip(),
+            contact_phone=contact_phone.strip(),
+            contact_email=contact_email.strip(),
+        )
+    except DomainError as failure:
+        error = _failed(request, session, failure)
+        return _cooperative_page(
+            request,
+            session,
+            principal,
+            cooperative_id,
+            error=error,
+            status_code=failure.status_code,
+        )
+    return RedirectResponse(f"/cooperatives/{cooperative_id}?saved=1", status_code=303)
+
+
+@router.post("/cooperatives/{cooperative_id}/employers", response_class=HTMLResponse)
+def create_employer_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    cooperative_id: int,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    csrf_token: CsrfField = "",
+    address: Text = "",
+) -> Any:
+    csrf.verify(request, csrf_token)
+    try:
+        service.create_employer(
+            session,
+            principal,
+            cooperative_id=cooperative_id,
+            name=name.strip(),
+            address=address.strip(),
+        )
+    except DomainError as failure:
+        error = _failed(request, session, failure)
+        return _cooperative_page(
+            request,
+            session,
+            principal,
+            cooperative_id,
+            error=error,
+            status_code=failure.status_code,
+        )
+    return RedirectResponse(f"/cooperatives/{cooperative_id}?saved=1#employers", status_code=303)
+
+
+# --- users -----------------------------------------------------------------------------
+
+
+def _users_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    *,
+    form: dict[str, Any] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    cooperatives = service.list_cooperatives(session, principal)
+    return render(
+        request,
+        "users.html",
+        status_code=status_code,
+        users=service.list_users(session, principal),
+        cooperatives=cooperatives,
+        cooperative_names={c.id: c.name for c in cooperatives},
+        qualifications=QUALIFICATIONS,
+        form=form or {"role": "staff"},
+        error=error,
+    )
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(request: Request, session: SessionDep, principal: CooperativeAccessDep) -> Any:
+    return _users_page(request, session, principal)
+
+
+@router.post("/users", response_class=HTMLResponse)
+def create_user_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    email: Annotated[str, Form(min_length=3, max_length=254)],
+    display_name: Annotated[str, Form(min_length=1, max_length=200)],
+    password: Annotated[str, Form(min_length=1, max_length=200)],
+    csrf_token: CsrfField = "",
+    role: Annotated[str, Form(max_length=16)] = "staff",
+    cooperative_id: Annotated[int | None, Form()] = None,
+    qualification: Annotated[str | None, Form(max_length=40)] = None,
+    registration_number: Annotated[str, Form(max_length=50)] = "",
+    affiliations: Annotated[str, Form(max_length=4000)] = "",
+) -> Any:
+    """Staff add staff to their own cooperative; admins add staff anywhere, lecturers, admins."""
+    csrf.verify(request, csrf_token)
+    names = [line.strip() for line in affiliations.splitlines() if line.strip()]
+    try:
+        service.create_user(
+            session,
+            principal,
+            role=role,
+            email=email,
+            display_name=display_name.strip(),
+            password=password,
+            cooperative_id=cooperative_id,
+            qualification=qualification if role == "lecturer" else None,
+            registration_number=registration_number.strip() if role == "lecturer" else "",
+            affiliations=[{"name": name[:200]} for name in names] if role == "lecturer" else [],
+        )
+    except DomainError as failure:
+        form = {
+            "role": role,
+            "email": email,
+            "display_name": display_name,
+            "cooperative_id": cooperative_id,
+            "qualification": qualification,
+            "registration_number": registration_number,
+            "affiliations": affiliations,
+        }
+        return _users_page(
+            request,
+            session,
+            principal,
+            form=form,
+            error=_failed(request, session, failure),
+            status_code=failure.status_code,
+        )
+    return RedirectResponse("/users?saved=1", status_code=303)
+
+
+@router.post("/users/{user_id}/reset", response_class=HTMLResponse)
+def reset_password_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    user_id: int,
+    csrf_token: CsrfField = "",
+) -> Any:
+    """A new temporary password, shown on this page once (only its hash is kept)."""
+    csrf.verify(request, csrf_token)
+    user, secret = service.reset_secret(session, principal, user_id)
+    return render(request, "password_reset.html", user=user, secret=secret)
+
+
+# --- API tokens ------------------------------------------------------------------------
+
+
+def _tokens_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    *,
+    issued: service.IssuedToken | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    cooperatives = service.list_cooperatives(session, principal)
+    return render(
+        request,
+        "tokens.html",
+        status_code=status_code,
+        tokens=service.list_api_tokens(session, principal),
+        cooperatives=cooperatives,
+        cooperative_names={c.id: c.name for c in cooperatives},
+        issued=issued,
+        local_time=local_time,
+        error=error,
+    )
+
+
+@router.get("/tokens", response_class=HTMLResponse)
+def tokens_page(request: Request, session: SessionDep, principal: CooperativeAccessDep) -> Any:
+    return _tokens_page(request, session, principal)
+
+
+@router.post("/tokens", response_class=HTMLResponse)
+def create_token_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    name: Annotated[str, Form(min_length=1, max_length=100)],
+    csrf_token: CsrfField = "",
+    cooperative_id: Annotated[int | None, Form()] = None,
+) -> Any:
+    """Issue a token and show it once on the answer to this post (it cannot be shown again)."""
+    csrf.verify(request, csrf_token)
+    try:
+        issued = service.create_api_token(
+            session, principal, name=name.strip(), cooperative_id=cooperative_id
+        )
+    except DomainError as failure:
+        error = _failed(request, session, failure)
+        return _tokens_page(
+            request, session, principal, error=error, status_code=failure.status_code
+        )
+    return _tokens_page(request, session, principal, issued=issued)
+
+
+@router.post("/tokens/{token_id}/revoke", response_class=HTMLResponse)
+def revoke_token_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    token_id: int,
+    csrf_token: CsrfField = "",
+) -> Any:
+    csrf.verify(request, csrf_token)
+    service.revoke_api_token(session, principal, token_id)
+    return RedirectResponse("/tokens?revoked=1", status_code=303)
+
+
+# --- audit log -------------------------------------------------------------------------
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, session: SessionDep, principal: CooperativeAccessDep) -> Any:
+    """The newest changes the caller may see: their cooperative's (admins: all)."""
+    return render(
+        request, "audit.html", entries=audit.entries(session, principal), local_time=local_time
+    )

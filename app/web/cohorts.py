@@ -1,0 +1,290 @@
+"""Cooperative staff's pages: cohorts, trainee lists and their import, printed login cards."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import segno
+from babel import Locale
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from app.accounts import service as accounts
+from app.accounts.dependencies import CooperativeAccessDep, require_roles
+from app.accounts.tenancy import Principal
+from app.cohorts import service
+from app.cohorts.models import Cohort, Trainee
+from app.cohorts.router import MAX_SPREADSHEET_BYTES, read_spreadsheet
+from app.cohorts.spreadsheet import COLUMN_LABELS
+from app.deps import SessionDep
+from app.errors import DomainError
+from app.web import csrf
+from app.web.pages import render, ui_language
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_roles("admin", "staff"))])
+
+CsrfField = Annotated[str, Form()]
+DateField = Annotated[date | None, Form()]
+
+
+def country_name(code: str, language: str) -> str:
+    """The country's name in the UI language (the code itself when babel does not know it)."""
+    return str(Locale.parse(language.replace("-", "_")).territories.get(code, code))
+
+
+def _cohorts_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    *,
+    form: dict[str, Any] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    cooperatives = accounts.list_cooperatives(session, principal)
+    return render(
+        request,
+        "cohorts.html",
+        status_code=status_code,
+        cohorts=service.list_cohorts(session, principal),
+        cooperatives=cooperatives,
+        cooperative_names={c.id: c.name for c in cooperatives},
+        form=form or {"languages": []},
+        error=error,
+    )
+
+
+def _cohort_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    cohort_id: int,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "cohort.html",
+        status_code=status_code,
+        overview=service.cohort_overview(session, principal, cohort_id),
+        country_name=country_name,
+        error=error,
+    )
+
+
+def _failed(request: Request, session: Session, failure: DomainError) -> str:
+    """Undo what the failed call may have flushed (the request would commit it) and say why."""
+    session.rollback()
+    return failure.text(ui_language(request))
+
+
+@router.get("/cohorts", response_class=HTMLResponse)
+def cohorts_page(request: Request, session: SessionDep, principal: CooperativeAccessDep) -> Any:
+    return _cohorts_page(request, session, principal)
+
+
+@router.post("/cohorts", response_class=HTMLResponse)
+def create_cohort_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    csrf_token: CsrfField = "",
+    arrival_date: DateField = None,
+    training_start: DateField = None,
+    training_end: DateField = None,
+    work_start: DateField = None,
+    languages: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
+    cooperative_id: Annotated[int | None, Form()] = None,
+) -> Any:
+    csrf.verify(request, csrf_token)
+    fields = {
+        "name": name.strip(),
+        "arrival_date": arrival_date,
+        "training_start": training_start,
+        "training_end": training_end,
+        "work_start": work_start,
+        "languages": languages,
+    }
+    try:
+        cohort = service.create_cohort(session, principal, cooperative_id=cooperative_id, **fields)
+    except DomainError as failure:
+        return _cohorts_page(
+            request,
+            session,
+            principal,
+            form={**fields, "cooperative_id": cooperative_id},
+            error=_failed(request, session, failure),
+            status_code=failure.status_code,
+        )
+    return RedirectResponse(f"/cohorts/{cohort.id}?saved=1", status_code=303)
+
+
+@router.get("/cohorts/{cohort_id}", response_class=HTMLResponse)
+def cohort_page(
+    request: Request, session: SessionDep, principal: CooperativeAccessDep, cohort_id: int
+) -> Any:
+    return _cohort_page(request, session, principal, cohort_id)
+
+
+@router.post("/cohorts/{cohort_id}", response_class=HTMLResponse)
+def update_cohort_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    cohort_id: int,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    csrf_token: CsrfField = "",
+    arrival_date: DateField = None,
+    training_start: DateField = None,
+    training_end: DateField = None,
+    work_start: DateField = None,
+    languages: Annotated[list[str], Form()] = [],  # noqa: B006
+) -> Any:
+    csrf.verify(request, csrf_token)
+    try:
+        service.update_cohort(
+            session,
+            principal,
+            cohort_id,
+            name=name.strip(),
+            arrival_date=arrival_date,
+            training_start=training_start,
+            training_end=training_end,
+            work_start=work_start,
+            languages=languages,
+        )
+    except DomainError as failure:
+        error = _failed(request, session, failure)
+        return _cohort_page(
+            request, session, principal, cohort_id, error=error, status_code=failure.status_code
+        )
+    return RedirectResponse(f"/cohorts/{cohort_id}?saved=1", status_code=303)
+
+
+def _import_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    cohort_id: int,
+    *,
+    report: dict[str, Any] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    cohort, cooperative = service.cohort_with_cooperative(session, principal, cohort_id)
+    return render(
+        request,
+        "trainee_import.html",
+        status_code=status_code,
+        cohort=cohort,
+        cooperative=cooperative,
+        report=report,
+        error=error,
+        columns=COLUMN_LABELS,
+        limit_mb=MAX_SPREADSHEET_BYTES // (1024 * 1024),
+    )
+
+
+@router.get("/cohorts/{cohort_id}/import", response_class=HTMLResponse)
+def import_page(
+    request: Request, session: SessionDep, principal: CooperativeAccessDep, cohort_id: int
+) -> Any:
+    return _import_page(request, session, principal, cohort_id)
+
+
+@router.post("/cohorts/{cohort_id}/import", response_class=HTMLResponse)
+def import_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    cohort_id: int,
+    file: Annotated[UploadFile, File()],
+    csrf_token: CsrfField = "",
+    valid_only: Annotated[bool, Form()] = False,
+) -> Any:
+    """Import and show the report at once: the report is not stored, and importing the same
+    file again changes nothing, so a reload does no harm (no post/redirect/get here)."""
+    csrf.verify(request, csrf_token)
+    try:
+        report = service.import_trainees(
+            session,
+            principal,
+            cohort_id,
+            data=read_spreadsheet(file),
+            filename=file.filename or "trainees.csv",
+            valid_only=valid_only,
+            language=ui_language(request),
+        )
+    except DomainError as failure:
+        error = _failed(request, session, failure)
+        return _import_page(
+            request, session, principal, cohort_id, error=error, status_code=failure.status_code
+        )
+    status = 422 if report["status"] == "rejected" else 200
+    return _import_page(request, session, principal, cohort_id, report=report, status_code=status)
+
+
+def _card_page(
+    request: Request,
+    cohort: Cohort,
+    cooperative_name: str,
+    issued: list[tuple[Trainee, str, str]],
+) -> HTMLResponse:
+    """The printable login cards. The QR code holds only the login address with the code;
+    the PIN is printed, never encoded, so a photo of the code alone does not log anyone in."""
+    login_url = f"{request.base_url}t/login"
+    cards = [
+        {
+            "trainee": trainee,
+            "login_code": code,
+            "pin": pin,
+            "qr": Markup(
+                segno.make(f"{login_url}?code={code}", error="m").svg_inline(scale=3, omitsize=True)
+            ),
+        }
+        for trainee, code, pin in issued
+    ]
+    return render(
+        request,
+        "cards.html",
+        cohort=cohort,
+        cooperative_name=cooperative_name,
+        cards=cards,
+        login_url=login_url,
+    )
+
+
+@router.post("/cohorts/{cohort_id}/cards", response_class=HTMLResponse)
+def print_cards(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    cohort_id: int,
+    csrf_token: CsrfField = "",
+) -> Any:
+    """New PINs for the whole cohort, shown once on printable cards; old cards stop working."""
+    csrf.verify(request, csrf_token)
+    issued = service.issue_pins(session, principal, cohort_id)
+    cohort, cooperative = service.cohort_with_cooperative(session, principal, cohort_id)
+    return _card_page(request, cohort, cooperative.name, issued)
+
+
+@router.post("/trainees/{trainee_id}/pin", response_class=HTMLResponse)
+def print_one_card(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    trainee_id: int,
+    csrf_token: CsrfField = "",
+) -> Any:
+    """A new PIN for one trainee (a lost card) on a single printable card."""
+    csrf.verify(request, csrf_token)
+    trainee = service.get_trainee(session, principal, trainee_id)
+    issued = service.issue_pins(session, principal, trainee.cohort_id, [trainee.id])
+    cohort, cooperative = service.cohort_with_cooperative(session, principal, trainee.cohort_id)
+    return _card_page(request, cohort, cooperative.name, issued)

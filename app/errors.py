@@ -65,8 +65,7 @@ def request_language(request: Request) -> str:
     if trainee_side:
         if requested not in TRAINEE_LANGUAGES and principal is not None:
             requested = principal.ui_language
-        return pick_language(request.headers.get("accept-language"), requested,
-                             TRAINEE_LANGUAGES)
+        return pick_language(request.headers.get("accept-language"), requested, TRAINEE_LANGUAGES)
     return pick_language(request.headers.get("accept-language"), requested)
 
 
@@ -81,7 +80,8 @@ def register_error_handlers(app: FastAPI) -> None:
         if _wants_json(request):
             return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
         if status == 401:  # a page needs a signed-in user: send them to the right login
-            login = "/t/login" if request.url.path.startswith("/t/") else "/login"
+            trainee_side = request.url.path == "/t" or request.url.path.startswith("/t/")
+            login = "/t/login" if trainee_side else "/login"
             target = quote(
                 request.url.path + (f"?{request.url.query}" if request.url.query else "")
             )

@@ -179,3 +179,44 @@ def test_the_event_stream_sends_the_current_state_and_refuses_outsiders(
     assert '"module":"LP-02"' in lines[-1]
     outsider = signed_in(world.trainee_b).get(f"/api/v1/lectures/{lecture['id']}/events")
     assert outsider.status_code == 404
+
+
+def test_a_lecture_of_another_cooperative_is_invisible_on_every_route(
+    published: TestClient, signed_in: Any, world: World
+) -> None:
+    start = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    other = (
+        signed_in(world.staff_b)
+        .post(
+            "/api/v1/lectures",
+            json={
+                "lecturer_id": world.lecturer.id,
+                "cohort_ids": [world.cohort_b.id],
+                "scheduled_start": start.isoformat(),
+                "scheduled_end": (start + timedelta(hours=2)).isoformat(),
+            },
+        )
+        .json()
+    )
+    signed_in(world.lecturer).post(f"/api/v1/lectures/{other['id']}/start")
+    base = f"/api/v1/lectures/{other['id']}"
+    calls = [
+        ("GET", base, None),
+        ("GET", f"{base}/state", None),
+        ("GET", f"{base}/events", None),
+        ("GET", f"{base}/attendance", None),
+        ("GET", f"{base}/poll/results", None),
+        ("POST", f"{base}/ping", {}),
+        ("POST", f"{base}/answers", {"poll_id": 1, "choice": "A"}),
+        ("PUT", f"{base}/roster/{world.trainee_b.id}", {"status": "absent"}),
+        ("POST", f"{base}/slide", {"step": 1}),
+        ("POST", f"{base}/end", None),
+    ]
+    for user in (world.staff_a, world.trainee_a):
+        browser = signed_in(user)
+        for method, path, body in calls:
+            response = browser.request(method, path, json=body)
+            assert response.status_code in (403, 404), (user.__class__.__name__, method, path)
+            assert "ZZCOOPB" not in response.text
+    assert [item["id"] for item in signed_in(world.staff_a).get("/api/v1/lectures").json()] == []
+    assert signed_in(world.staff_b).get(f"{base}/attendance").status_code == 200

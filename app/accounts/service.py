@@ -369,6 +369,9 @@ def login_with_password(session: Session, *, email: str, password: str, address:
         or not user.active
         or not security.verify_secret(password, user.secret_hash if user else None)
     ):
+        # End this request's transaction first: waiting on a second connection while holding
+        # table locks could deadlock with a migration queued in between.
+        session.rollback()
         _record_failure(session, account_key, address_key)
         raise BadCredentials()
     session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))
@@ -385,6 +388,9 @@ def login_with_pin(session: Session, *, login_code: str, pin: str, address: str)
         or not user.active
         or not security.verify_secret(pin.strip(), user.secret_hash if user else None)
     ):
+        # End this request's transaction first: waiting on a second connection while holding
+        # table locks could deadlock with a migration queued in between.
+        session.rollback()
         _record_failure(session, account_key, address_key)
         raise BadPin()
     session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))

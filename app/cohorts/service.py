@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -381,9 +382,14 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def spreadsheet_safe(value: object) -> str:
-    """Text for a CSV/XLSX cell that a spreadsheet will never run as a formula."""
+    """Text for a CSV/XLSX cell that a spreadsheet will never run as a formula.
+
+    Also catches a formula behind leading spaces or typed with full-width signs (＝＋－＠),
+    which some spreadsheets read as formulas too.
+    """
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    head = unicodedata.normalize("NFKC", text).lstrip(" \u3000")
+    return "'" + text if head.startswith(_FORMULA_START) else text
 
 
 def trainees_csv(session: Session, principal: Principal, cohort_id: int, language: str) -> str:

@@ -29,7 +29,9 @@ from app.web.accounts import router as web_accounts_router
 from app.web.admin import router as web_admin_router
 from app.web.cohorts import router as web_cohorts_router
 from app.web.courses import router as web_courses_router
+from app.web.lectures import router as web_lectures_router
 from app.web.pages import STATIC_DIR
+from app.web.trainee import router as web_trainee_router
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_courses_router,
         web_cohorts_router,
         web_admin_router,
+        web_lectures_router,
+        web_trainee_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -23,6 +23,7 @@ from app.cohorts.errors import CohortNotFound, TraineeNotFound
 from app.cohorts.models import Cohort, Trainee
 from app.courses import service as courses
 from app.courses.definitions import CourseDefinition
+from app.courses.errors import ModuleNotFound
 from app.courses.models import Course, Module, Revision, RevisionLanguage, Slide
 from app.db import utcnow
 from app.i18n import N_
@@ -256,6 +257,26 @@ def lecture_details(session: Session, principal: Principal, lecture: Lecture) ->
     }
 
 
+def list_lecturers(session: Session, principal: Principal) -> list[User]:
+    """Active lecturers by name: whom staff may schedule a lecture with."""
+    principal.require("admin", "staff")
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.role == "lecturer", User.active.is_(True))
+            .order_by(User.display_name)
+        )
+    )
+
+
+def definition_of(
+    session: Session, definitions: dict[str, CourseDefinition], lecture: Lecture
+) -> CourseDefinition:
+    """The course definition (areas, minimums, languages) a lecture is taught under."""
+    course = session.get(Course, lecture.course_id)
+    return courses.get_definition(definitions, course.code if course else "")
+
+
 # --- the slide sequence ----------------------------------------------------------------
 
 
@@ -306,6 +327,109 @@ def _find(refs: list[SlideRef], module: str | None, position: int | None) -> int
     return next(
         (i for i, r in enumerate(refs) if r.module == module and r.position == position), None
     )
+
+
+# --- what the presenter's and the trainees' screens show ----------------------------------
+
+
+def slide_in(
+    session: Session, lecture: Lecture, module: str, position: int, language: str
+) -> dict[str, Any]:
+    """The lecture's slide at (module, position) as shown in a language.
+
+    The translation is shown only while it is current. A missing, stale or untranslated one
+    falls back to the master slide (``fallback`` is then true): a trainee must not take an
+    outdated translation of the law for the current one. NoSuchSlide when the master lacks it.
+    """
+    course = session.get(Course, lecture.course_id)
+    master = course.master_language if course else "ja"
+    module_row = session.scalar(
+        select(Module).where(Module.revision_id == lecture.revision_id, Module.code == module)
+    )
+    by_language = (
+        {
+            slide.language: slide
+            for slide in session.scalars(
+                select(Slide).where(Slide.module_id == module_row.id, Slide.position == position)
+            )
+        }
+        if module_row is not None
+        else {}
+    )
+    master_slide = by_language.get(master)
+    if module_row is None or master_slide is None:
+        raise NoSuchSlide(module=module, position=position)
+    translated = by_language.get(language)
+    shown = translated if translated is not None and translated.state == "current" else master_slide
+    titles = module_row.titles
+    return {
+        "module": module,
+        "position": position,
+        "area": module_row.area_code,
+        "title": titles.get(language) or titles.get(master) or module,
+        "title_language": language if titles.get(language) else master,
+        "language": shown.language,
+        "fallback": shown is master_slide and language != master,
+        "slide": courses.slide_out(shown),
+    }
+
+
+def area_seconds(session: Session, lecture: Lecture) -> dict[str, float]:
+    """Seconds each statutory area has been on screen while the lecture ran, up to now."""
+    totals: dict[str, float] = defaultdict(float)
+    for segment in _segments(session, lecture):
+        if segment.area:
+            totals[segment.area] += (segment.end - segment.start).total_seconds()
+    return dict(totals)
+
+
+def _index_of(
+    refs: list[SlideRef], lecture: Lecture, module: str | None, position: int | None
+) -> int | None:
+    """The asked-for slide (NoSuchSlide if not in the lecture), else the one on screen."""
+    if module is not None:
+        index = _find(refs, module, position)
+        if index is None:
+            raise NoSuchSlide(module=module, position=position)
+        return index
+    return _find(refs, lecture.current_module, lecture.current_position)
+
+
+def presenter_view(
+    session: Session,
+    principal: Principal,
+    lecture_id: int,
+    *,
+    module: str | None = None,
+    position: int | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """The presenter's screen: a slide (the one on screen unless asked; before the start, the
+    first), the slide after it, the live state and the running seconds per area."""
+    lecture = get_lecture(session, principal, lecture_id)
+    _require_presenter(principal, lecture)
+    course = session.get(Course, lecture.course_id)
+    language = language or (course.master_language if course else "ja")
+    refs = sequence(session, lecture)
+    index = _index_of(refs, lecture, module, position)
+    if index is None and refs:
+        index = 0
+    current = following = None
+    if index is not None:
+        ref = refs[index]
+        current = slide_in(session, lecture, ref.module, ref.position, language)
+        if index + 1 < len(refs):
+            after = refs[index + 1]
+            following = slide_in(session, lecture, after.module, after.position, language)
+    return {
+        "lecture": lecture,
+        "state": state(session, lecture),
+        "current": current,
+        "next": following,
+        "index": index,
+        "count": len(refs),
+        "area_seconds": area_seconds(session, lecture),
+    }
 
 
 # --- presenting ------------------------------------------------------------------------
@@ -564,6 +688,52 @@ def _lecture_for_trainee(
     if lecture is None or trainee.cohort_id not in {c for c, _ in _cohort_ids(session, lecture_id)}:
         raise NotYourLecture()
     return lecture, trainee
+
+
+def lecture_for_trainee(
+    session: Session, principal: Principal, lecture_id: int
+) -> tuple[Lecture, Trainee]:
+    """The lecture and the calling trainee; NotYourLecture unless the trainee's cohort is in it."""
+    return _lecture_for_trainee(session, principal, lecture_id)
+
+
+def trainee_view(
+    session: Session,
+    principal: Principal,
+    lecture_id: int,
+    *,
+    module: str | None = None,
+    position: int | None = None,
+) -> dict[str, Any]:
+    """A trainee's phone: the slide on screen (or the one asked for) in the trainee's language,
+    and the poll open on that slide with the trainee's answer to it, if any."""
+    lecture, trainee = _lecture_for_trainee(session, principal, lecture_id)
+    refs = sequence(session, lecture)
+    index = _index_of(refs, lecture, module, position)
+    ref = refs[index] if index is not None else None
+    slide = (
+        slide_in(session, lecture, ref.module, ref.position, trainee.preferred_language)
+        if ref is not None
+        else None
+    )
+    poll = open_poll_of(session, lecture.id)
+    if poll is not None and (
+        ref is None or (poll.module_code, poll.position) != (ref.module, ref.position)
+    ):
+        poll = None
+    return {
+        "lecture": lecture,
+        "trainee": trainee,
+        "state": state(session, lecture),
+        "slide": slide,
+        "poll": {
+            "id": poll.id,
+            "choices": poll.choices,
+            "answered": my_answer(session, poll.id, trainee.id),
+        }
+        if poll is not None
+        else None,
+    }
 
 
 def lecture_by_join_code(session: Session, principal: Principal, join_code: str) -> Lecture:
@@ -938,6 +1108,18 @@ def _rewrite_record(
     session.flush()
 
 
+def lecture_trainee(
+    session: Session, principal: Principal, lecture_id: int, trainee_id: int
+) -> Trainee:
+    """A trainee of the lecture whose attendance the caller keeps; TraineeNotFound otherwise."""
+    lecture = get_lecture(session, principal, lecture_id)
+    _may_keep_attendance(principal, lecture)
+    trainee = next((t for t in _trainees(session, principal, lecture) if t.id == trainee_id), None)
+    if trainee is None:
+        raise TraineeNotFound()
+    return trainee
+
+
 def record_history(
     session: Session, principal: Principal, lecture_id: int, trainee_id: int
 ) -> list[AttendanceRecord]:
@@ -1050,4 +1232,68 @@ def study_answer(
         "correct": correct,
         "answer": quiz["answer"],
         "explanation": quiz.get("explanation", ""),
+    }
+
+
+def study_catalogue(
+    session: Session, definitions: dict[str, CourseDefinition], language: str
+) -> list[dict[str, Any]]:
+    """The published modules of every course, titled in the language, for self-study."""
+    catalogue = []
+    for definition in definitions.values():
+        revision = courses.published_revision(session, courses.ensure_course(session, definition))
+        if revision is None:
+            continue
+        catalogue.append(
+            {
+                "course": definition.code,
+                "title": definition.title(language),
+                "self_study_counts": definition.self_study_counts,
+                "total_minimum_minutes": definition.total_minimum_minutes,
+                "modules": [
+                    {
+                        "code": m.code,
+                        "title": m.titles.get(language) or m.titles.get(definition.master_language),
+                        "title_language": language
+                        if m.titles.get(language)
+                        else definition.master_language,
+                    }
+                    for m in revision.modules
+                ],
+            }
+        )
+    return catalogue
+
+
+def study_module(
+    session: Session, principal: Principal, definition: CourseDefinition, module_code: str
+) -> dict[str, Any]:
+    """A published module for a trainee's self-study, in the trainee's language.
+
+    Slides as ``courses.service.module_slides`` gives them (missing ones fall back to the
+    master), without hidden slides and without quiz answers: the page must not give them away.
+    """
+    trainee = trainee_of(session, principal)
+    revision = courses.published_revision(session, courses.ensure_course(session, definition))
+    if revision is None:
+        raise ModuleNotFound(course=definition.code, module=module_code)
+    language = (
+        trainee.preferred_language
+        if trainee.preferred_language in definition.languages
+        else definition.master_language
+    )
+    module = courses.module_slides(session, revision, definition, module_code, language)
+    slides = []
+    for slide in module["slides"]:
+        if slide["hidden"]:
+            continue
+        if slide["quiz"] is not None:
+            slide["quiz"] = {k: v for k, v in slide["quiz"].items() if k != "answer"}
+        slides.append(slide)
+    titles = next(m.titles for m in revision.modules if m.code == module_code)
+    return {
+        **module,
+        "slides": slides,
+        "master_language": definition.master_language,
+        "title_language": language if titles.get(language) else definition.master_language,
     }

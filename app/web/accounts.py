@@ -18,9 +18,10 @@ from app.accounts.errors import BadCredentials, BadPin, TooManyAttempts
 from app.accounts.models import User
 from app.accounts.tenancy import Principal
 from app.cohorts import service as cohorts
-from app.deps import SessionDep
+from app.deps import DefinitionsDep, SessionDep
 from app.errors import DomainError
 from app.web import csrf
+from app.web import trainee as trainee_pages
 from app.web.pages import render, ui_language
 
 router = APIRouter(include_in_schema=False)
@@ -91,9 +92,14 @@ def login(
 
 
 @router.get("/t/login", response_class=HTMLResponse)
-def trainee_login_page(request: Request, code: str = "") -> Any:
-    """The page a login card's QR code opens, with the code already filled in."""
-    return render(request, "trainee_login.html", code=code[:16], error=None)
+def trainee_login_page(request: Request, code: str = "", next: str | None = None) -> Any:
+    """The page a login card's QR code opens, with the code already filled in.
+
+    ``next`` is where a signed-out phone was going (a lecture's QR code): back there after login.
+    """
+    return render(
+        request, "trainee_login.html", code=code[:16], next=_safe_next(next, ""), error=None
+    )
 
 
 @router.post("/t/login", response_class=HTMLResponse)
@@ -103,6 +109,7 @@ def trainee_login(
     code: Annotated[str, Form(max_length=16)],
     pin: Annotated[str, Form(max_length=12)],
     csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Any:
     csrf.verify(request, csrf_token)
     try:
@@ -115,9 +122,10 @@ def trainee_login(
             "trainee_login.html",
             status_code=failure.status_code,
             code=code,
+            next=_safe_next(next, ""),
             error=failure.text(ui_language(request)),
         )
-    return _signed_in(request, session, user, "/t")
+    return _signed_in(request, session, user, _safe_next(next, "/t"))
 
 
 @router.post("/logout")
@@ -134,12 +142,19 @@ def logout(
 
 
 @router.get("/t", response_class=HTMLResponse)
-def trainee_home(request: Request, session: SessionDep, principal: PrincipalDep) -> Any:
-    """A trainee's start page (lectures and modules arrive with live lectures)."""
+def trainee_home(
+    request: Request, session: SessionDep, principal: PrincipalDep, definitions: DefinitionsDep
+) -> Any:
+    """A trainee's start page: their lectures, modules to study alone, their study time."""
     if principal.role != "trainee":
         return RedirectResponse(HOME_BY_ROLE.get(principal.role, "/"), status_code=303)
     trainee = cohorts.trainee_for_user(session, principal.user_id or 0)
-    return render(request, "trainee_home.html", trainee=trainee)
+    return render(
+        request,
+        "trainee_home.html",
+        trainee=trainee,
+        **trainee_pages.home_context(request, session, principal, definitions, trainee),
+    )
 
 
 @router.get("/account", response_class=HTMLResponse)

@@ -1,0 +1,370 @@
+"""Staff, lecturers' and admins' lecture pages: schedule, details with the join QR code,
+the presenter's screen, and the attendance sheet with its roster controls."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import segno
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from app.accounts.dependencies import PrincipalDep, require_roles
+from app.accounts.tenancy import Principal
+from app.cohorts import service as cohorts
+from app.courses import service as courses
+from app.courses.definitions import CourseDefinition
+from app.deps import DefinitionsDep, SessionDep
+from app.errors import DomainError
+from app.lectures import service
+from app.web import csrf
+from app.web.pages import render, ui_language
+
+router = APIRouter(
+    include_in_schema=False, dependencies=[Depends(require_roles("admin", "lecturer", "staff"))]
+)
+
+TOKYO = ZoneInfo("Asia/Tokyo")  # lectures are held in Japan; forms and pages use its time
+CsrfField = Annotated[str, Form()]
+
+
+def tokyo(moment: datetime | None) -> datetime | None:
+    """A stored (UTC) time as Japan's local time, for showing."""
+    return moment.astimezone(TOKYO) if moment is not None else None
+
+
+def is_presenter(principal: Principal, lecture: Any) -> bool:
+    return principal.is_admin or (
+        principal.role == "lecturer" and lecture.lecturer_id == principal.user_id
+    )
+
+
+def join_url(request: Request, join_code: str) -> str:
+    return f"{request.base_url}t/lectures/join/{join_code}"
+
+
+def _failed(request: Request, session: Session, failure: DomainError) -> str:
+    """Undo what the failed call may have flushed (the request would commit it) and say why."""
+    session.rollback()
+    return failure.text(ui_language(request))
+
+
+# --- the schedule ----------------------------------------------------------------------
+
+
+def _schedule_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    definitions: dict[str, CourseDefinition],
+    *,
+    form: dict[str, Any] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    lectures = [
+        service.lecture_details(session, principal, lecture)
+        for lecture in service.list_lectures(session, principal)
+    ]
+    may_schedule = principal.role in ("admin", "staff")
+    catalogue = (
+        service.study_catalogue(session, definitions, ui_language(request)) if may_schedule else []
+    )
+    # A course can be taught once it has a published revision: offer the first such one.
+    default_course = catalogue[0]["course"] if catalogue else ""
+    return render(
+        request,
+        "lectures/list.html",
+        status_code=status_code,
+        lectures=lectures,
+        tokyo=tokyo,
+        may_schedule=may_schedule,
+        definitions=definitions,
+        catalogue=catalogue,
+        lecturers=service.list_lecturers(session, principal) if may_schedule else [],
+        cohorts=cohorts.list_cohorts(session, principal) if may_schedule else [],
+        form=form
+        or {"course": default_course, "cohort_ids": [], "modules": [], "delivery": "classroom"},
+        error=error,
+    )
+
+
+@router.get("/lectures", response_class=HTMLResponse)
+def lectures_page(
+    request: Request, session: SessionDep, principal: PrincipalDep, definitions: DefinitionsDep
+) -> Any:
+    return _schedule_page(request, session, principal, definitions)
+
+
+@router.post("/lectures", response_class=HTMLResponse)
+def schedule_form(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    definitions: DefinitionsDep,
+    course: Annotated[str, Form(max_length=64)],
+    lecturer_id: Annotated[int, Form()],
+    day: Annotated[date, Form()],
+    start_time: Annotated[time, Form()],
+    end_time: Annotated[time, Form()],
+    csrf_token: CsrfField = "",
+    cohort_ids: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
+    modules: Annotated[list[str], Form()] = [],  # noqa: B006
+    venue: Annotated[str, Form(max_length=300)] = "",
+    online_url: Annotated[str, Form(max_length=500)] = "",
+    delivery: Annotated[str, Form(max_length=16)] = "classroom",
+    interpreter_name: Annotated[list[str], Form()] = [],  # noqa: B006
+    interpreter_language: Annotated[list[str], Form()] = [],  # noqa: B006
+) -> Any:
+    """Schedule a lecture from the form; times are Japan's, stored as UTC."""
+    csrf.verify(request, csrf_token)
+    # Module boxes of every course are on the form; "LP-02" is sent as "legal-protection/LP-02".
+    planned = [value.split("/", 1)[1] for value in modules if value.startswith(f"{course}/")]
+    interpreters = [
+        (name.strip(), language)
+        for name, language in zip(interpreter_name, interpreter_language, strict=False)
+        if name.strip()
+    ]
+    form = {
+        "course": course,
+        "lecturer_id": lecturer_id,
+        "day": day,
+        "start_time": start_time,
+        "end_time": end_time,
+        "cohort_ids": cohort_ids,
+        "modules": modules,
+        "venue": venue,
+        "online_url": online_url,
+        "delivery": delivery,
+        "interpreters": interpreters,
+    }
+    try:
+        lecture = service.schedule(
+            session,
+            principal,
+            courses.get_definition(definitions, course),
+            lecturer_id=lecturer_id,
+            cohort_ids=cohort_ids,
+            scheduled_start=datetime.combine(day, start_time, tzinfo=TOKYO),
+            scheduled_end=datetime.combine(day, end_time, tzinfo=TOKYO),
+            modules=planned,
+            interpreters=interpreters,
+            venue=venue.strip(),
+            online_url=online_url.strip(),
+            delivery=delivery,
+        )
+    except DomainError as failure:
+        return _schedule_page(
+            request,
+            session,
+            principal,
+            definitions,
+            form=form,
+            error=_failed(request, session, failure),
+            status_code=failure.status_code,
+        )
+    return RedirectResponse(f"/lectures/{lecture.id}?saved=1", status_code=303)
+
+
+@router.get("/lectures/{lecture_id}", response_class=HTMLResponse)
+def lecture_page(
+    request: Request, session: SessionDep, principal: PrincipalDep, lecture_id: int
+) -> Any:
+    """A lecture's details and the QR code trainees scan to join it (for the projector)."""
+    lecture = service.get_lecture(session, principal, lecture_id)
+    details = service.lecture_details(session, principal, lecture)
+    url = join_url(request, lecture.join_code)
+    # segno writes the SVG itself from the URL; nothing user-typed reaches it unescaped.
+    qr = Markup(segno.make(url, error="m").svg_inline(scale=6, omitsize=True))
+    return render(
+        request,
+        "lectures/detail.html",
+        lecture=details,
+        tokyo=tokyo,
+        join_url=url,
+        qr=qr,
+        presenter=is_presenter(principal, lecture),
+    )
+
+
+# --- presenting ------------------------------------------------------------------------
+
+
+@router.get("/lectures/{lecture_id}/present", response_class=HTMLResponse)
+def present_page(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    definitions: DefinitionsDep,
+    lecture_id: int,
+) -> Any:
+    """The presenter's screen (laptop and projector): the lecturer of the lecture or an admin."""
+    view = service.presenter_view(session, principal, lecture_id)
+    lecture = view["lecture"]
+    return render(
+        request,
+        "lectures/present.html",
+        view=view,
+        details=service.lecture_details(session, principal, lecture),
+        definition=service.definition_of(session, definitions, lecture),
+        tokyo=tokyo,
+    )
+
+
+@router.get("/lectures/{lecture_id}/slide-fragment", response_class=HTMLResponse)
+def slide_fragment(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    definitions: DefinitionsDep,
+    lecture_id: int,
+    module: str | None = None,
+    position: int | None = None,
+    language: str | None = None,
+) -> Any:
+    """The presenter's slide, the next one and the speaker notes, as HTML for the page's script."""
+    view = service.presenter_view(
+        session, principal, lecture_id, module=module, position=position, language=language
+    )
+    return render(
+        request,
+        "lectures/_stage.html",
+        view=view,
+        definition=service.definition_of(session, definitions, view["lecture"]),
+    )
+
+
+# --- attendance ------------------------------------------------------------------------
+
+
+def _attendance_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    definitions: dict[str, CourseDefinition],
+    lecture_id: int,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    lecture = service.get_lecture(session, principal, lecture_id)
+    definition = service.definition_of(session, definitions, lecture)
+    return render(
+        request,
+        "lectures/attendance.html",
+        status_code=status_code,
+        lecture=service.lecture_details(session, principal, lecture),
+        sheet=service.attendance_sheet(session, principal, lecture_id, definition),
+        definition=definition,
+        statuses=service.ROSTER_STATUSES,
+        presenter=is_presenter(principal, lecture),
+        tokyo=tokyo,
+        error=error,
+    )
+
+
+@router.get("/lectures/{lecture_id}/attendance", response_class=HTMLResponse)
+def attendance_page(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    definitions: DefinitionsDep,
+    lecture_id: int,
+) -> Any:
+    """Trainees × statutory areas in minutes, where they came from, and the roster controls."""
+    return _attendance_page(request, session, principal, definitions, lecture_id)
+
+
+@router.post("/lectures/{lecture_id}/roster/{trainee_id}", response_class=HTMLResponse)
+def roster_form(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    definitions: DefinitionsDep,
+    lecture_id: int,
+    trainee_id: int,
+    status: Annotated[str, Form(max_length=16)],
+    csrf_token: CsrfField = "",
+    minutes: Annotated[int, Form(ge=0, le=1440)] = 0,
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Any:
+    """Mark a trainee by hand (present, late, left early, absent); audited, kept when changed."""
+    csrf.verify(request, csrf_token)
+    try:
+        service.set_roster(
+            session,
+            principal,
+            lecture_id,
+            trainee_id,
+            status=status,
+            minutes=minutes,
+            reason=reason,
+        )
+    except DomainError as failure:
+        return _attendance_page(
+            request,
+            session,
+            principal,
+            definitions,
+            lecture_id,
+            error=_failed(request, session, failure),
+            status_code=failure.status_code,
+        )
+    return RedirectResponse(
+        f"/lectures/{lecture_id}/attendance?saved=1#trainee-{trainee_id}", status_code=303
+    )
+
+
+@router.post("/lectures/{lecture_id}/confirm", response_class=HTMLResponse)
+def confirm_form(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    definitions: DefinitionsDep,
+    lecture_id: int,
+    csrf_token: CsrfField = "",
+) -> Any:
+    """The lecturer confirms the sheet of an ended lecture; later changes need a reason."""
+    csrf.verify(request, csrf_token)
+    lecture = service.get_lecture(session, principal, lecture_id)
+    try:
+        service.confirm(
+            session, principal, lecture_id, service.definition_of(session, definitions, lecture)
+        )
+    except DomainError as failure:
+        return _attendance_page(
+            request,
+            session,
+            principal,
+            definitions,
+            lecture_id,
+            error=_failed(request, session, failure),
+            status_code=failure.status_code,
+        )
+    return RedirectResponse(f"/lectures/{lecture_id}/attendance?saved=1", status_code=303)
+
+
+@router.get("/lectures/{lecture_id}/attendance/{trainee_id}/history", response_class=HTMLResponse)
+def history_page(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    definitions: DefinitionsDep,
+    lecture_id: int,
+    trainee_id: int,
+) -> Any:
+    """Every version of a trainee's confirmed minutes, with the reason for each change."""
+    lecture = service.get_lecture(session, principal, lecture_id)
+    return render(
+        request,
+        "lectures/history.html",
+        lecture=service.lecture_details(session, principal, lecture),
+        records=service.record_history(session, principal, lecture_id, trainee_id),
+        trainee=service.lecture_trainee(session, principal, lecture_id, trainee_id),
+        definition=service.definition_of(session, definitions, lecture),
+        tokyo=tokyo,
+    )

@@ -269,12 +269,14 @@ def _definition_of(session: Any, definitions: Any, lecture: Any) -> Any:
     return courses.get_definition(definitions, course.code)
 
 
-def _initial_state(request: Request, lecture_id: int) -> dict[str, Any]:
+def _initial_state(request: Request, lecture_id: int) -> tuple[dict[str, Any], bool]:
+    """The lecture's state for a new stream, and whether the caller sees answer updates."""
     principal = principal_without_session_dependency(request)
     if principal is None:
         raise LoginRequired()
     for session in session_scope(request.app.state.session_factory):
-        return service.state(session, service.get_lecture(session, principal, lecture_id))
+        lecture = service.get_lecture(session, principal, lecture_id)
+        return service.state(session, lecture), principal.role != "trainee"
     raise LoginRequired()
 
 
@@ -289,7 +291,7 @@ async def lecture_events(request: Request, lecture_id: int) -> StreamingResponse
     Browsers reconnect on their own after a drop and get the current state again, so a
     phone that lost the network catches up without reloading.
     """
-    initial = await run_in_threadpool(_initial_state, request, lecture_id)
+    initial, sees_answers = await run_in_threadpool(_initial_state, request, lecture_id)
     hub = request.app.state.broadcaster.hub
 
     async def stream() -> AsyncIterator[str]:
@@ -303,6 +305,8 @@ async def lecture_events(request: Request, lecture_id: int) -> StreamingResponse
                         return
                     yield ": keep-alive\n\n"
                     continue
+                if message.get("answers") and not sees_answers:
+                    continue  # answer counts are for the presenter, not for 200 phones
                 yield _sse(message)
 
     return StreamingResponse(

@@ -134,9 +134,12 @@ def logout(
 ) -> RedirectResponse:
     csrf.verify(request, csrf_token)
     token = session_token(request)
+    was_trainee = False
     if token:
+        user = service.user_for_session(session, token)
+        was_trainee = user is not None and user.role == "trainee"
         service.end_session(session, token)
-    response = RedirectResponse("/login", status_code=303)
+    response = RedirectResponse("/t/login" if was_trainee else "/login", status_code=303)
     response.delete_cookie("koshu_session", path="/")
     return response
 

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from lxml import html
 
 from app import clock
-from tests import deckmaker
 from app.i18n import gettext
+from tests import deckmaker
 from tests.conftest import World, upload
 
 COURSE = "legal-protection"

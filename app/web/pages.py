@@ -25,6 +25,7 @@ templates.env.globals.update(
     language_name=language_name,
     NO_SPACE_SCRIPTS=NO_SPACE_SCRIPTS,
     UI_LANGUAGES=UI_LANGUAGES,
+    TRAINEE_LANGUAGES=TRAINEE_LANGUAGES,
 )
 
 

@@ -24,6 +24,7 @@ from app.files.router import router as files_router
 from app.jobs.service import Worker
 from app.lectures.broadcast import make_broadcaster
 from app.lectures.router import router as lectures_router
+from app.records.router import router as records_router
 from app.uploads import BodySizeLimit
 from app.web.accounts import router as web_accounts_router
 from app.web.admin import router as web_admin_router
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         accounts_router,
         lectures_router,
+        records_router,
         cohorts_router,
         courses_router,
         files_router,

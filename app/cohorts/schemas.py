@@ -15,11 +15,14 @@ class CohortCreate(BaseModel):
     training_end: date | None = None
     work_start: date | None = None
     languages: list[str] = []
+    course_code: str = "legal-protection"
+    programme_end: date | None = Field(default=None, description="end of the internship")
     cooperative_id: int | None = Field(default=None, description="admins only; staff: their own")
 
 
 class CohortUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
+    programme_end: date | None = None
     arrival_date: date | None = None
     training_start: date | None = None
     training_end: date | None = None
@@ -37,6 +40,8 @@ class CohortRead(BaseModel):
     training_end: date | None
     work_start: date | None
     languages: list[str]
+    course_code: str
+    programme_end: date | None
     created_at: datetime
 
 

@@ -1,0 +1,17 @@
+"""Errors of training records."""
+
+from app.errors import Conflict, NotFound
+from app.i18n import N_
+
+
+class RecordsRetained(Conflict):
+    code = "records-retained"
+    message = N_(
+        "The training records of this cohort must be kept until {until}; the cohort "
+        "cannot be deleted before then."
+    )
+
+
+class NotComplete(NotFound):
+    code = "not-complete"
+    message = N_("This trainee has not completed the lecture yet, so there is no certificate.")

@@ -1,0 +1,387 @@
+"""Gather a cohort's training facts in a fixed number of queries and turn them into records.
+
+The dashboard and the exports of a cohort of 10 trainees or 10,000 issue the same queries:
+every lookup is one statement over the whole cohort, never one per trainee or lecture.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Cooperative, Employer, LecturerProfile, LoginSession, User
+from app.accounts.tenancy import Principal, get_owned
+from app.audit import service as audit
+from app.cohorts.errors import CohortNotFound, TraineeNotFound
+from app.cohorts.models import Cohort, Trainee
+from app.courses.definitions import CourseDefinition
+from app.courses.models import Revision
+from app.db import utcnow
+from app.lectures import credit
+from app.lectures.models import (
+    AttendanceRecord,
+    Interpreter,
+    Lecture,
+    LectureCohort,
+    LectureEvent,
+    LectureModule,
+    PresenceInterval,
+    QuizAnswer,
+    RosterEntry,
+    StudySession,
+)
+from app.records.compliance import Compliance, LectureFact, TraineeFacts, evaluate
+from app.records.errors import NotComplete, RecordsRetained
+
+JAPAN = ZoneInfo("Asia/Tokyo")
+
+
+def local(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(JAPAN) if moment is not None else None
+
+
+@dataclass
+class LectureInfo:
+    lecture: Lecture
+    lecturer: User | None
+    profile: LecturerProfile | None
+    revision: int
+    modules: list[str]
+    interpreters: list[tuple[str, str]]
+    taught: dict[str, int]  # minutes on screen per area
+
+    @property
+    def start(self) -> datetime:
+        return local(self.lecture.started_at or self.lecture.scheduled_start)  # type: ignore[return-value]
+
+    @property
+    def end(self) -> datetime:
+        return local(self.lecture.ended_at or self.lecture.scheduled_end)  # type: ignore[return-value]
+
+
+@dataclass
+class TraineeRecord:
+    trainee: Trainee
+    employer: str
+    compliance: Compliance
+    history: list[AttendanceRecord]  # every version, corrections included, oldest first
+
+
+@dataclass
+class CohortRecord:
+    cooperative: Cooperative
+    cohort: Cohort
+    definition: CourseDefinition
+    lectures: list[LectureInfo]
+    trainees: list[TraineeRecord]
+    attendance: dict[tuple[int, int], list[AttendanceRecord]]  # (lecture, trainee) -> versions
+
+    def retention_until(self) -> date | None:
+        return retention_until(self.cohort, self.definition)
+
+
+def retention_until(cohort: Cohort, definition: CourseDefinition) -> date | None:
+    """The first day records may go: a year (per the definition) after the training ends."""
+    if cohort.programme_end is None:
+        return None
+    return cohort.programme_end.replace(
+        year=cohort.programme_end.year + definition.retention_years_after_training
+    ) + timedelta(days=1)
+
+
+def _lecture_infos(session: Session, lecture_ids: Any) -> list[LectureInfo]:
+    lectures = list(
+        session.scalars(
+            select(Lecture).where(Lecture.id.in_(lecture_ids)).order_by(Lecture.scheduled_start)
+        )
+    )
+    lecturer_ids = {lecture.lecturer_id for lecture in lectures}
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(lecturer_ids)))}
+    profiles = {
+        p.user_id: p
+        for p in session.scalars(
+            select(LecturerProfile).where(LecturerProfile.user_id.in_(lecturer_ids))
+        )
+    }
+    revisions = dict(
+        session.execute(
+            select(Revision.id, Revision.number).where(
+                Revision.id.in_({lecture.revision_id for lecture in lectures})
+            )
+        ).all()
+    )
+    modules: dict[int, list[str]] = defaultdict(list)
+    for row in session.scalars(
+        select(LectureModule)
+        .where(LectureModule.lecture_id.in_(lecture_ids))
+        .order_by(LectureModule.position)
+    ):
+        modules[row.lecture_id].append(row.module_code)
+    interpreters: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for row in session.scalars(select(Interpreter).where(Interpreter.lecture_id.in_(lecture_ids))):
+        interpreters[row.lecture_id].append((row.name, row.language))
+    events: dict[int, list[credit.TimelineEvent]] = defaultdict(list)
+    for event in session.scalars(
+        select(LectureEvent)
+        .where(
+            LectureEvent.lecture_id.in_(lecture_ids),
+            LectureEvent.kind.in_(("start", "slide", "pause", "resume", "end")),
+        )
+        .order_by(LectureEvent.id)
+    ):
+        events[event.lecture_id].append(credit.TimelineEvent(event.at, event.kind, event.area_code))  # type: ignore[arg-type]
+    infos = []
+    for lecture in lectures:
+        segments = credit.area_segments(events[lecture.id], until=lecture.ended_at or utcnow())
+        taught: dict[str, float] = defaultdict(float)
+        for segment in segments:
+            if segment.area:
+                taught[segment.area] += (segment.end - segment.start).total_seconds()
+        infos.append(
+            LectureInfo(
+                lecture=lecture,
+                lecturer=users.get(lecture.lecturer_id),
+                profile=profiles.get(lecture.lecturer_id),
+                revision=revisions.get(lecture.revision_id, 0),
+                modules=modules[lecture.id],
+                interpreters=interpreters[lecture.id],
+                taught=credit.to_minutes(taught),
+            )
+        )
+    return infos
+
+
+def cohort_record(
+    session: Session,
+    principal: Principal,
+    cohort_id: int,
+    definition: CourseDefinition,
+    today: date | None = None,
+) -> CohortRecord:
+    """Everything the dashboard, the training record and the exports need, for one cohort."""
+    cohort = get_owned(session, principal, Cohort, cohort_id, CohortNotFound)
+    cooperative = session.get(Cooperative, cohort.cooperative_id)
+    trainees = list(
+        session.scalars(
+            select(Trainee).where(Trainee.cohort_id == cohort.id).order_by(Trainee.trainee_number)
+        )
+    )
+    in_cohort = select(Trainee.id).where(Trainee.cohort_id == cohort.id).scalar_subquery()
+    employers = dict(
+        session.execute(
+            select(Employer.id, Employer.name).where(
+                Employer.cooperative_id == cohort.cooperative_id
+            )
+        ).all()
+    )
+    versions: dict[tuple[int, int], list[AttendanceRecord]] = defaultdict(list)
+    for record in session.scalars(
+        select(AttendanceRecord)
+        .where(AttendanceRecord.trainee_id.in_(in_cohort))
+        .order_by(AttendanceRecord.id)
+    ):
+        versions[(record.lecture_id, record.trainee_id)].append(record)
+    cohort_lectures = select(LectureCohort.lecture_id).where(LectureCohort.cohort_id == cohort.id)
+    infos = _lecture_infos(session, cohort_lectures)
+    by_id = {info.lecture.id: info for info in infos}
+    quiz = {
+        row[0]: (row[1], row[2])
+        for row in session.execute(
+            select(
+                QuizAnswer.trainee_id,
+                func.count(QuizAnswer.id),
+                func.sum(case((QuizAnswer.correct, 1), else_=0)),
+            )
+            .where(QuizAnswer.trainee_id.in_(in_cohort))
+            .group_by(QuizAnswer.trainee_id)
+        ).all()
+    }
+    study: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for row in session.scalars(select(StudySession).where(StudySession.trainee_id.in_(in_cohort))):
+        study[row.trainee_id][row.area_code or ""] += (
+            row.last_seen_at - row.started_at
+        ).total_seconds()
+    today = today or utcnow().astimezone(JAPAN).date()
+    records = []
+    for trainee in trainees:
+        facts = []
+        history = []
+        for (lecture_id, trainee_id), rows in versions.items():
+            if trainee_id != trainee.id or lecture_id not in by_id:
+                continue
+            history.extend(rows)
+            current = next((r for r in rows if r.superseded_at is None), rows[-1])
+            info = by_id[lecture_id]
+            facts.append(
+                LectureFact(
+                    lecture_id=lecture_id,
+                    date=info.start.date(),
+                    delivery=info.lecture.delivery,
+                    lecturer_name=info.lecturer.display_name if info.lecturer else "",
+                    lecturer_qualification=info.profile.qualification if info.profile else "other",
+                    lecturer_affiliations=list(info.profile.affiliations) if info.profile else [],
+                    minutes={k: int(v) for k, v in current.minutes_by_area.items()},
+                    revision=info.revision,
+                    language=current.language,
+                )
+            )
+        answered, correct = quiz.get(trainee.id, (0, 0))
+        compliance = evaluate(
+            definition,
+            TraineeFacts(
+                cooperative_id=trainee.cooperative_id,
+                employer_id=trainee.employer_id,
+                training_start=cohort.training_start,
+                training_end=cohort.training_end,
+                work_start=cohort.work_start,
+                lectures=facts,
+                self_study_minutes=credit.to_minutes(study.get(trainee.id, {})),
+                quiz_answered=int(answered or 0),
+                quiz_correct=int(correct or 0),
+            ),
+            today,
+        )
+        records.append(
+            TraineeRecord(
+                trainee,
+                employers.get(trainee.employer_id or 0, ""),
+                compliance,
+                sorted(history, key=lambda r: r.id),
+            )
+        )
+    return CohortRecord(
+        cooperative=cooperative,
+        cohort=cohort,
+        definition=definition,  # type: ignore[arg-type]
+        lectures=infos,
+        trainees=records,
+        attendance=dict(versions),
+    )
+
+
+def trainee_record(
+    session: Session, principal: Principal, trainee_id: int, definition_for: Any
+) -> tuple[CohortRecord, TraineeRecord]:
+    trainee = get_owned(session, principal, Trainee, trainee_id, TraineeNotFound)
+    cohort = session.get(Cohort, trainee.cohort_id)
+    record = cohort_record(session, principal, trainee.cohort_id, definition_for(cohort))
+    return record, next(r for r in record.trainees if r.trainee.id == trainee.id)
+
+
+def certificate(
+    session: Session, principal: Principal, trainee_id: int, definition_for: Any
+) -> tuple[CohortRecord, TraineeRecord]:
+    """A complete trainee's record for the certificate; NotComplete otherwise."""
+    record, mine = trainee_record(session, principal, trainee_id, definition_for)
+    if mine.compliance.status != "complete":
+        raise NotComplete()
+    return record, mine
+
+
+def purge_cohort(
+    session: Session, principal: Principal, cohort_id: int, definition: CourseDefinition
+) -> int:
+    """Delete a cohort with its trainees and all their records, once retention has ended.
+
+    Returns how many trainees were removed; RecordsRetained before the retention date.
+    """
+    principal.require("admin", "staff")
+    cohort = get_owned(session, principal, Cohort, cohort_id, CohortNotFound)
+    until = retention_until(cohort, definition)
+    today = utcnow().astimezone(JAPAN).date()
+    if until is None or today < until:
+        raise RecordsRetained(until=until.isoformat() if until else "—")
+    trainees = list(session.scalars(select(Trainee).where(Trainee.cohort_id == cohort.id)))
+    ids = [t.id for t in trainees]
+    for model in (AttendanceRecord, QuizAnswer, StudySession, PresenceInterval, RosterEntry):
+        session.execute(delete(model).where(model.trainee_id.in_(ids)))
+    session.execute(delete(LectureCohort).where(LectureCohort.cohort_id == cohort.id))
+    user_ids = [t.user_id for t in trainees]
+    session.execute(delete(Trainee).where(Trainee.id.in_(ids)))
+    session.execute(delete(LoginSession).where(LoginSession.user_id.in_(user_ids)))
+    session.execute(delete(User).where(User.id.in_(user_ids)))
+    audit.record(
+        session,
+        principal,
+        action="delete",
+        entity="cohort",
+        entity_id=cohort.id,
+        cooperative_id=cohort.cooperative_id,
+        summary=f"{cohort.name}: records purged after retention ({len(ids)} trainees)",
+    )
+    session.delete(cohort)
+    session.flush()
+    return len(ids)
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    id: int
+    trainee_id: int
+    module_code: str
+    position: int
+    choice: str
+    correct: bool
+    language: str
+    revision_number: int
+    answered_at: datetime
+
+
+def quiz_answers(session: Session, cohort_id: int) -> list[AnswerRow]:
+    """Every quiz answer of a cohort's trainees (caller has already been checked)."""
+    rows = session.execute(
+        select(QuizAnswer, Revision.number)
+        .join(Revision, QuizAnswer.revision_id == Revision.id)
+        .where(QuizAnswer.trainee_id.in_(select(Trainee.id).where(Trainee.cohort_id == cohort_id)))
+        .order_by(QuizAnswer.id)
+    ).all()
+    return [
+        AnswerRow(
+            a.id,
+            a.trainee_id,
+            a.module_code,
+            a.position,
+            a.choice,
+            a.correct,
+            a.language,
+            number,
+            a.answered_at,
+        )
+        for a, number in rows
+    ]
+
+
+def login_codes(session: Session, cohort_id: int) -> dict[int, str]:
+    return dict(
+        session.execute(
+            select(User.id, User.login_code).where(
+                User.id.in_(select(Trainee.user_id).where(Trainee.cohort_id == cohort_id))
+            )
+        ).all()
+    )
+
+
+def compliance_out(item: TraineeRecord, language: str) -> dict[str, Any]:
+    c = item.compliance
+    return {
+        "trainee_id": item.trainee.id,
+        "trainee_number": item.trainee.trainee_number,
+        "name": f"{item.trainee.family_name} {item.trainee.given_name}",
+        "status": c.status,
+        "minutes": c.minutes_by_area,
+        "total": c.total_minutes,
+        "quiz_score": c.quiz_score,
+        "quiz_passed": c.quiz_passed,
+        "revisions": c.revisions,
+        "languages": c.languages,
+        "counted_lectures": c.counted_lectures,
+        "reasons": [
+            {"code": r.code, "message": r.text(language), "blocking": r.blocking} for r in c.reasons
+        ],
+    }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from collections import defaultdict
 from itertools import pairwise
 from typing import Any
 
@@ -54,14 +55,16 @@ def lecture_rows(record: CohortRecord) -> list[dict[str, Any]]:
     names = {
         t.trainee.id: f"{t.trainee.family_name} {t.trainee.given_name}" for t in record.trainees
     }
+    by_lecture: dict[int, dict[int, list[Any]]] = defaultdict(dict)
+    for (lecture_id, trainee_id), versions in record.attendance.items():
+        if trainee_id in names:
+            by_lecture[lecture_id][trainee_id] = versions
     rows = []
     for info in record.lectures:
         lecture = info.lecture
-        attendees = {
-            trainee_id: versions
-            for (lecture_id, trainee_id), versions in record.attendance.items()
-            if lecture_id == lecture.id and trainee_id in names
-        }
+        attendees = dict(
+            sorted(by_lecture.get(lecture.id, {}).items(), key=lambda item: names[item[0]])
+        )
         affiliation = "、".join(
             a.get("name", "") for a in (info.profile.affiliations if info.profile else [])
         )
@@ -71,7 +74,7 @@ def lecture_rows(record: CohortRecord) -> list[dict[str, Any]]:
                 continue
             present = []
             notes = []
-            for trainee_id, versions in sorted(attendees.items(), key=lambda kv: names[kv[0]]):
+            for trainee_id, versions in attendees.items():
                 current = next((v for v in versions if v.superseded_at is None), versions[-1])
                 minutes = int(current.minutes_by_area.get(area.code, 0))
                 if minutes:
@@ -110,10 +113,50 @@ def lecture_rows(record: CohortRecord) -> list[dict[str, Any]]:
                         if part
                     ),
                     "受講者数": len(present),
-                    "受講者（受講分数）": "、".join(present),
+                    "受講者（受講分数）": _fits_a_cell("、".join(present), len(present)),
                     "備考（訂正）": "；".join(notes),
                 }
             )
+    return rows
+
+
+# Excel keeps at most 32,767 characters in a cell and cuts the rest without a word; a long
+# list of attendees points to the detail sheet instead of losing names.
+_CELL_LIMIT = 32_000
+
+
+def _fits_a_cell(text: str, count: int) -> str:
+    if len(text) <= _CELL_LIMIT:
+        return text
+    return f"{count}名（別シート「出席明細」に全員を記載）"
+
+
+def attendance_rows(record: CohortRecord) -> list[dict[str, Any]]:
+    """One row per lecture and attendee with the current minutes per area (the detail sheet)."""
+    names = {t.trainee.id: t.trainee for t in record.trainees}
+    infos = {info.lecture.id: info for info in record.lectures}
+    rows = []
+    ordered = sorted(
+        (key for key in record.attendance if key[0] in infos and key[1] in names),
+        key=lambda key: (infos[key[0]].start, names[key[1]].trainee_number),
+    )
+    for lecture_id, trainee_id in ordered:
+        versions = record.attendance[(lecture_id, trainee_id)]
+        if lecture_id not in infos or trainee_id not in names:
+            continue
+        trainee, info = names[trainee_id], infos[lecture_id]
+        current = next((v for v in versions if v.superseded_at is None), versions[-1])
+        row = {
+            "実施日": info.start.date().isoformat(),
+            "開始時刻": info.start.strftime("%H:%M"),
+            "実習生番号": trainee.trainee_number,
+            "氏名": f"{trainee.family_name} {trainee.given_name}",
+            "受講言語": current.language,
+        }
+        for area in record.definition.areas:
+            row[area.titles.get("ja", area.code)] = int(current.minutes_by_area.get(area.code, 0))
+        row["訂正"] = "あり" if len(versions) > 1 else ""
+        rows.append(row)
     return rows
 
 
@@ -145,13 +188,19 @@ def trainee_rows(record: CohortRecord, language: str) -> list[dict[str, Any]]:
 _THIN = Side(style="thin", color="999999")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEAD = PatternFill("solid", fgColor="DDE6F0")
+_WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+_WRAP_MIDDLE = Alignment(wrap_text=True, vertical="center")
 
 
-def _table(sheet: Any, top: int, rows: list[dict[str, Any]], columns: list[str]) -> None:
+def _table(
+    sheet: Any, top: int, rows: list[dict[str, Any]], columns: list[str], *, styled: bool = True
+) -> None:
+    """Write a header row and the rows; ``styled`` False leaves body cells plain (a long
+    detail sheet, where per-cell styles cost more than the data)."""
     for col, title in enumerate(columns, start=1):
         cell = sheet.cell(row=top, column=col, value=title)
         cell.font, cell.fill, cell.border = Font(bold=True), _HEAD, _BOX
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.alignment = _WRAP_MIDDLE
     for r, row in enumerate(rows, start=top + 1):
         for col, title in enumerate(columns, start=1):
             value = row.get(title, "")
@@ -161,10 +210,12 @@ def _table(sheet: Any, top: int, rows: list[dict[str, Any]], columns: list[str])
                 column=col,
                 value=value if isinstance(value, int | float) else spreadsheet_safe(value),
             )
-            cell.border = _BOX
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if styled:
+                cell.border = _BOX
+                cell.alignment = _WRAP_TOP
     for col, title in enumerate(columns, start=1):
-        widest = max([len(str(title))] + [min(len(str(row.get(title, ""))), 60) for row in rows])
+        sample = rows[:500]  # enough to size a column; a long sheet need not be measured whole
+        widest = max([len(str(title))] + [min(len(str(row.get(title, ""))), 60) for row in sample])
         sheet.column_dimensions[get_column_letter(col)].width = max(8, min(60, widest * 1.6))
 
 
@@ -196,6 +247,12 @@ def record_xlsx(record: CohortRecord, language: str = "ja") -> bytes:
     columns = list(rows[0]) if rows else ["実習生番号", "氏名"]
     _table(per_trainee, 1, rows, columns)
     per_trainee.freeze_panes = "C2"
+    detail = workbook.create_sheet("出席明細")
+    detail_rows = attendance_rows(record)
+    _table(
+        detail, 1, detail_rows, list(detail_rows[0]) if detail_rows else ["実施日"], styled=False
+    )
+    detail.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -208,13 +208,15 @@ def cohort_record(
             row.last_seen_at - row.started_at
         ).total_seconds()
     today = today or utcnow().astimezone(JAPAN).date()
+    by_trainee: dict[int, list[tuple[int, list[AttendanceRecord]]]] = defaultdict(list)
+    for (lecture_id, trainee_id), rows in versions.items():
+        if lecture_id in by_id:
+            by_trainee[trainee_id].append((lecture_id, rows))
     records = []
     for trainee in trainees:
         facts = []
         history = []
-        for (lecture_id, trainee_id), rows in versions.items():
-            if trainee_id != trainee.id or lecture_id not in by_id:
-                continue
+        for lecture_id, rows in by_trainee.get(trainee.id, []):
             history.extend(rows)
             current = next((r for r in rows if r.superseded_at is None), rows[-1])
             info = by_id[lecture_id]

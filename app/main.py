@@ -32,6 +32,7 @@ from app.web.cohorts import router as web_cohorts_router
 from app.web.courses import router as web_courses_router
 from app.web.lectures import router as web_lectures_router
 from app.web.pages import STATIC_DIR
+from app.web.records import router as web_records_router
 from app.web.trainee import router as web_trainee_router
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_cohorts_router,
         web_admin_router,
         web_lectures_router,
+        web_records_router,
         web_trainee_router,
     ):
         app.include_router(router)

@@ -1,0 +1,239 @@
+"""Training-record pages: a cohort's dashboard, the printable post-entry training record
+(入国後講習実施記録) and a trainee's certificate of completion (修了証).
+
+Thin routes: the facts come from app.records.service in a fixed number of queries, the
+record's rows from app.records.exports (the same rows as the XLSX and CSV).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from babel.dates import format_date
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from app.accounts.dependencies import CooperativeAccessDep, require_roles
+from app.accounts.tenancy import Principal, get_owned
+from app.cohorts.errors import CohortNotFound
+from app.cohorts.models import Cohort
+from app.courses.definitions import Area, CourseDefinition
+from app.db import utcnow
+from app.deps import DefinitionsDep, SessionDep
+from app.i18n import N_, gettext
+from app.records import exports, service
+from app.records.router import definition_for
+from app.records.service import JAPAN, CohortRecord, TraineeRecord
+from app.web.cohorts import country_name
+from app.web.pages import render, ui_language
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_roles("admin", "staff"))])
+
+STATUSES = ("complete", "in-progress", "problem")
+STATUS_LABELS = {
+    "complete": N_("Complete"),
+    "in-progress": N_("In progress"),
+    "problem": N_("Problem"),
+}
+# The statuses as the record's 状況 column translates them (exports.trainee_rows); "complete"
+# is marked in app.i18n.DATA_WORDS.
+STATUS_WORDS = (N_("in-progress"), N_("problem"))
+
+# The certificate's words, shown in Japanese and in the trainee's language. Every trainee
+# catalog translates exactly these (and the titles below).
+CERTIFICATE_TEXTS = {
+    "title": N_("Certificate of completion"),
+    "name": N_("Full name"),
+    "nationality": N_("Nationality"),
+    "course": N_("Course title"),
+    "dates": N_("Lecture dates"),
+    "area": N_("Statutory area"),
+    "minutes": N_("Minutes attended"),
+    "total": N_("Total"),
+    "statement": N_(
+        "This certifies that the person named above has completed the legal-protection lecture "
+        "of the post-entry training, attending at least the required time in each statutory area."
+    ),
+    "organisation": N_("Supervising organisation"),
+    "licence": N_("Licence number"),
+    "issued": N_("Date of issue"),
+}
+# The English titles of the shipped course definitions and their statutory areas: a
+# certificate in a language the definition has no title in is translated from these.
+DEFINITION_TITLES = (
+    N_("Legal-protection lecture"),
+    N_("Legal-protection lecture (Employment for Skill Development)"),
+    N_("Technical Intern Training Act and program rules"),
+    N_("Employment for Skill Development Act and program rules"),
+    N_("Immigration Control Act"),
+    N_("Labour laws"),
+    N_("Other information needed for protection"),
+)
+
+
+def _titled(titles: dict[str, str], language: str, fallback: str) -> str:
+    """A definition's own title in the language, else its English title translated."""
+    if titles.get(language):
+        return titles[language]
+    english = titles.get("en")
+    return gettext(language, english) if english else fallback
+
+
+def area_title(area: Area, language: str) -> str:
+    return _titled(area.titles, language, area.code)
+
+
+def course_title(definition: CourseDefinition, language: str) -> str:
+    return _titled(definition.titles, language, definition.title(language))
+
+
+def long_date(day: date, language: str) -> str:
+    return format_date(day, format="long", locale=language.replace("-", "_"))
+
+
+def _cohort_record(
+    session: Any, principal: Principal, definitions: Any, cohort_id: int
+) -> CohortRecord:
+    cohort = get_owned(session, principal, Cohort, cohort_id, CohortNotFound)
+    return service.cohort_record(session, principal, cohort_id, definition_for(definitions)(cohort))
+
+
+@dataclass
+class DashboardRow:
+    item: TraineeRecord
+    short_areas: set[str]
+    reasons: list[tuple[str, bool]]  # (text in the UI language, blocking)
+
+    @property
+    def status(self) -> str:
+        return self.item.compliance.status
+
+
+def _dashboard_row(
+    item: TraineeRecord, definition: CourseDefinition, language: str
+) -> DashboardRow:
+    minutes = item.compliance.minutes_by_area
+    return DashboardRow(
+        item=item,
+        short_areas={
+            area.code
+            for area in definition.areas
+            if minutes.get(area.code, 0) < area.minimum_minutes
+        },
+        reasons=[(reason.text(language), reason.blocking) for reason in item.compliance.reasons],
+    )
+
+
+@router.get("/cohorts/{cohort_id}/dashboard", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    definitions: DefinitionsDep,
+    cohort_id: int,
+    status: str = "all",
+    short: str = "",
+) -> Any:
+    """Each trainee's minutes per statutory area against the minimums, status and reasons."""
+    record = _cohort_record(session, principal, definitions, cohort_id)
+    definition = record.definition
+    language = ui_language(request)
+    rows = [_dashboard_row(item, definition, language) for item in record.trainees]
+    status = status if status in STATUSES else "all"
+    short = short if definition.area(short) is not None else ""
+    shown = [
+        row
+        for row in rows
+        if (status == "all" or row.status == status) and (not short or short in row.short_areas)
+    ]
+    return render(
+        request,
+        "records/dashboard.html",
+        record=record,
+        definition=definition,
+        rows=shown,
+        total=len(rows),
+        counts={key: sum(1 for row in rows if row.status == key) for key in STATUSES},
+        short_counts={
+            area.code: sum(1 for row in rows if area.code in row.short_areas)
+            for area in definition.areas
+        },
+        status=status,
+        short=short,
+        statuses=STATUSES,
+        status_labels=STATUS_LABELS,
+        area_title=area_title,
+        course_title=course_title,
+    )
+
+
+@router.get("/cohorts/{cohort_id}/record", response_class=HTMLResponse)
+def training_record(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    definitions: DefinitionsDep,
+    cohort_id: int,
+) -> Any:
+    """The post-entry training record (入国後講習実施記録), printable on A4 landscape."""
+    record = _cohort_record(session, principal, definitions, cohort_id)
+    trainees = exports.trainee_rows(record, ui_language(request))
+    return render(
+        request,
+        "records/record.html",
+        record=record,
+        columns=exports.RECORD_COLUMNS,
+        lectures=exports.lecture_rows(record),
+        trainees=trainees,
+        trainee_columns=list(trainees[0]) if trainees else [],
+        made_on=utcnow().astimezone(JAPAN).date(),
+    )
+
+
+def _certificate_block(
+    record: CohortRecord, mine: TraineeRecord, language: str, issued: date
+) -> dict[str, Any]:
+    definition, compliance = record.definition, mine.compliance
+    counted = set(compliance.counted_lectures)
+    days = sorted({info.start.date() for info in record.lectures if info.lecture.id in counted})
+    return {
+        "lang": language,
+        "text": {key: gettext(language, message) for key, message in CERTIFICATE_TEXTS.items()},
+        "nationality": country_name(mine.trainee.nationality, language),
+        "course": course_title(definition, language),
+        "dates": [long_date(day, language) for day in days],
+        "areas": [
+            (area_title(area, language), compliance.minutes_by_area.get(area.code, 0))
+            for area in definition.areas
+        ],
+        "total": compliance.total_minutes,
+        "issued": long_date(issued, language),
+    }
+
+
+@router.get("/trainees/{trainee_id}/certificate", response_class=HTMLResponse)
+def certificate(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    definitions: DefinitionsDep,
+    trainee_id: int,
+) -> Any:
+    """The certificate of completion in Japanese and the trainee's language (A4 portrait).
+
+    Only for a trainee whose status is complete; otherwise NotComplete (the error page).
+    """
+    record, mine = service.certificate(session, principal, trainee_id, definition_for(definitions))
+    issued = utcnow().astimezone(JAPAN).date()
+    languages = ["ja"]
+    if mine.trainee.preferred_language != "ja":
+        languages.append(mine.trainee.preferred_language)
+    return render(
+        request,
+        "records/certificate.html",
+        record=record,
+        trainee=mine.trainee,
+        blocks=[_certificate_block(record, mine, tag, issued) for tag in languages],
+    )

@@ -46,7 +46,8 @@ def gettext(language: str, message: str, /, **params: Any) -> str:
 
 
 def pick_language(
-    accept_language: str | None, requested: str | None = None,
+    accept_language: str | None,
+    requested: str | None = None,
     offered: tuple[str, ...] = UI_LANGUAGES,
 ) -> str:
     """Choose the UI language from an explicit choice, else the Accept-Language header."""

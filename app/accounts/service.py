@@ -106,16 +106,14 @@ def update_cooperative(
     session: Session, principal: Principal, cooperative_id: int, **fields: Any
 ) -> Cooperative:
     cooperative = get_cooperative(session, principal, cooperative_id)
-    changes = audit.apply_changes(cooperative, fields)
-    audit.record(
+    audit.update(
         session,
         principal,
-        action="update",
+        cooperative,
+        fields,
         entity="cooperative",
-        entity_id=cooperative.id,
         cooperative_id=cooperative.id,
-        summary=cooperative.name,
-        changes=changes,
+        summary_field="name",
     )
     return cooperative
 

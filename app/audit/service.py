@@ -54,6 +54,35 @@ def apply_changes(row: Any, fields: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
+def update(
+    session: Session,
+    actor: Principal,
+    row: Any,
+    fields: dict[str, Any],
+    *,
+    entity: str,
+    cooperative_id: int | None,
+    summary_field: str,
+) -> dict[str, Any]:
+    """Apply changed fields to a row and log them in one step; return what changed.
+
+    The summary is the row's ``summary_field`` after the change (a renamed cohort is logged
+    under its new name).
+    """
+    changes = apply_changes(row, fields)
+    record(
+        session,
+        actor,
+        action="update",
+        entity=entity,
+        entity_id=row.id,
+        cooperative_id=cooperative_id,
+        summary=str(getattr(row, summary_field)),
+        changes=changes,
+    )
+    return changes
+
+
 def entries(session: Session, principal: Principal, *, limit: int = 200) -> list[AuditEntry]:
     """The newest entries the caller may see: their cooperative's (admins: everything)."""
     query = owned(principal, AuditEntry) if not principal.is_admin else select(AuditEntry)

@@ -24,8 +24,9 @@ class Cohort(Base):
     work_start: Mapped[date | None]
     languages: Mapped[list[Any]] = mapped_column(default=list)
     # The course (and so the program and its rules) the cohort is taught.
-    course_code: Mapped[str] = mapped_column(String(64), default="legal-protection",
-                                             server_default="legal-protection")
+    course_code: Mapped[str] = mapped_column(
+        String(64), default="legal-protection", server_default="legal-protection"
+    )
     # When the trainees' technical intern training ends: records are kept a year past it.
     programme_end: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

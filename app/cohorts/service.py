@@ -117,16 +117,14 @@ def update_cohort(session: Session, principal: Principal, cohort_id: int, **fiel
         )
     ):
         raise CohortNameTaken(name=fields["name"])
-    changes = audit.apply_changes(cohort, fields)
-    audit.record(
+    audit.update(
         session,
         principal,
-        action="update",
+        cohort,
+        fields,
         entity="cohort",
-        entity_id=cohort.id,
         cooperative_id=cohort.cooperative_id,
-        summary=cohort.name,
-        changes=changes,
+        summary_field="name",
     )
     return cohort
 
@@ -452,16 +450,14 @@ def update_trainee(
         )
     ):
         raise TraineeNumberTaken(number=number)
-    changes = audit.apply_changes(trainee, fields)
-    audit.record(
+    audit.update(
         session,
         principal,
-        action="update",
+        trainee,
+        fields,
         entity="trainee",
-        entity_id=trainee.id,
         cooperative_id=trainee.cooperative_id,
-        summary=trainee.trainee_number,
-        changes=changes,
+        summary_field="trainee_number",
     )
     return trainee
 

@@ -423,7 +423,7 @@ def presenter_view(
             following = slide_in(session, lecture, after.module, after.position, language)
     return {
         "lecture": lecture,
-        "state": state(session, lecture),
+        "state": state(session, lecture, refs),
         "current": current,
         "next": following,
         "index": index,
@@ -466,10 +466,14 @@ def open_poll_of(session: Session, lecture_id: int) -> Poll | None:
     )
 
 
-def state(session: Session, lecture: Lecture) -> dict[str, Any]:
-    """The lecture's live state as every page receives it (small: it travels by NOTIFY)."""
+def state(session: Session, lecture: Lecture, refs: list[SlideRef] | None = None) -> dict[str, Any]:
+    """The lecture's live state as every page receives it (small: it travels by NOTIFY).
+
+    ``refs`` is the lecture's slide sequence when the caller has already built it.
+    """
     poll = open_poll_of(session, lecture.id)
-    refs = sequence(session, lecture)
+    if refs is None:
+        refs = sequence(session, lecture)
     index = _find(refs, lecture.current_module, lecture.current_position)
     ref = refs[index] if index is not None else None
     return {
@@ -493,8 +497,13 @@ def state(session: Session, lecture: Lecture) -> dict[str, Any]:
     }
 
 
-def _publish(session: Session, broadcaster: Broadcaster, lecture: Lecture) -> dict[str, Any]:
-    current = state(session, lecture)
+def _publish(
+    session: Session,
+    broadcaster: Broadcaster,
+    lecture: Lecture,
+    refs: list[SlideRef] | None = None,
+) -> dict[str, Any]:
+    current = state(session, lecture, refs)
     broadcaster.publish(session, topic(lecture.id), current)
     return current
 
@@ -518,7 +527,7 @@ def start(
     lecture.status, lecture.started_at = "live", utcnow()
     lecture.current_module, lecture.current_position = refs[0].module, refs[0].position
     _record(session, lecture, "start", principal, refs[0])
-    return _publish(session, broadcaster, lecture)
+    return _publish(session, broadcaster, lecture, refs)
 
 
 def go_to(
@@ -548,7 +557,7 @@ def go_to(
         _close_poll(session, lecture)
         lecture.current_module, lecture.current_position = ref.module, ref.position
         _record(session, lecture, "slide", principal, ref)
-    return _publish(session, broadcaster, lecture)
+    return _publish(session, broadcaster, lecture, refs)
 
 
 def pause(
@@ -572,7 +581,7 @@ def resume(
     refs = sequence(session, lecture)
     index = _find(refs, lecture.current_module, lecture.current_position)
     _record(session, lecture, "resume", principal, refs[index] if index is not None else None)
-    return _publish(session, broadcaster, lecture)
+    return _publish(session, broadcaster, lecture, refs)
 
 
 def end(
@@ -724,7 +733,7 @@ def trainee_view(
     return {
         "lecture": lecture,
         "trainee": trainee,
-        "state": state(session, lecture),
+        "state": state(session, lecture, refs),
         "slide": slide,
         "poll": {
             "id": poll.id,

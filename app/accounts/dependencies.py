@@ -92,16 +92,3 @@ OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]
 CooperativeAccessDep = Annotated[Principal, Depends(require_roles("admin", "staff"))]
 AdminDep = Annotated[Principal, Depends(require_roles("admin"))]
 LecturerOrAdminDep = Annotated[Principal, Depends(require_roles("admin", "lecturer"))]
-
-
-def principal_without_session_dependency(request: Request) -> Principal | None:
-    """Resolve the caller with a short-lived session of its own.
-
-    For long-lived responses (server-sent events): a session dependency would hold a database
-    connection for as long as the stream stays open, and 200 phones would empty the pool.
-    """
-    from app.db import session_scope
-
-    for session in session_scope(request.app.state.session_factory):
-        return optional_principal(request, session)
-    return None

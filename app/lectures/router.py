@@ -12,11 +12,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from app.accounts.dependencies import PrincipalDep, principal_without_session_dependency
+from app.accounts.dependencies import PrincipalDep, optional_principal
 from app.accounts.errors import LoginRequired
 from app.courses import service as courses
 from app.courses.models import Course
-from app.db import session_scope
+from app.db import transaction
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.lectures import service
 from app.lectures.broadcast import Broadcaster
@@ -270,14 +270,17 @@ def _definition_of(session: Any, definitions: Any, lecture: Any) -> Any:
 
 
 def _initial_state(request: Request, lecture_id: int) -> tuple[dict[str, Any], bool]:
-    """The lecture's state for a new stream, and whether the caller sees answer updates."""
-    principal = principal_without_session_dependency(request)
-    if principal is None:
-        raise LoginRequired()
-    for session in session_scope(request.app.state.session_factory):
+    """The lecture's state for a new stream, and whether the caller sees answer updates.
+
+    Uses a short-lived session of its own: a session dependency would hold a database
+    connection for as long as the stream stays open, and 200 phones would empty the pool.
+    """
+    with transaction(request.app.state.session_factory) as session:
+        principal = optional_principal(request, session)
+        if principal is None:
+            raise LoginRequired()
         lecture = service.get_lecture(session, principal, lecture_id)
         return service.state(session, lecture), principal.role != "trainee"
-    raise LoginRequired()
 
 
 def _sse(message: dict[str, Any]) -> str:

@@ -42,7 +42,7 @@ from app.cli import migrate_database
 from app.config import Settings
 from app.courses.definitions import CourseDefinition, load_definitions
 from app.courses.flows import DeckUpload, import_deck, limits_from
-from app.db import Base, make_engine, make_session_factory, session_scope
+from app.db import Base, make_engine, make_session_factory, transaction
 from app.decks.api import parse_deck
 from tests import deckmaker
 
@@ -292,7 +292,7 @@ def prepare_import(bench: Bench) -> Iterator[Callable[[], object]]:
         )
 
         def run() -> object:
-            with contextmanager(session_scope)(factory) as session:
+            with transaction(factory) as session:
                 report = import_deck(
                     session, settings=settings, definition=bench.definition, upload=upload
                 )

@@ -55,7 +55,7 @@ from app.cohorts import service as cohorts
 from app.cohorts.spreadsheet import TraineeRow
 from app.config import Settings
 from app.courses.definitions import load_definitions
-from app.db import make_engine, make_session_factory, session_scope, utcnow
+from app.db import make_engine, make_session_factory, transaction, utcnow
 from app.lectures import service as lectures
 from app.web import csrf
 
@@ -153,7 +153,7 @@ def install(workdir: Path, trainees: int) -> Installation:
     security.configure(time_cost=1, memory_cost_kib=1024)
     engine = make_engine(installation.database_url)
     try:
-        with contextmanager(session_scope)(make_session_factory(engine)) as session:
+        with transaction(make_session_factory(engine)) as session:
             cooperative = accounts.create_cooperative(
                 session, OPERATOR, name="ベンチマーク技能実習協同組合", licence_number="BENCH-0001"
             )

@@ -26,7 +26,6 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
@@ -47,7 +46,7 @@ from app.config import Settings
 from app.courses import flows
 from app.courses import service as courses
 from app.courses.definitions import CourseDefinition, load_definitions
-from app.db import make_engine, make_session_factory, session_scope
+from app.db import make_engine, make_session_factory, transaction
 from app.lectures.models import (
     AttendanceRecord,
     Interpreter,
@@ -72,7 +71,6 @@ LECTURE_MINUTES = 60
 QUIZ_ANSWERS_PER_TRAINEE = 5
 EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
 SIZE_BUDGET_SECONDS = 20.0  # per cohort size: fewer runs than --repeat once this is spent
-SCOPED = contextmanager(session_scope)
 
 
 # --- counting statements ----------------------------------------------------------------
@@ -408,14 +406,14 @@ def seed(
     args: argparse.Namespace,
 ) -> Seeded:
     began = time.perf_counter()
-    with SCOPED(factory) as session:
+    with transaction(factory) as session:
         load_course(session, settings, definition)
-    with SCOPED(factory) as session:
+    with transaction(factory) as session:
         fixed = seed_fixed(session, definition)
     seeded = Seeded(main_cohort=0, by_size={})
     seeded.regular = (args.cohorts, args.cohort_size, args.lectures_per_cohort)
     for number in range(args.cohorts):  # one transaction per cohort keeps memory flat
-        with SCOPED(factory) as session:
+        with transaction(factory) as session:
             cohort_id = seed_cohort(
                 session, fixed, number, args.cohort_size, args.lectures_per_cohort, seeded
             )
@@ -424,7 +422,7 @@ def seed(
             seeded.by_size[args.cohort_size] = cohort_id
     for size in args.sizes:
         if size not in seeded.by_size:
-            with SCOPED(factory) as session:
+            with transaction(factory) as session:
                 seeded.by_size[size] = seed_cohort(
                     session, fixed, seeded.cohorts, size, args.lectures_per_cohort, seeded
                 )
@@ -522,7 +520,7 @@ def measure_routes(
     settings: Settings, factory: sessionmaker[Session], cohort_id: int
 ) -> list[RouteResult]:
     """GET the compliance dashboard's data and the workbook once each (after one warm-up)."""
-    with SCOPED(factory) as session:
+    with transaction(factory) as session:
         admin = User(
             role="admin", display_name="ベンチ 管理者", email="admin@records-bench.example"
         )

@@ -164,9 +164,14 @@ def trainee_for_user(session: Session, user_id: int) -> Trainee | None:
     return session.scalar(select(Trainee).where(Trainee.user_id == user_id))
 
 
-def login_codes(session: Session, trainees: list[Trainee]) -> dict[int, str]:
-    users = session.scalars(select(User).where(User.id.in_([t.user_id for t in trainees])))
-    return {user.id: user.login_code or "" for user in users}
+def login_codes(session: Session, cohort_id: int) -> dict[int, str]:
+    """{user id: login code} of a cohort's trainees (the caller has checked the cohort)."""
+    rows = session.execute(
+        select(User.id, User.login_code).where(
+            User.id.in_(select(Trainee.user_id).where(Trainee.cohort_id == cohort_id))
+        )
+    ).all()
+    return {user_id: code or "" for user_id, code in rows}
 
 
 def _new_login_code(session: Session) -> str:
@@ -394,7 +399,7 @@ def trainees_csv(session: Session, principal: Principal, cohort_id: int, languag
     """The cohort's trainee list as CSV (UTF-8 with BOM, so Excel in Japan opens it right)."""
     trainees = list_trainees(session, principal, cohort_id)
     employers = {e.id: e.name for e in accounts.list_employers(session, principal)}
-    codes = login_codes(session, trainees)
+    codes = login_codes(session, cohort_id)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -493,7 +498,7 @@ def cohort_overview(session: Session, principal: Principal, cohort_id: int) -> C
     """The cohort, its cooperative and its trainees with login codes and employers (read-only)."""
     cohort, cooperative = cohort_with_cooperative(session, principal, cohort_id)
     trainees = list_trainees(session, principal, cohort.id)
-    codes = login_codes(session, trainees)
+    codes = login_codes(session, cohort.id)
     employer_ids = {t.employer_id for t in trainees if t.employer_id is not None}
     employers = {
         e.id: e.name

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from app.accounts.dependencies import CooperativeAccessDep
 from app.accounts.tenancy import get_owned
+from app.cohorts import service as cohorts
 from app.cohorts.errors import CohortNotFound
 from app.cohorts.models import Cohort
 from app.courses import service as courses
@@ -111,7 +112,7 @@ def record_xapi(
         record,
         str(request.base_url),
         service.quiz_answers(session, cohort_id),
-        service.login_codes(session, cohort_id),
+        cohorts.login_codes(session, cohort_id),
     )
 
 

@@ -359,16 +359,6 @@ def quiz_answers(session: Session, cohort_id: int) -> list[AnswerRow]:
     ]
 
 
-def login_codes(session: Session, cohort_id: int) -> dict[int, str]:
-    return dict(
-        session.execute(
-            select(User.id, User.login_code).where(
-                User.id.in_(select(Trainee.user_id).where(Trainee.cohort_id == cohort_id))
-            )
-        ).all()
-    )
-
-
 def compliance_out(item: TraineeRecord, language: str) -> dict[str, Any]:
     c = item.compliance
     return {

@@ -171,24 +171,24 @@ def diff(ctx: Context, course_code: str, a: int, b: int, as_json: bool) -> None:
     with ctx.session() as session:
         result = service.diff_revisions(session, service.ensure_course(session, definition), a, b)
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        click.echo(result.model_dump_json(by_alias=True, exclude_none=True, indent=2))
         return
-    summary = result["summary"]
+    summary = result.summary
     click.echo(
         f"revision {a} -> {b}: {summary['added']} added, {summary['removed']} removed, "
         f"{summary['changed']} changed"
     )
-    for module in result["modules"]:
-        if module["status"] == "unchanged":
+    for module in result.modules:
+        if module.status == "unchanged":
             continue
-        click.echo(f"{module['code']} ({module['status']})")
-        for language in module["languages"]:
+        click.echo(f"{module.code} ({module.status})")
+        for language in module.languages:
             for change in ("added", "removed", "changed"):
-                for entry in language[change]:
-                    number = entry.get("new_slide") or entry.get("old_slide")
+                for entry in getattr(language, change):
+                    number = entry.new_slide or entry.old_slide
                     click.echo(
-                        f"  {language['language']:<8} {change:<8} slide {number}: "
-                        f"{(entry.get('new_title') or entry.get('old_title') or '')[:60]}"
+                        f"  {language.language:<8} {change:<8} slide {number}: "
+                        f"{(entry.new_title or entry.old_title or '')[:60]}"
                     )
 
 

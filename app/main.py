@@ -19,19 +19,20 @@ from app.courses import flows  # noqa: F401  (registers the render job handler)
 from app.courses.definitions import load_definitions
 from app.courses.router import router as courses_router
 from app.db import make_engine, make_session_factory
-from app.errors import register_error_handlers
 from app.files.router import router as files_router
+from app.http.handlers import register_error_handlers
+from app.http.rendering import STATIC_DIR
 from app.jobs.service import Worker
 from app.lectures.broadcast import make_broadcaster
 from app.lectures.router import router as lectures_router
 from app.records.router import router as records_router
+from app.study.router import router as study_router
 from app.uploads import BodySizeLimit
 from app.web.accounts import router as web_accounts_router
 from app.web.admin import router as web_admin_router
 from app.web.cohorts import router as web_cohorts_router
 from app.web.courses import router as web_courses_router
 from app.web.lectures import router as web_lectures_router
-from app.web.pages import STATIC_DIR
 from app.web.records import router as web_records_router
 from app.web.trainee import router as web_trainee_router
 
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         accounts_router,
         lectures_router,
         records_router,
+        study_router,
         cohorts_router,
         courses_router,
         files_router,

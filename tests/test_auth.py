@@ -26,8 +26,8 @@ from app.accounts.tenancy import Principal
 from app.audit.models import AuditEntry
 from app.config import Settings
 from app.db import Base, utcnow
+from app.http.csrf import COOKIE as CSRF_COOKIE
 from app.main import create_app
-from app.web.csrf import COOKIE as CSRF_COOKIE
 from tests.conftest import PASSWORD, TEST_SECRET, World, login, login_trainee
 
 ENGLISH = {"Accept-Language": "en"}

@@ -9,8 +9,8 @@ import segno
 from fastapi.testclient import TestClient
 from lxml import html
 
+from app.http.rendering import STATIC_DIR
 from app.i18n import gettext
-from app.web.pages import STATIC_DIR
 from tests.conftest import MARKER_B, World, login_trainee
 from tests.test_pages import form_token, page, text_of
 

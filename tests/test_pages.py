@@ -11,7 +11,7 @@ from itsdangerous import URLSafeSerializer
 from lxml import html
 
 from app.config import Settings
-from app.web.csrf import COOKIE as CSRF_COOKIE
+from app.http.csrf import COOKIE as CSRF_COOKIE
 from tests import deckmaker
 from tests.conftest import upload
 

@@ -25,9 +25,10 @@ from app.cohorts.models import Trainee
 from app.config import PROJECT_ROOT
 from app.courses import errors as course_errors
 from app.errors import DomainError
+from app.http.csrf import CsrfFailed
 from app.i18n import TRAINEE_LANGUAGES, TRANSLATIONS_DIR, gettext
 from app.lectures import errors as lecture_errors
-from app.web.csrf import CsrfFailed
+from app.study import errors as study_errors
 
 MESSAGES_FILE = TRANSLATIONS_DIR / "trainee_messages.txt"
 TEMPLATES = Path("app/web/templates")
@@ -45,10 +46,14 @@ SHARED_TEMPLATE_MESSAGES = {
     "macros.html": ("picture",),
 }
 # Python files whose every message a trainee may meet, and files where only some are theirs.
-PYTHON_FILES = ("app/errors.py",)
+PYTHON_FILES = ("app/errors.py", "app/http/handlers.py")
 PYTHON_FILE_MESSAGES = {
-    # Answering a poll or a self-study quiz with a choice that does not exist.
-    "app/lectures/service.py": ("That is not one of the choices.",),
+    # Answering a poll with a choice that does not exist.
+    "app/lectures/phones.py": ("That is not one of the choices.",),
+    "app/study/errors.py": (
+        "That is not one of the choices.",
+        "The current slide is not a quiz slide.",
+    ),
 }
 # Errors a trainee may meet: their ``message`` attribute.
 ERROR_CLASSES: tuple[type[DomainError], ...] = (
@@ -62,10 +67,11 @@ ERROR_CLASSES: tuple[type[DomainError], ...] = (
     course_errors.ModuleNotFound,
     *(
         value
-        for value in vars(lecture_errors).values()
+        for errors_module in (lecture_errors, study_errors)
+        for value in vars(errors_module).values()
         if isinstance(value, type)
         and issubclass(value, DomainError)
-        and value.__module__ == lecture_errors.__name__
+        and value.__module__ == errors_module.__name__
     ),
 )
 # Every trainee language but English, in which the messages are written.

@@ -12,8 +12,8 @@ from app.accounts import service
 from app.accounts.errors import LoginRequired
 from app.accounts.tenancy import Principal
 from app.deps import SessionDep
+from app.http import csrf
 from app.i18n import N_
-from app.web import csrf
 
 SESSION_COOKIE = "koshu_session"
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

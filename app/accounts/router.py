@@ -25,7 +25,7 @@ from app.accounts.schemas import (
 )
 from app.audit import service as audit
 from app.deps import SessionDep
-from app.web import csrf
+from app.http import csrf
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 

@@ -21,7 +21,8 @@ from app.cohorts.schemas import (
     TraineeUpdate,
 )
 from app.deps import SessionDep
-from app.errors import request_language
+from app.http.language import request_language
+from app.http.openapi import file_download
 
 router = APIRouter(prefix="/api/v1", tags=["cohorts"])
 MAX_SPREADSHEET_BYTES = 5 * 1024 * 1024
@@ -113,7 +114,11 @@ def issue_cards(session: SessionDep, principal: CooperativeAccessDep, cohort_id:
     ]
 
 
-@router.get("/cohorts/{cohort_id}/trainees.csv")
+@router.get(
+    "/cohorts/{cohort_id}/trainees.csv",
+    response_class=Response,
+    responses=file_download("text/csv"),
+)
 def export_trainees(
     request: Request, session: SessionDep, principal: CooperativeAccessDep, cohort_id: int
 ) -> Response:

@@ -18,14 +18,13 @@ from sqlalchemy.orm import Session
 from app.accounts import security
 from app.accounts import service as accounts
 from app.accounts.models import Cooperative, Employer, User
-from app.accounts.tenancy import Principal, get_owned, owned, target_cooperative
+from app.accounts.tenancy import Principal, owned, target_cooperative
 from app.audit import service as audit
+from app.cohorts import access
 from app.cohorts.errors import (
     CohortNameTaken,
     CohortNotEmpty,
-    CohortNotFound,
     InvalidDates,
-    TraineeNotFound,
     TraineeNumberTaken,
 )
 from app.cohorts.models import Cohort, Trainee
@@ -96,7 +95,7 @@ def list_cohorts(session: Session, principal: Principal) -> list[Cohort]:
 
 
 def get_cohort(session: Session, principal: Principal, cohort_id: int) -> Cohort:
-    return get_owned(session, principal, Cohort, cohort_id, CohortNotFound)
+    return access.owned_cohort(session, principal, cohort_id)
 
 
 def update_cohort(session: Session, principal: Principal, cohort_id: int, **fields: Any) -> Cohort:
@@ -157,7 +156,7 @@ def list_trainees(session: Session, principal: Principal, cohort_id: int) -> lis
 
 
 def get_trainee(session: Session, principal: Principal, trainee_id: int) -> Trainee:
-    return get_owned(session, principal, Trainee, trainee_id, TraineeNotFound)
+    return access.owned_trainee(session, principal, trainee_id)
 
 
 def trainee_for_user(session: Session, user_id: int) -> Trainee | None:

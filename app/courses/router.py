@@ -14,13 +14,15 @@ from app.courses.schemas import (
     AreaAssigned,
     AreaAssignment,
     CourseOut,
+    DiffOut,
     ImportReport,
     ImportStatus,
+    ModuleSlides,
     RevisionDetail,
     RevisionOut,
 )
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
-from app.errors import request_language
+from app.http.language import request_language
 
 # Every route needs a signed-in caller; changing content needs a lecturer or an admin.
 router = APIRouter(prefix="/api/v1", tags=["courses"], dependencies=[Depends(current_principal)])
@@ -100,20 +102,20 @@ def publish_revision(
     return service.publish(session, course, number)
 
 
-@router.get("/courses/{course}/revisions/{a}/diff/{b}")
-def diff_revisions(session: SessionDep, course: CourseDep, a: int, b: int) -> dict[str, Any]:
+@router.get("/courses/{course}/revisions/{a}/diff/{b}", response_model=DiffOut)
+def diff_revisions(session: SessionDep, course: CourseDep, a: int, b: int) -> DiffOut:
     """Added, removed and changed slides per module and language, with the changed text."""
     return service.diff_revisions(session, course, a, b)
 
 
-@router.get("/courses/{course}/revisions/{number}/modules/{code}")
+@router.get("/courses/{course}/revisions/{number}/modules/{code}", response_model=ModuleSlides)
 def module_slides(
     session: SessionDep,
     definition: DefinitionDep,
     revision: RevisionDep,
     code: str,
     language: str | None = None,
-) -> dict[str, Any]:
+) -> ModuleSlides:
     """A module's slides in a language, falling back to the master where a slide is missing."""
     return service.module_slides(
         session, revision, definition, code, language or definition.master_language

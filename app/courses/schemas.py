@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ProblemOut(BaseModel):
@@ -117,11 +117,73 @@ class ImportStatus(BaseModel):
     report: ImportReport
 
 
+class SlideChangeOut(BaseModel):
+    """One added, removed or changed slide: its place and text before and after."""
+
+    change: Literal["added", "removed", "changed"]
+    old_position: int | None = None
+    old_slide: int | None = None
+    old_title: str | None = None
+    old_text: str | None = None
+    new_position: int | None = None
+    new_slide: int | None = None
+    new_title: str | None = None
+    new_text: str | None = None
+    old_notes: str | None = None  # only when the speaker notes changed
+    new_notes: str | None = None
+
+
+class LanguageDiff(BaseModel):
+    language: str
+    added: list[SlideChangeOut]
+    removed: list[SlideChangeOut]
+    changed: list[SlideChangeOut]
+
+
+class ModuleDiff(BaseModel):
+    code: str
+    titles: dict[str, str]
+    status: Literal["added", "removed", "changed", "unchanged"]
+    languages: list[LanguageDiff]
+
+
 class DiffOut(BaseModel):
+    """Added, removed and changed slides per module and language between two revisions."""
+
     course: str
-    from_: int
+    from_: int = Field(alias="from")
     to: int
     summary: dict[str, int]
-    modules: list[dict[str, Any]]
+    modules: list[ModuleDiff]
 
     model_config = ConfigDict(populate_by_name=True)
+
+
+class SlideRead(BaseModel):
+    """One slide in one language; ``fallback`` when the master stands in for a translation."""
+
+    position: int
+    slide: int
+    language: str
+    kind: str
+    title: str
+    blocks: list[Any]
+    notes: str
+    hidden: bool
+    state: str
+    quiz: dict[str, Any] | None
+    image: str | None
+    thumbnail: str | None
+    fallback: bool = False
+
+
+class ModuleSlides(BaseModel):
+    """A module's slides in a language, each falling back to the master when missing."""
+
+    course: str
+    revision: int
+    module: str
+    title: str | None
+    area: str | None
+    language: str
+    slides: list[SlideRead]

@@ -27,6 +27,14 @@ from app.courses.models import (
     RevisionLanguage,
     Slide,
 )
+from app.courses.schemas import (
+    DiffOut,
+    LanguageDiff,
+    ModuleDiff,
+    ModuleSlides,
+    SlideChangeOut,
+    SlideRead,
+)
 from app.db import utcnow
 from app.decks.alignment import MasterModule, MasterSlide, match_sequences
 from app.i18n import N_
@@ -324,7 +332,7 @@ def get_import(session: Session, course: Course, import_id: int) -> DeckImport:
     return deck_import
 
 
-def _diff_entry(change: str, old: Slide | None, new: Slide | None) -> dict[str, Any]:
+def _diff_entry(change: str, old: Slide | None, new: Slide | None) -> SlideChangeOut:
     entry: dict[str, Any] = {"change": change}
     if old is not None:
         entry.update(
@@ -342,10 +350,10 @@ def _diff_entry(change: str, old: Slide | None, new: Slide | None) -> dict[str, 
         )
     if change == "changed" and old is not None and new is not None and old.notes != new.notes:
         entry.update(old_notes=old.notes, new_notes=new.notes)
-    return entry
+    return SlideChangeOut(**entry)
 
 
-def diff_revisions(session: Session, course: Course, a: int, b: int) -> dict[str, Any]:
+def diff_revisions(session: Session, course: Course, a: int, b: int) -> DiffOut:
     """List added, removed and changed slides per module and language between two revisions."""
     old_revision, new_revision = get_revision(session, course, a), get_revision(session, course, b)
     old_slides, new_slides = (
@@ -366,7 +374,7 @@ def diff_revisions(session: Session, course: Course, a: int, b: int) -> dict[str
         languages_out = []
         for language in sorted(set(old_by_language) | set(new_by_language)):
             before, after = old_by_language.get(language, []), new_by_language.get(language, [])
-            changes: dict[str, list[dict[str, Any]]] = {"added": [], "removed": [], "changed": []}
+            changes: dict[str, list[SlideChangeOut]] = {"added": [], "removed": [], "changed": []}
             for i, j, change in match_sequences(
                 [s.content_hash for s in before], [s.content_hash for s in after]
             ):
@@ -377,7 +385,7 @@ def diff_revisions(session: Session, course: Course, a: int, b: int) -> dict[str
                 changes[change].append(_diff_entry(change, old, new))
                 totals[change] += 1
             if any(changes.values()):
-                languages_out.append({"language": language, **changes})
+                languages_out.append(LanguageDiff(language=language, **changes))
         status = (
             "added"
             if old_module is None
@@ -387,9 +395,9 @@ def diff_revisions(session: Session, course: Course, a: int, b: int) -> dict[str
         )
         titles = (new_module or old_module).titles  # type: ignore[union-attr]
         modules_out.append(
-            {"code": code, "titles": titles, "status": status, "languages": languages_out}
+            ModuleDiff(code=code, titles=titles, status=status, languages=languages_out)
         )
-    return {"course": course.code, "from": a, "to": b, "summary": totals, "modules": modules_out}
+    return DiffOut(course=course.code, from_=a, to=b, summary=totals, modules=modules_out)
 
 
 def course_summary(session: Session, definition: CourseDefinition) -> dict[str, Any]:
@@ -440,26 +448,27 @@ def revision_modules(
     return modules
 
 
-def slide_out(slide: Slide) -> dict[str, Any]:
-    return {
-        "position": slide.position,
-        "slide": slide.deck_number,
-        "language": slide.language,
-        "kind": slide.kind,
-        "title": slide.title,
-        "blocks": slide.blocks,
-        "notes": slide.notes,
-        "hidden": slide.hidden,
-        "state": slide.state,
-        "quiz": slide.quiz,
-        "image": slide.image_sha256,
-        "thumbnail": slide.thumb_sha256,
-    }
+def slide_out(slide: Slide, *, fallback: bool = False) -> SlideRead:
+    return SlideRead(
+        position=slide.position,
+        slide=slide.deck_number,
+        language=slide.language,
+        kind=slide.kind,
+        title=slide.title,
+        blocks=slide.blocks,
+        notes=slide.notes,
+        hidden=slide.hidden,
+        state=slide.state,
+        quiz=slide.quiz,
+        image=slide.image_sha256,
+        thumbnail=slide.thumb_sha256,
+        fallback=fallback,
+    )
 
 
 def module_slides(
     session: Session, revision: Revision, definition: CourseDefinition, code: str, language: str
-) -> dict[str, Any]:
+) -> ModuleSlides:
     """Return a module's slides in a language, each falling back to the master when missing.
 
     A stale or untranslated slide is still shown in the language, flagged, because a trainee
@@ -474,20 +483,19 @@ def module_slides(
     out = []
     for master_slide in by_language.get(master_language, []):
         shown = translated.get(master_slide.position, master_slide)
-        item = slide_out(shown)
-        item["fallback"] = shown is master_slide and language != master_language
+        item = slide_out(shown, fallback=shown is master_slide and language != master_language)
         if shown.quiz is not None and master_slide.quiz is not None:
-            item["quiz"] = {**shown.quiz, "answer": master_slide.quiz["answer"]}
+            item.quiz = {**shown.quiz, "answer": master_slide.quiz["answer"]}
         out.append(item)
-    return {
-        "course": revision.course.code,
-        "revision": revision.number,
-        "module": module.code,
-        "title": module.titles.get(language) or module.titles.get(master_language),
-        "area": module.area_code,
-        "language": language,
-        "slides": out,
-    }
+    return ModuleSlides(
+        course=revision.course.code,
+        revision=revision.number,
+        module=module.code,
+        title=module.titles.get(language) or module.titles.get(master_language),
+        area=module.area_code,
+        language=language,
+        slides=out,
+    )
 
 
 def localize_report(report: dict[str, Any], language: str) -> dict[str, Any]:
@@ -509,4 +517,20 @@ def rendered_count(session: Session, deck_import: DeckImport) -> int:
             )
         )
         or 0
+    )
+
+
+def quiz_at(
+    session: Session, revision_id: int, module: str, position: int, language: str
+) -> dict[str, Any] | None:
+    """The quiz of a revision's slide (question, choices, answer, explanation), or None."""
+    return session.scalar(
+        select(Slide.quiz)
+        .join(Module, Slide.module_id == Module.id)
+        .where(
+            Module.revision_id == revision_id,
+            Module.code == module,
+            Slide.position == position,
+            Slide.language == language,
+        )
     )

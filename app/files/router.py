@@ -11,6 +11,7 @@ from app.accounts.dependencies import current_principal
 from app.deps import SessionDep, SettingsDep
 from app.errors import NotFound
 from app.files import service
+from app.http.openapi import file_download
 
 router = APIRouter(tags=["files"], dependencies=[Depends(current_principal)])
 
@@ -22,7 +23,11 @@ INERT_HEADERS = {
 }
 
 
-@router.get("/files/{sha256}")
+@router.get(
+    "/files/{sha256}",
+    response_class=FileResponse,
+    responses=file_download("image/png", "image/jpeg", "image/gif", "image/webp"),
+)
 def get_file(
     session: SessionDep,
     settings: SettingsDep,

@@ -1,4 +1,4 @@
-"""Lectures, their timeline, presence, roster, attendance, polls and self-study."""
+"""Lectures, their timeline, presence, roster, attendance and polls."""
 
 from __future__ import annotations
 
@@ -171,18 +171,3 @@ class QuizAnswer(Base):
     correct: Mapped[bool]
     language: Mapped[str] = mapped_column(String(16))
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class StudySession(Base):
-    """Self-study: active, visible time a trainee spent on a module outside lectures."""
-
-    __tablename__ = "study_sessions"
-    __table_args__ = (Index("ix_study_sessions_trainee_id", "trainee_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"))
-    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"))
-    module_code: Mapped[str] = mapped_column(String(64))
-    area_code: Mapped[str | None] = mapped_column(String(64))
-    started_at: Mapped[datetime]
-    last_seen_at: Mapped[datetime]

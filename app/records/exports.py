@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from app.cohorts.service import spreadsheet_safe
 from app.i18n import gettext
 from app.languages import language_name
+from app.records.schemas import XapiStatement
 from app.records.service import CohortRecord
 
 QUALIFICATIONS_JA = {
@@ -276,7 +277,7 @@ ANSWERED = {"id": "http://adlnet.gov/expapi/verbs/answered", "display": {"en-US"
 
 def xapi_statements(
     record: CohortRecord, base_url: str, answers: list[Any], codes: dict[int, str]
-) -> list[dict[str, Any]]:
+) -> list[XapiStatement]:
     """xAPI statements: who attended which lecture (minutes per area), and quiz answers."""
     base = base_url.rstrip("/")
     trainees = {t.trainee.id: t.trainee for t in record.trainees}
@@ -351,4 +352,4 @@ def xapi_statements(
                 "timestamp": answer.answered_at.isoformat(),
             }
         )
-    return statements
+    return [XapiStatement.model_validate(statement) for statement in statements]

@@ -2,112 +2,85 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.accounts.dependencies import CooperativeAccessDep
-from app.accounts.tenancy import get_owned
 from app.cohorts import service as cohorts
-from app.cohorts.errors import CohortNotFound
-from app.cohorts.models import Cohort
-from app.courses import service as courses
-from app.deps import DefinitionsDep, SessionDep
-from app.errors import request_language
+from app.cohorts.dependencies import OwnedCohort, OwnedTrainee
+from app.deps import SessionDep
+from app.http.language import request_language
+from app.http.openapi import file_download
 from app.records import exports, service
+from app.records.dependencies import CohortRecordDep, DefinitionForDep
+from app.records.schemas import CohortCompliance, Purged, TraineeCompliance, XapiStatement
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def definition_for(definitions: dict[str, Any]) -> Any:
-    """The course definition a cohort is taught by (its program's rules)."""
-    return lambda cohort: courses.get_definition(definitions, cohort.course_code)
-
-
-def _record(session: Any, principal: Any, definitions: Any, cohort_id: int) -> Any:
-    cohort = get_owned(session, principal, Cohort, cohort_id, CohortNotFound)
-    return service.cohort_record(session, principal, cohort_id, definition_for(definitions)(cohort))
-
-
-@router.get("/cohorts/{cohort_id}/compliance")
-def cohort_compliance(
-    request: Request,
-    session: SessionDep,
-    principal: CooperativeAccessDep,
-    definitions: DefinitionsDep,
-    cohort_id: int,
-) -> dict[str, Any]:
+@router.get("/cohorts/{cohort_id}/compliance", response_model=CohortCompliance)
+def cohort_compliance(request: Request, record: CohortRecordDep) -> CohortCompliance:
     """Each trainee's minutes per statutory area, quiz score, status and reasons."""
-    record = _record(session, principal, definitions, cohort_id)
     language = request_language(request)
-    return {
-        "cohort_id": cohort_id,
-        "course": record.definition.code,
-        "retention_until": record.retention_until(),
-        "trainees": [service.compliance_out(item, language) for item in record.trainees],
-    }
+    return CohortCompliance(
+        cohort_id=record.cohort.id,
+        course=record.definition.code,
+        retention_until=record.retention_until(),
+        trainees=[service.compliance_out(item, language) for item in record.trainees],
+    )
 
 
-@router.get("/trainees/{trainee_id}/compliance")
+@router.get("/trainees/{trainee_id}/compliance", response_model=TraineeCompliance)
 def trainee_compliance(
-    request: Request,
-    session: SessionDep,
-    principal: CooperativeAccessDep,
-    definitions: DefinitionsDep,
-    trainee_id: int,
-) -> dict[str, Any]:
-    _, mine = service.trainee_record(session, principal, trainee_id, definition_for(definitions))
+    request: Request, session: SessionDep, trainee: OwnedTrainee, definition_of: DefinitionForDep
+) -> TraineeCompliance:
+    _, mine = service.trainee_record(session, trainee, definition_of)
     return service.compliance_out(mine, request_language(request))
 
 
-@router.get("/cohorts/{cohort_id}/record.xlsx")
-def record_xlsx(
-    request: Request,
-    session: SessionDep,
-    principal: CooperativeAccessDep,
-    definitions: DefinitionsDep,
-    cohort_id: int,
-) -> Response:
+@router.get(
+    "/cohorts/{cohort_id}/record.xlsx", response_class=Response, responses=file_download(XLSX)
+)
+def record_xlsx(request: Request, record: CohortRecordDep) -> Response:
     """The post-entry training record (入国後講習実施記録) as an Excel workbook."""
-    record = _record(session, principal, definitions, cohort_id)
     return Response(
         exports.record_xlsx(record, request_language(request)),
         media_type=XLSX,
         headers={
-            "Content-Disposition": f'attachment; filename="training-record-cohort-{cohort_id}.xlsx"'
+            "Content-Disposition": (
+                f'attachment; filename="training-record-cohort-{record.cohort.id}.xlsx"'
+            )
         },
     )
 
 
-@router.get("/cohorts/{cohort_id}/record.csv")
-def record_csv(
-    session: SessionDep,
-    principal: CooperativeAccessDep,
-    definitions: DefinitionsDep,
-    cohort_id: int,
-) -> Response:
-    record = _record(session, principal, definitions, cohort_id)
+@router.get(
+    "/cohorts/{cohort_id}/record.csv", response_class=Response, responses=file_download("text/csv")
+)
+def record_csv(record: CohortRecordDep) -> Response:
+    """The post-entry training record as CSV (UTF-8 with BOM)."""
     return Response(
         exports.record_csv(record),
         media_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="training-record-cohort-{cohort_id}.csv"'
+            "Content-Disposition": (
+                f'attachment; filename="training-record-cohort-{record.cohort.id}.csv"'
+            )
         },
     )
 
 
-@router.get("/cohorts/{cohort_id}/xapi")
+@router.get(
+    "/cohorts/{cohort_id}/xapi",
+    response_model=list[XapiStatement],
+    response_model_exclude_none=True,
+)
 def record_xapi(
-    request: Request,
-    session: SessionDep,
-    principal: CooperativeAccessDep,
-    definitions: DefinitionsDep,
-    cohort_id: int,
-) -> list[dict[str, Any]]:
+    request: Request, session: SessionDep, record: CohortRecordDep
+) -> list[XapiStatement]:
     """Attendance and quiz answers as xAPI statements for the cooperative's learning record store."""
-    record = _record(session, principal, definitions, cohort_id)
+    cohort_id = record.cohort.id
     return exports.xapi_statements(
         record,
         str(request.base_url),
@@ -116,14 +89,14 @@ def record_xapi(
     )
 
 
-@router.delete("/cohorts/{cohort_id}/records")
+@router.delete("/cohorts/{cohort_id}/records", response_model=Purged)
 def purge(
     session: SessionDep,
     principal: CooperativeAccessDep,
-    definitions: DefinitionsDep,
-    cohort_id: int,
-) -> dict[str, Any]:
+    cohort: OwnedCohort,
+    definition_of: DefinitionForDep,
+) -> Purged:
     """Delete a cohort and its trainees' records once the retention period has ended."""
-    cohort = get_owned(session, principal, Cohort, cohort_id, CohortNotFound)
-    count = service.purge_cohort(session, principal, cohort_id, definition_for(definitions)(cohort))
-    return {"cohort_id": cohort_id, "trainees_removed": count}
+    cohort_id = cohort.id
+    count = service.purge_cohort(session, principal, cohort, definition_of(cohort))
+    return Purged(cohort_id=cohort_id, trainees_removed=count)

@@ -7,6 +7,7 @@ every lookup is one statement over the whole cohort, never one per trainee or le
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,9 +17,8 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Cooperative, Employer, LecturerProfile, LoginSession, User
-from app.accounts.tenancy import Principal, get_owned
+from app.accounts.tenancy import Principal
 from app.audit import service as audit
-from app.cohorts.errors import CohortNotFound, TraineeNotFound
 from app.cohorts.models import Cohort, Trainee
 from app.courses.definitions import CourseDefinition
 from app.courses.models import Revision
@@ -34,10 +34,11 @@ from app.lectures.models import (
     PresenceInterval,
     QuizAnswer,
     RosterEntry,
-    StudySession,
 )
 from app.records.compliance import Compliance, LectureFact, TraineeFacts, evaluate
 from app.records.errors import NotComplete, RecordsRetained
+from app.records.schemas import ReasonRead, TraineeCompliance
+from app.study.models import StudySession
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 
@@ -159,13 +160,11 @@ def _lecture_infos(session: Session, lecture_ids: Any) -> list[LectureInfo]:
 
 def cohort_record(
     session: Session,
-    principal: Principal,
-    cohort_id: int,
+    cohort: Cohort,
     definition: CourseDefinition,
     today: date | None = None,
 ) -> CohortRecord:
     """Everything the dashboard, the training record and the exports need, for one cohort."""
-    cohort = get_owned(session, principal, Cohort, cohort_id, CohortNotFound)
     cooperative = session.get(Cooperative, cohort.cooperative_id)
     trainees = list(
         session.scalars(
@@ -268,33 +267,32 @@ def cohort_record(
 
 
 def trainee_record(
-    session: Session, principal: Principal, trainee_id: int, definition_for: Any
+    session: Session, trainee: Trainee, definition_for: Callable[[Cohort], CourseDefinition]
 ) -> tuple[CohortRecord, TraineeRecord]:
-    trainee = get_owned(session, principal, Trainee, trainee_id, TraineeNotFound)
+    """The record of the trainee's cohort, and the trainee's own part of it."""
     cohort = session.get(Cohort, trainee.cohort_id)
-    record = cohort_record(session, principal, trainee.cohort_id, definition_for(cohort))
+    assert cohort is not None  # a trainee always belongs to a cohort
+    record = cohort_record(session, cohort, definition_for(cohort))
     return record, next(r for r in record.trainees if r.trainee.id == trainee.id)
 
 
 def certificate(
-    session: Session, principal: Principal, trainee_id: int, definition_for: Any
+    session: Session, trainee: Trainee, definition_for: Callable[[Cohort], CourseDefinition]
 ) -> tuple[CohortRecord, TraineeRecord]:
     """A complete trainee's record for the certificate; NotComplete otherwise."""
-    record, mine = trainee_record(session, principal, trainee_id, definition_for)
+    record, mine = trainee_record(session, trainee, definition_for)
     if mine.compliance.status != "complete":
         raise NotComplete()
     return record, mine
 
 
 def purge_cohort(
-    session: Session, principal: Principal, cohort_id: int, definition: CourseDefinition
+    session: Session, principal: Principal, cohort: Cohort, definition: CourseDefinition
 ) -> int:
     """Delete a cohort with its trainees and all their records, once retention has ended.
 
     Returns how many trainees were removed; RecordsRetained before the retention date.
     """
-    principal.require("admin", "staff")
-    cohort = get_owned(session, principal, Cohort, cohort_id, CohortNotFound)
     until = retention_until(cohort, definition)
     today = utcnow().astimezone(JAPAN).date()
     if until is None or today < until:
@@ -359,21 +357,23 @@ def quiz_answers(session: Session, cohort_id: int) -> list[AnswerRow]:
     ]
 
 
-def compliance_out(item: TraineeRecord, language: str) -> dict[str, Any]:
+def compliance_out(item: TraineeRecord, language: str) -> TraineeCompliance:
+    """A trainee's compliance as the API gives it, reasons in the reader's language."""
     c = item.compliance
-    return {
-        "trainee_id": item.trainee.id,
-        "trainee_number": item.trainee.trainee_number,
-        "name": f"{item.trainee.family_name} {item.trainee.given_name}",
-        "status": c.status,
-        "minutes": c.minutes_by_area,
-        "total": c.total_minutes,
-        "quiz_score": c.quiz_score,
-        "quiz_passed": c.quiz_passed,
-        "revisions": c.revisions,
-        "languages": c.languages,
-        "counted_lectures": c.counted_lectures,
-        "reasons": [
-            {"code": r.code, "message": r.text(language), "blocking": r.blocking} for r in c.reasons
+    return TraineeCompliance(
+        trainee_id=item.trainee.id,
+        trainee_number=item.trainee.trainee_number,
+        name=f"{item.trainee.family_name} {item.trainee.given_name}",
+        status=c.status,
+        minutes=c.minutes_by_area,
+        total=c.total_minutes,
+        quiz_score=c.quiz_score,
+        quiz_passed=c.quiz_passed,
+        revisions=c.revisions,
+        languages=c.languages,
+        counted_lectures=c.counted_lectures,
+        reasons=[
+            ReasonRead(code=r.code, message=r.text(language), blocking=r.blocking)
+            for r in c.reasons
         ],
-    }
+    )

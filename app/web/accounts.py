@@ -20,9 +20,9 @@ from app.accounts.tenancy import Principal
 from app.cohorts import service as cohorts
 from app.deps import DefinitionsDep, SessionDep
 from app.errors import DomainError
-from app.web import csrf
+from app.http import csrf
+from app.http.rendering import render, ui_language
 from app.web import trainee as trainee_pages
-from app.web.pages import render, ui_language
 
 router = APIRouter(include_in_schema=False)
 

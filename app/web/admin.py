@@ -19,8 +19,8 @@ from app.accounts.tenancy import Principal
 from app.audit import service as audit
 from app.deps import SessionDep
 from app.errors import DomainError
-from app.web import csrf
-from app.web.pages import render, ui_language
+from app.http import csrf
+from app.http.rendering import render, ui_language
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_roles("admin", "staff"))])
 

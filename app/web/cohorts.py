@@ -21,8 +21,8 @@ from app.cohorts.router import MAX_SPREADSHEET_BYTES, read_spreadsheet
 from app.cohorts.spreadsheet import COLUMN_LABELS
 from app.deps import SessionDep
 from app.errors import DomainError
-from app.web import csrf
-from app.web.pages import render, ui_language
+from app.http import csrf
+from app.http.rendering import render, ui_language
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_roles("admin", "staff"))])
 

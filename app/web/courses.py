@@ -11,8 +11,8 @@ from app.accounts.dependencies import LecturerOrAdminDep, require_roles
 from app.courses import flows, service
 from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
-from app.web import csrf
-from app.web.pages import render, ui_language
+from app.http import csrf
+from app.http.rendering import render, ui_language
 
 # Lecturers and admins work on decks; cooperative staff may read them; trainees have their own.
 router = APIRouter(

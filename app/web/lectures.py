@@ -20,9 +20,18 @@ from app.courses import service as courses
 from app.courses.definitions import CourseDefinition
 from app.deps import DefinitionsDep, SessionDep
 from app.errors import DomainError
-from app.lectures import service
-from app.web import csrf
-from app.web.pages import render, ui_language
+from app.http import csrf
+from app.http.rendering import render, ui_language
+from app.lectures import access, attendance, live, scheduling
+from app.lectures.dependencies import (
+    KeptAttendance,
+    LectureDefinition,
+    LectureTrainee,
+    PresentedLecture,
+    ViewableLecture,
+)
+from app.lectures.models import Lecture
+from app.study import service as study
 
 router = APIRouter(
     include_in_schema=False, dependencies=[Depends(require_roles("admin", "lecturer", "staff"))]
@@ -35,12 +44,6 @@ CsrfField = Annotated[str, Form()]
 def tokyo(moment: datetime | None) -> datetime | None:
     """A stored (UTC) time as Japan's local time, for showing."""
     return moment.astimezone(TOKYO) if moment is not None else None
-
-
-def is_presenter(principal: Principal, lecture: Any) -> bool:
-    return principal.is_admin or (
-        principal.role == "lecturer" and lecture.lecturer_id == principal.user_id
-    )
 
 
 def join_url(request: Request, join_code: str) -> str:
@@ -67,15 +70,13 @@ def _schedule_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     lectures = [
-        service.lecture_details(session, principal, lecture)
-        for lecture in service.list_lectures(session, principal)
+        scheduling.lecture_details(session, principal, lecture)
+        for lecture in scheduling.list_lectures(session, principal)
     ]
     may_schedule = principal.role in ("admin", "staff")
-    catalogue = (
-        service.study_catalogue(session, definitions, ui_language(request)) if may_schedule else []
-    )
+    catalogue = study.catalogue(session, definitions, ui_language(request)) if may_schedule else []
     # A course can be taught once it has a published revision: offer the first such one.
-    default_course = catalogue[0]["course"] if catalogue else ""
+    default_course = catalogue[0].course if catalogue else ""
     return render(
         request,
         "lectures/list.html",
@@ -85,7 +86,7 @@ def _schedule_page(
         may_schedule=may_schedule,
         definitions=definitions,
         catalogue=catalogue,
-        lecturers=service.list_lecturers(session, principal) if may_schedule else [],
+        lecturers=scheduling.list_lecturers(session) if may_schedule else [],
         cohorts=cohorts.list_cohorts(session, principal) if may_schedule else [],
         form=form
         or {"course": default_course, "cohort_ids": [], "modules": [], "delivery": "classroom"},
@@ -100,7 +101,11 @@ def lectures_page(
     return _schedule_page(request, session, principal, definitions)
 
 
-@router.post("/lectures", response_class=HTMLResponse)
+@router.post(
+    "/lectures",
+    response_class=HTMLResponse,
+    dependencies=[Depends(require_roles("admin", "staff"))],
+)
 def schedule_form(
     request: Request,
     session: SessionDep,
@@ -143,7 +148,7 @@ def schedule_form(
         "interpreters": interpreters,
     }
     try:
-        lecture = service.schedule(
+        lecture = scheduling.schedule(
             session,
             principal,
             courses.get_definition(definitions, course),
@@ -172,11 +177,10 @@ def schedule_form(
 
 @router.get("/lectures/{lecture_id}", response_class=HTMLResponse)
 def lecture_page(
-    request: Request, session: SessionDep, principal: PrincipalDep, lecture_id: int
+    request: Request, session: SessionDep, principal: PrincipalDep, lecture: ViewableLecture
 ) -> Any:
     """A lecture's details and the QR code trainees scan to join it (for the projector)."""
-    lecture = service.get_lecture(session, principal, lecture_id)
-    details = service.lecture_details(session, principal, lecture)
+    details = scheduling.lecture_details(session, principal, lecture)
     url = join_url(request, lecture.join_code)
     # segno writes the SVG itself from the URL; nothing user-typed reaches it unescaped.
     qr = Markup(segno.make(url, error="m").svg_inline(scale=6, omitsize=True))
@@ -187,7 +191,7 @@ def lecture_page(
         tokyo=tokyo,
         join_url=url,
         qr=qr,
-        presenter=is_presenter(principal, lecture),
+        presenter=access.is_presenter(principal, lecture),
     )
 
 
@@ -199,18 +203,16 @@ def present_page(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    definitions: DefinitionsDep,
-    lecture_id: int,
+    lecture: PresentedLecture,
+    definition: LectureDefinition,
 ) -> Any:
     """The presenter's screen (laptop and projector): the lecturer of the lecture or an admin."""
-    view = service.presenter_view(session, principal, lecture_id)
-    lecture = view["lecture"]
     return render(
         request,
         "lectures/present.html",
-        view=view,
-        details=service.lecture_details(session, principal, lecture),
-        definition=service.definition_of(session, definitions, lecture),
+        view=live.presenter_view(session, lecture),
+        details=scheduling.lecture_details(session, principal, lecture),
+        definition=definition,
         tokyo=tokyo,
     )
 
@@ -219,23 +221,17 @@ def present_page(
 def slide_fragment(
     request: Request,
     session: SessionDep,
-    principal: PrincipalDep,
-    definitions: DefinitionsDep,
-    lecture_id: int,
+    lecture: PresentedLecture,
+    definition: LectureDefinition,
     module: str | None = None,
     position: int | None = None,
     language: str | None = None,
 ) -> Any:
     """The presenter's slide, the next one and the speaker notes, as HTML for the page's script."""
-    view = service.presenter_view(
-        session, principal, lecture_id, module=module, position=position, language=language
+    view = live.presenter_view(
+        session, lecture, module=module, position=position, language=language
     )
-    return render(
-        request,
-        "lectures/_stage.html",
-        view=view,
-        definition=service.definition_of(session, definitions, view["lecture"]),
-    )
+    return render(request, "lectures/_stage.html", view=view, definition=definition)
 
 
 # --- attendance ------------------------------------------------------------------------
@@ -245,23 +241,21 @@ def _attendance_page(
     request: Request,
     session: Session,
     principal: Principal,
-    definitions: dict[str, CourseDefinition],
-    lecture_id: int,
+    lecture: Lecture,
+    definition: CourseDefinition,
     *,
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    lecture = service.get_lecture(session, principal, lecture_id)
-    definition = service.definition_of(session, definitions, lecture)
     return render(
         request,
         "lectures/attendance.html",
         status_code=status_code,
-        lecture=service.lecture_details(session, principal, lecture),
-        sheet=service.attendance_sheet(session, principal, lecture_id, definition),
+        lecture=scheduling.lecture_details(session, principal, lecture),
+        sheet=attendance.attendance_sheet(session, principal, lecture, definition),
         definition=definition,
-        statuses=service.ROSTER_STATUSES,
-        presenter=is_presenter(principal, lecture),
+        statuses=attendance.ROSTER_STATUSES,
+        presenter=access.is_presenter(principal, lecture),
         tokyo=tokyo,
         error=error,
     )
@@ -272,11 +266,11 @@ def attendance_page(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    definitions: DefinitionsDep,
-    lecture_id: int,
+    lecture: KeptAttendance,
+    definition: LectureDefinition,
 ) -> Any:
     """Trainees × statutory areas in minutes, where they came from, and the roster controls."""
-    return _attendance_page(request, session, principal, definitions, lecture_id)
+    return _attendance_page(request, session, principal, lecture, definition)
 
 
 @router.post("/lectures/{lecture_id}/roster/{trainee_id}", response_class=HTMLResponse)
@@ -284,9 +278,9 @@ def roster_form(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    definitions: DefinitionsDep,
-    lecture_id: int,
-    trainee_id: int,
+    lecture: KeptAttendance,
+    trainee: LectureTrainee,
+    definition: LectureDefinition,
     status: Annotated[str, Form(max_length=16)],
     csrf_token: CsrfField = "",
     minutes: Annotated[int, Form(ge=0, le=1440)] = 0,
@@ -295,11 +289,11 @@ def roster_form(
     """Mark a trainee by hand (present, late, left early, absent); audited, kept when changed."""
     csrf.verify(request, csrf_token)
     try:
-        service.set_roster(
+        attendance.set_roster(
             session,
             principal,
-            lecture_id,
-            trainee_id,
+            lecture,
+            trainee,
             status=status,
             minutes=minutes,
             reason=reason,
@@ -309,13 +303,13 @@ def roster_form(
             request,
             session,
             principal,
-            definitions,
-            lecture_id,
+            lecture,
+            definition,
             error=_failed(request, session, failure),
             status_code=failure.status_code,
         )
     return RedirectResponse(
-        f"/lectures/{lecture_id}/attendance?saved=1#trainee-{trainee_id}", status_code=303
+        f"/lectures/{lecture.id}/attendance?saved=1#trainee-{trainee.id}", status_code=303
     )
 
 
@@ -324,28 +318,25 @@ def confirm_form(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    definitions: DefinitionsDep,
-    lecture_id: int,
+    lecture: PresentedLecture,
+    definition: LectureDefinition,
     csrf_token: CsrfField = "",
 ) -> Any:
     """The lecturer confirms the sheet of an ended lecture; later changes need a reason."""
     csrf.verify(request, csrf_token)
-    lecture = service.get_lecture(session, principal, lecture_id)
     try:
-        service.confirm(
-            session, principal, lecture_id, service.definition_of(session, definitions, lecture)
-        )
+        attendance.confirm(session, principal, lecture, definition)
     except DomainError as failure:
         return _attendance_page(
             request,
             session,
             principal,
-            definitions,
-            lecture_id,
+            lecture,
+            definition,
             error=_failed(request, session, failure),
             status_code=failure.status_code,
         )
-    return RedirectResponse(f"/lectures/{lecture_id}/attendance?saved=1", status_code=303)
+    return RedirectResponse(f"/lectures/{lecture.id}/attendance?saved=1", status_code=303)
 
 
 @router.get("/lectures/{lecture_id}/attendance/{trainee_id}/history", response_class=HTMLResponse)
@@ -353,18 +344,17 @@ def history_page(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    definitions: DefinitionsDep,
-    lecture_id: int,
-    trainee_id: int,
+    lecture: KeptAttendance,
+    trainee: LectureTrainee,
+    definition: LectureDefinition,
 ) -> Any:
     """Every version of a trainee's confirmed minutes, with the reason for each change."""
-    lecture = service.get_lecture(session, principal, lecture_id)
     return render(
         request,
         "lectures/history.html",
-        lecture=service.lecture_details(session, principal, lecture),
-        records=service.record_history(session, principal, lecture_id, trainee_id),
-        trainee=service.lecture_trainee(session, principal, lecture_id, trainee_id),
-        definition=service.definition_of(session, definitions, lecture),
+        lecture=scheduling.lecture_details(session, principal, lecture),
+        records=attendance.record_history(session, lecture, trainee),
+        trainee=trainee,
+        definition=definition,
         tokyo=tokyo,
     )

@@ -15,19 +15,17 @@ from babel.dates import format_date
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from app.accounts.dependencies import CooperativeAccessDep, require_roles
-from app.accounts.tenancy import Principal, get_owned
-from app.cohorts.errors import CohortNotFound
-from app.cohorts.models import Cohort
+from app.accounts.dependencies import require_roles
+from app.cohorts.dependencies import OwnedTrainee
 from app.courses.definitions import Area, CourseDefinition
 from app.db import utcnow
-from app.deps import DefinitionsDep, SessionDep
+from app.deps import SessionDep
+from app.http.rendering import render, ui_language
 from app.i18n import N_, gettext
 from app.records import exports, service
-from app.records.router import definition_for
+from app.records.dependencies import CohortRecordDep, DefinitionForDep
 from app.records.service import JAPAN, CohortRecord, TraineeRecord
 from app.web.cohorts import country_name
-from app.web.pages import render, ui_language
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_roles("admin", "staff"))])
 
@@ -93,13 +91,6 @@ def long_date(day: date, language: str) -> str:
     return format_date(day, format="long", locale=language.replace("-", "_"))
 
 
-def _cohort_record(
-    session: Any, principal: Principal, definitions: Any, cohort_id: int
-) -> CohortRecord:
-    cohort = get_owned(session, principal, Cohort, cohort_id, CohortNotFound)
-    return service.cohort_record(session, principal, cohort_id, definition_for(definitions)(cohort))
-
-
 @dataclass
 class DashboardRow:
     item: TraineeRecord
@@ -129,15 +120,11 @@ def _dashboard_row(
 @router.get("/cohorts/{cohort_id}/dashboard", response_class=HTMLResponse)
 def dashboard(
     request: Request,
-    session: SessionDep,
-    principal: CooperativeAccessDep,
-    definitions: DefinitionsDep,
-    cohort_id: int,
+    record: CohortRecordDep,
     status: str = "all",
     short: str = "",
 ) -> Any:
     """Each trainee's minutes per statutory area against the minimums, status and reasons."""
-    record = _cohort_record(session, principal, definitions, cohort_id)
     definition = record.definition
     language = ui_language(request)
     rows = [_dashboard_row(item, definition, language) for item in record.trainees]
@@ -170,15 +157,8 @@ def dashboard(
 
 
 @router.get("/cohorts/{cohort_id}/record", response_class=HTMLResponse)
-def training_record(
-    request: Request,
-    session: SessionDep,
-    principal: CooperativeAccessDep,
-    definitions: DefinitionsDep,
-    cohort_id: int,
-) -> Any:
+def training_record(request: Request, record: CohortRecordDep) -> Any:
     """The post-entry training record (入国後講習実施記録), printable on A4 landscape."""
-    record = _cohort_record(session, principal, definitions, cohort_id)
     trainees = exports.trainee_rows(record, ui_language(request))
     return render(
         request,
@@ -217,15 +197,14 @@ def _certificate_block(
 def certificate(
     request: Request,
     session: SessionDep,
-    principal: CooperativeAccessDep,
-    definitions: DefinitionsDep,
-    trainee_id: int,
+    trainee: OwnedTrainee,
+    definition_of: DefinitionForDep,
 ) -> Any:
     """The certificate of completion in Japanese and the trainee's language (A4 portrait).
 
     Only for a trainee whose status is complete; otherwise NotComplete (the error page).
     """
-    record, mine = service.certificate(session, principal, trainee_id, definition_for(definitions))
+    record, mine = service.certificate(session, trainee, definition_of)
     issued = utcnow().astimezone(JAPAN).date()
     languages = ["ja"]
     if mine.trainee.preferred_language != "ja":

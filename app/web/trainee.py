@@ -8,21 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
-from app.accounts.dependencies import PrincipalDep
+from app.accounts.dependencies import PrincipalDep, require_roles
 from app.accounts.tenancy import Principal
+from app.cohorts.access import trainee_of
 from app.cohorts.models import Trainee
 from app.courses import service as courses
 from app.courses.definitions import CourseDefinition
 from app.deps import DefinitionsDep, SessionDep
 from app.errors import NotFound
-from app.lectures import service
+from app.http.rendering import render, ui_language
+from app.lectures import access, phones, scheduling
 from app.lectures.errors import LectureNotFound, NotYourLecture
+from app.study import service as study
 from app.web.lectures import tokyo
-from app.web.pages import render, ui_language
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,15 +37,15 @@ def home_context(
     trainee: Trainee | None,
 ) -> dict[str, Any]:
     """What the trainee's start page lists: their lectures, modules to study, study time."""
-    minutes = service.study_minutes(session, trainee.id) if trainee else {}
+    minutes = study.minutes(session, trainee.id) if trainee else {}
     return {
         "lectures": [
-            service.lecture_details(session, principal, lecture)
-            for lecture in service.list_lectures(session, principal)
+            scheduling.lecture_details(session, principal, lecture)
+            for lecture in scheduling.list_lectures(session, principal)
         ]
         if trainee
         else [],
-        "catalogue": service.study_catalogue(
+        "catalogue": study.catalogue(
             session, definitions, trainee.preferred_language if trainee else ui_language(request)
         ),
         "study_minutes": sum(minutes.values()),
@@ -58,6 +60,11 @@ def _not_a_trainee(principal: Principal, lecture_id: int) -> RedirectResponse | 
     return RedirectResponse(f"/lectures/{lecture_id}", status_code=303)
 
 
+def _followed(session: Session, principal: Principal, lecture_id: int) -> phones.Followed:
+    lecture, trainee = access.followed_by(session, principal, lecture_id)
+    return phones.Followed(lecture=lecture, trainee=trainee)
+
+
 def _refused(request: Request, failure: NotFound) -> HTMLResponse:
     return render(
         request,
@@ -70,12 +77,11 @@ def _refused(request: Request, failure: NotFound) -> HTMLResponse:
 @router.get("/t/lectures/join/{join_code}")
 def join(request: Request, session: SessionDep, principal: PrincipalDep, join_code: str) -> Any:
     """Where the lecture's QR code points: signed-out phones go to the PIN login and back."""
-    principal.require("trainee")
     try:
-        lecture = service.lecture_by_join_code(session, principal, join_code)
+        followed = _followed(session, principal, phones.lecture_id_by_join_code(session, join_code))
     except (NotYourLecture, LectureNotFound) as failure:
         return _refused(request, failure)
-    return RedirectResponse(f"/t/lectures/{lecture.id}", status_code=303)
+    return RedirectResponse(f"/t/lectures/{followed.lecture.id}", status_code=303)
 
 
 @router.get("/t/lectures/{lecture_id}", response_class=HTMLResponse)
@@ -86,14 +92,14 @@ def follow_page(
     if (redirect := _not_a_trainee(principal, lecture_id)) is not None:
         return redirect
     try:
-        view = service.trainee_view(session, principal, lecture_id)
+        view = phones.trainee_view(session, _followed(session, principal, lecture_id))
     except NotYourLecture as failure:
         return _refused(request, failure)
     return render(
         request,
         "trainee/lecture.html",
         view=view,
-        details=service.lecture_details(session, principal, view["lecture"]),
+        details=scheduling.lecture_details(session, principal, view.lecture),
         tokyo=tokyo,
     )
 
@@ -108,17 +114,20 @@ def follow_slide(
     position: int | None = None,
 ) -> Any:
     """One slide of the lecture in the trainee's language, as HTML for the page's script."""
-    principal.require("trainee")
     try:
-        view = service.trainee_view(
-            session, principal, lecture_id, module=module, position=position
+        view = phones.trainee_view(
+            session, _followed(session, principal, lecture_id), module=module, position=position
         )
     except NotYourLecture as failure:
         return _refused(request, failure)
     return render(request, "trainee/_slide.html", view=view)
 
 
-@router.get("/t/study/{course}/{module}", response_class=HTMLResponse)
+@router.get(
+    "/t/study/{course}/{module}",
+    response_class=HTMLResponse,
+    dependencies=[Depends(require_roles("trainee"))],
+)
 def study_page(
     request: Request,
     session: SessionDep,
@@ -128,11 +137,10 @@ def study_page(
     module: str,
 ) -> Any:
     """A published module to study alone; its quizzes answer right or wrong at once."""
-    principal.require("trainee")
     definition = courses.get_definition(definitions, course)
     return render(
         request,
         "trainee/study.html",
-        module=service.study_module(session, principal, definition, module),
+        module=study.module(session, trainee_of(session, principal), definition, module),
         definition=definition,
     )

@@ -56,8 +56,8 @@ from app.cohorts.spreadsheet import TraineeRow
 from app.config import Settings
 from app.courses.definitions import load_definitions
 from app.db import make_engine, make_session_factory, transaction, utcnow
+from app.http import csrf
 from app.lectures import service as lectures
-from app.web import csrf
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COURSE = "legal-protection"
@@ -106,7 +106,7 @@ class Installation:
 
 
 def browser(secret_key: str, login: str, session_token: str) -> Browser:
-    """Sign a session token like set_session_cookie, and a CSRF token like app.web.csrf."""
+    """Sign a session token like set_session_cookie, and a CSRF token like app.http.csrf."""
     nonce = secrets.token_urlsafe(24)
     signed_session = URLSafeSerializer(secret_key, salt="session").dumps(session_token)
     token = URLSafeSerializer(secret_key, salt="csrf").dumps(nonce)

@@ -483,9 +483,11 @@ def measure_cohort(
         len(result.record_seconds) < repeat and time.perf_counter() - began < budget
     ):
         with factory() as session:
+            cohort = session.get(Cohort, cohort_id)
+            assert cohort is not None
             counter.count = 0
             started = time.perf_counter()
-            record = service.cohort_record(session, OPERATOR, cohort_id, definition)
+            record = service.cohort_record(session, cohort, definition)
             gathered = time.perf_counter()
             record_statements = counter.count
             counter.count = 0

@@ -1,7 +1,13 @@
-"""Rendering pages: the Jinja2 environment (autoescaped), UI language and CSRF token."""
+"""Rendering pages: the Jinja2 environment (autoescaped), UI language and CSRF token.
+
+The templates live with the pages in ``app/web/templates``; rendering is here so that error
+pages can be drawn by ``app.http.handlers`` without importing the page routers.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -9,17 +15,24 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from pydantic_core import to_jsonable_python
 
-from app.errors import LANGUAGE_COOKIE, request_language
+from app.http import csrf
+from app.http.language import LANGUAGE_COOKIE, request_language
 from app.i18n import TRAINEE_LANGUAGES, UI_LANGUAGES, gettext
 from app.languages import LANGUAGES, NO_SPACE_SCRIPTS, language_name
-from app.web import csrf
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
-STATIC_DIR = Path(__file__).parent / "static"
+WEB_DIR = Path(__file__).parent.parent / "web"
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
 LANG_COOKIE = LANGUAGE_COOKIE
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)  # autoescape is on for .html
+# Pages render the API's typed objects: ``|tojson`` writes pydantic models and dates as the
+# API does.
+templates.env.policies["json.dumps_function"] = functools.partial(
+    json.dumps, default=to_jsonable_python
+)
 templates.env.globals.update(
     LANGUAGES=LANGUAGES,
     language_name=language_name,

@@ -1,0 +1,1 @@
+"""Self-study: trainees read published modules and answer their quizzes outside lectures."""

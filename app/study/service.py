@@ -1,0 +1,183 @@
+"""Self-study time and answers, and the published modules a trainee may study.
+
+Self-study is kept apart from lecture time: it counts toward the 8 hours only where a
+course definition says so (``self_study_counts``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.cohorts.models import Trainee
+from app.courses import service as courses
+from app.courses.definitions import CourseDefinition
+from app.courses.models import Module, Revision
+from app.db import utcnow
+from app.lectures import credit
+from app.lectures.models import QuizAnswer
+from app.study.errors import NotAChoice, NotAStudyQuiz, StudyModuleNotFound
+from app.study.models import StudySession
+from app.study.schemas import (
+    StudyAnswerResult,
+    StudyCourse,
+    StudyModule,
+    StudyModuleRef,
+    StudyPingRead,
+)
+
+
+def published(session: Session, definition: CourseDefinition) -> Revision | None:
+    return courses.published_revision(session, courses.ensure_course(session, definition))
+
+
+def _published_module(
+    session: Session, definition: CourseDefinition, module_code: str
+) -> tuple[Revision, Module]:
+    revision = published(session, definition)
+    module = (
+        next((m for m in revision.modules if m.code == module_code), None) if revision else None
+    )
+    if revision is None or module is None:
+        raise StudyModuleNotFound(course=definition.code, module=module_code)
+    return revision, module
+
+
+def ping(
+    session: Session,
+    trainee: Trainee,
+    definition: CourseDefinition,
+    module_code: str,
+    *,
+    gap_limit: timedelta,
+) -> StudyPingRead:
+    """Count active, visible self-study time on a module of the published revision."""
+    revision, module = _published_module(session, definition, module_code)
+    now = utcnow()
+    current = session.scalar(
+        select(StudySession)
+        .where(
+            StudySession.trainee_id == trainee.id,
+            StudySession.module_code == module_code,
+            StudySession.revision_id == revision.id,
+        )
+        .order_by(StudySession.id.desc())
+    )
+    if current is not None and now - current.last_seen_at <= gap_limit:
+        current.last_seen_at = now
+    else:
+        session.add(
+            StudySession(
+                trainee_id=trainee.id,
+                revision_id=revision.id,
+                module_code=module_code,
+                area_code=module.area_code,
+                started_at=now,
+                last_seen_at=now,
+            )
+        )
+    session.flush()
+    return StudyPingRead(module=module_code, at=now)
+
+
+def minutes(session: Session, trainee_id: int) -> dict[str, int]:
+    """Self-study minutes per area (shown apart from lecture time)."""
+    totals: dict[str, float] = defaultdict(float)
+    for row in session.scalars(select(StudySession).where(StudySession.trainee_id == trainee_id)):
+        totals[row.area_code or ""] += (row.last_seen_at - row.started_at).total_seconds()
+    return credit.to_minutes(totals)
+
+
+def answer(
+    session: Session,
+    trainee: Trainee,
+    definition: CourseDefinition,
+    module_code: str,
+    position: int,
+    choice: str,
+) -> StudyAnswerResult:
+    """Answer a module quiz in self-study; the latest answer per question counts."""
+    revision, _module = _published_module(session, definition, module_code)
+    quiz = courses.quiz_at(session, revision.id, module_code, position, definition.master_language)
+    if quiz is None:
+        raise NotAStudyQuiz()
+    choice = choice.strip().upper()[:1]
+    if choice not in [c["label"] for c in quiz["choices"]]:
+        raise NotAChoice()
+    correct = choice == quiz["answer"]
+    session.add(
+        QuizAnswer(
+            poll_id=None,
+            trainee_id=trainee.id,
+            revision_id=revision.id,
+            module_code=module_code,
+            position=position,
+            choice=choice,
+            correct=correct,
+            language=trainee.preferred_language,
+        )
+    )
+    session.flush()
+    return StudyAnswerResult(
+        correct=correct, answer=quiz["answer"], explanation=quiz.get("explanation", "")
+    )
+
+
+def catalogue(
+    session: Session, definitions: dict[str, CourseDefinition], language: str
+) -> list[StudyCourse]:
+    """The published modules of every course, titled in the language."""
+    courses_out = []
+    for definition in definitions.values():
+        revision = published(session, definition)
+        if revision is None:
+            continue
+        master = definition.master_language
+        courses_out.append(
+            StudyCourse(
+                course=definition.code,
+                title=definition.title(language),
+                self_study_counts=definition.self_study_counts,
+                total_minimum_minutes=definition.total_minimum_minutes,
+                modules=[
+                    StudyModuleRef(
+                        code=m.code,
+                        title=m.titles.get(language) or m.titles.get(master),
+                        title_language=language if m.titles.get(language) else master,
+                    )
+                    for m in revision.modules
+                ],
+            )
+        )
+    return courses_out
+
+
+def module(
+    session: Session, trainee: Trainee, definition: CourseDefinition, module_code: str
+) -> StudyModule:
+    """A published module in the trainee's language, as ``courses.service.module_slides`` gives
+    it, without hidden slides and without quiz answers: the page must not give them away."""
+    revision, module_row = _published_module(session, definition, module_code)
+    language = (
+        trainee.preferred_language
+        if trainee.preferred_language in definition.languages
+        else definition.master_language
+    )
+    slides = courses.module_slides(session, revision, definition, module_code, language)
+    shown = []
+    for slide in slides.slides:
+        if slide.hidden:
+            continue
+        if slide.quiz is not None:
+            slide.quiz = {k: v for k, v in slide.quiz.items() if k != "answer"}
+        shown.append(slide)
+    master = definition.master_language
+    return StudyModule(
+        **slides.model_dump(exclude={"slides"}),
+        slides=shown,
+        master_language=master,
+        title_language=language if module_row.titles.get(language) else master,
+    )

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel import negotiate_locale
 from babel.messages.pofile import read_po
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -45,6 +46,28 @@ def gettext(language: str, message: str, /, **params: Any) -> str:
     return text.format(**params) if params else text
 
 
+# Accept-Language tags Babel's negotiation cannot map on its own: every Chinese reader gets
+# the Simplified catalog (the only Chinese one), and Tagalog is offered as Filipino.
+_ALIASES = {
+    **dict.fromkeys(("zh", "zh-cn", "zh-sg", "zh-tw", "zh-hk", "zh-hant"), "zh-Hans"),
+    "tl": "fil",
+}
+
+
+def _preferred(accept_language: str | None) -> list[str]:
+    """The header's tags, most wanted first (q=0 means "not this one")."""
+    weighted = []
+    for index, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        try:
+            quality = float(params.strip().removeprefix("q=")) if params else 1.0
+        except ValueError:
+            quality = 0.0
+        if tag and quality > 0:
+            weighted.append((-quality, index, tag))
+    return [tag for _q, _i, tag in sorted(weighted)]
+
+
 def pick_language(
     accept_language: str | None,
     requested: str | None = None,
@@ -53,19 +76,9 @@ def pick_language(
     """Choose the UI language from an explicit choice, else the Accept-Language header."""
     if requested in offered:
         return requested  # type: ignore[return-value]
+    chosen = negotiate_locale(_preferred(accept_language), offered, sep="-", aliases=_ALIASES)
     by_lower = {tag.lower(): tag for tag in offered}
-    for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag in by_lower:
-            return by_lower[tag]
-        if tag.startswith("zh") and "zh-hans" in by_lower:  # zh, zh-CN, zh-SG read Simplified
-            return by_lower["zh-hans"]
-        base = tag.split("-")[0]
-        if base == "tl" and "fil" in by_lower:  # Tagalog is written as Filipino here
-            return "fil"
-        if base in by_lower:
-            return by_lower[base]
-    return DEFAULT_UI_LANGUAGE
+    return by_lower.get((chosen or "").lower(), DEFAULT_UI_LANGUAGE)
 
 
 # Words that templates translate from data (statuses, severities, changes), marked here so the

@@ -61,11 +61,6 @@ def get_definition(definitions: dict[str, CourseDefinition], code: str) -> Cours
         raise CourseNotFound(course=code) from None
 
 
-def get_course(session: Session, definitions: dict[str, CourseDefinition], code: str) -> Course:
-    """Return the course for a defined code (created on first use); CourseNotFound otherwise."""
-    return ensure_course(session, get_definition(definitions, code))
-
-
 def latest_revision(session: Session, course: Course) -> Revision | None:
     return session.scalar(
         select(Revision).where(Revision.course_id == course.id).order_by(Revision.number.desc())

@@ -42,9 +42,6 @@ class Hub:
             if not loop.is_closed():
                 loop.call_soon_threadsafe(_put_latest, queue, message)
 
-    def subscribers(self, topic: str) -> int:
-        return len(self._queues.get(topic, ()))
-
     @contextlib.asynccontextmanager
     async def subscribe(self, topic: str) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=64)

@@ -79,29 +79,6 @@ def _merge_segments(segments: list[Segment]) -> list[Segment]:
     return merged
 
 
-def intervals_from_pings(pings: Iterable[datetime], *, gap_limit: timedelta) -> list[Interval]:
-    """Presence intervals from the server times of check-in, pings and check-out.
-
-    Consecutive pings closer than ``gap_limit`` belong to one interval; a longer gap (the
-    phone went dark, the page was hidden, the network dropped) ends it at the last ping, and
-    the next ping starts a new one. A single ping proves a moment, not a stretch of time.
-    """
-    intervals: list[Interval] = []
-    start = last = None
-    for at in sorted(pings):
-        if start is None:
-            start = last = at
-        elif at - last <= gap_limit:  # type: ignore[operator]
-            last = at
-        else:
-            if last > start:  # type: ignore[operator]
-                intervals.append((start, last))  # type: ignore[arg-type]
-            start = last = at
-    if start is not None and last is not None and last > start:
-        intervals.append((start, last))
-    return intervals
-
-
 def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
     """Union of intervals, so time counted twice (two phones, a reconnect) counts once."""
     merged: list[Interval] = []

@@ -14,28 +14,10 @@ from app.config import Settings
 from app.http.csrf import COOKIE as CSRF_COOKIE
 from tests import deckmaker
 from tests.conftest import upload
+from tests.pages import form_token, page, text_of
 
 COURSE = "/courses/legal-protection"
 REVISION_1 = f"{COURSE}/revisions/1"
-
-
-def page(client: TestClient, url: str, status: int = 200) -> html.HtmlElement:
-    """GET a page, check it is HTML with the expected status, and parse it."""
-    response = client.get(url)
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("text/html")
-    return html.fromstring(response.text)
-
-
-def text_of(element: html.HtmlElement) -> str:
-    return " ".join(element.text_content().split())
-
-
-def form_token(doc: html.HtmlElement, action: str) -> str:
-    """The CSRF token of the form that posts to ``action``, as a browser would submit it."""
-    (value,) = doc.xpath(f'//form[@action="{action}"]//input[@name="csrf_token"]/@value')
-    assert value
-    return str(value)
 
 
 def language_statuses(doc: html.HtmlElement) -> dict[str, str]:

@@ -12,7 +12,7 @@ from lxml import html
 from app.http.rendering import STATIC_DIR
 from app.i18n import gettext
 from tests.conftest import MARKER_B, World, login_trainee
-from tests.test_pages import form_token, page, text_of
+from tests.pages import form_token, page, text_of
 
 HEADINGS = (
     "family name,given name,katakana,nationality,language,date of birth,employer,trainee number"

@@ -275,7 +275,7 @@ def build_call(
     if unknown:
         pytest.fail(
             f"{endpoint} takes {', '.join(unknown)}: add each to OWNED_BY_COOPERATIVE in "
-            "tests/test_isolation.py if it names a cooperative's row (then it is tested with "
+            "tests/system/test_isolation.py if it names a cooperative's row (then it is tested with "
             "cooperative B's id), else to NOT_OWNED with a plausible value."
         )
     owned_names: set[str] = set()

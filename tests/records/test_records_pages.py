@@ -28,7 +28,7 @@ from app.records.errors import NotComplete
 from app.records.exports import RECORD_COLUMNS
 from app.web.records import CERTIFICATE_TEXTS, DEFINITION_TITLES
 from tests.conftest import MARKER_B, World, _trainee_row, upload
-from tests.test_pages import page, text_of
+from tests.pages import page, text_of
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 MODULES = ["LP-01", "LP-02", "LP-03", "LP-04"]

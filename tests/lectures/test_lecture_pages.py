@@ -16,26 +16,9 @@ from app import clock
 from app.i18n import gettext
 from tests import deckmaker
 from tests.conftest import World, upload
+from tests.pages import form_token, page, text_of
 
 COURSE = "legal-protection"
-
-
-def page(client: TestClient, url: str, status: int = 200) -> html.HtmlElement:
-    """GET a page, check it is HTML with the expected status, and parse it."""
-    response = client.get(url)
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("text/html")
-    return html.fromstring(response.text)
-
-
-def text_of(element: html.HtmlElement) -> str:
-    return " ".join(element.text_content().split())
-
-
-def token_of(doc: html.HtmlElement, action: str) -> str:
-    """The CSRF token of the form that posts to ``action``, as a browser would submit it."""
-    (value,) = doc.xpath(f'//form[@action="{action}"]//input[@name="csrf_token"]/@value')
-    return str(value)
 
 
 def publish(client: TestClient, number: int = 1) -> None:
@@ -99,7 +82,7 @@ def test_staff_schedule_a_lecture_through_the_form(
     refused = staff.post("/lectures", data=form, follow_redirects=False)
     assert refused.status_code == 403  # no CSRF token
 
-    form["csrf_token"] = token_of(doc, "/lectures")
+    form["csrf_token"] = form_token(doc, "/lectures")
     response = staff.post("/lectures", data=form, follow_redirects=False)
     assert response.status_code == 303, response.text
     lecture_id = int(re.search(r"/lectures/(\d+)", response.headers["location"]).group(1))
@@ -296,7 +279,7 @@ def test_the_qr_code_sends_a_signed_out_phone_through_the_pin_login_to_the_lectu
     code, pin = world.pins[world.trainee_a.id]
     signed = anonymous.post(
         "/t/login",
-        data={"code": code, "pin": pin, "next": join, "csrf_token": token_of(login, "/t/login")},
+        data={"code": code, "pin": pin, "next": join, "csrf_token": form_token(login, "/t/login")},
         follow_redirects=False,
     )
     assert signed.status_code == 303
@@ -319,7 +302,7 @@ def test_the_pin_login_never_sends_a_phone_to_another_site(
             "code": code,
             "pin": pin,
             "next": "https://evil.example/",
-            "csrf_token": token_of(login, "/t/login"),
+            "csrf_token": form_token(login, "/t/login"),
         },
         follow_redirects=False,
     )
@@ -355,7 +338,7 @@ def test_the_attendance_page_shows_minutes_and_keeps_the_roster(
     form = {"status": "late", "minutes": "4", "reason": "bus"}
     assert staff.post(action, data=form, follow_redirects=False).status_code == 403  # no token
     saved = staff.post(
-        action, data={**form, "csrf_token": token_of(staff_doc, action)}, follow_redirects=False
+        action, data={**form, "csrf_token": form_token(staff_doc, action)}, follow_redirects=False
     )
     assert saved.status_code == 303
     (row,) = page(staff, f"{sheet_url}?lang=en").xpath(f'//tr[@id="trainee-{world.trainee_a.id}"]')
@@ -366,14 +349,14 @@ def test_the_attendance_page_shows_minutes_and_keeps_the_roster(
     assert not staff_doc.xpath(f'//form[@action="/lectures/{lecture["id"]}/confirm"]')
     confirm = f"/lectures/{lecture['id']}/confirm"
     confirmed = lecturer.post(
-        confirm, data={"csrf_token": token_of(doc, confirm)}, follow_redirects=False
+        confirm, data={"csrf_token": form_token(doc, confirm)}, follow_redirects=False
     )
     assert confirmed.status_code == 303
     after = page(staff, f"{sheet_url}?lang=en")
     assert "A change now needs a reason" in text_of(after)
     history = f"/lectures/{lecture['id']}/attendance/{world.trainee_a.id}/history"
     assert after.xpath(f'//a[@href="{history}"]')
-    token = token_of(after, action)
+    token = form_token(after, action)
     refused = staff.post(action, data={"status": "present", "csrf_token": token})
     assert refused.status_code == 422
     assert "needs a reason" in text_of(

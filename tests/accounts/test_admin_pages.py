@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import LecturerProfile, User
 from tests.conftest import MARKER_B, PASSWORD, World, login
-from tests.test_pages import form_token, page, text_of
+from tests.pages import form_token, page, text_of
 
 NEW_PASSWORD = "a-long-enough-password"
 

@@ -9,7 +9,6 @@ from app.lectures.credit import (
     TimelineEvent,
     area_segments,
     credited_seconds,
-    intervals_from_pings,
     merge_intervals,
     roster_interval,
     to_minutes,
@@ -22,15 +21,6 @@ def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def pings_every(seconds: int, start: float, end: float) -> list[datetime]:
-    """Server times of pings from minute ``start`` to minute ``end``."""
-    count = int((end - start) * 60 // seconds)
-    return [at(start) + timedelta(seconds=seconds * i) for i in range(count + 1)]
-
-
-GAP = timedelta(seconds=60)
-
-
 def test_a_lecture_spanning_two_areas_is_split_where_the_module_changed() -> None:
     segments = area_segments(
         [
@@ -41,7 +31,7 @@ def test_a_lecture_spanning_two_areas_is_split_where_the_module_changed() -> Non
         until=at(200),
     )
     assert segments == [Segment(at(0), at(50), "immigration"), Segment(at(50), at(120), "labour")]
-    presence = intervals_from_pings(pings_every(15, 0, 120), gap_limit=GAP)
+    presence = [(at(0), at(120))]
     assert to_minutes(credited_seconds(segments, presence)) == {"immigration": 50, "labour": 70}
 
 
@@ -77,25 +67,6 @@ def test_paused_time_counts_for_nobody() -> None:
 def test_a_lecture_still_running_is_counted_until_now() -> None:
     segments = area_segments([TimelineEvent(at(0), "start", "labour")], until=at(25))
     assert segments == [Segment(at(0), at(25), "labour")]
-
-
-def test_a_gap_longer_than_the_limit_ends_presence_and_a_reconnect_starts_it_again() -> None:
-    pings = pings_every(15, 0, 20) + pings_every(15, 30, 60)  # network dropped for 10 minutes
-    assert intervals_from_pings(pings, gap_limit=GAP) == [(at(0), at(20)), (at(30), at(60))]
-    segments = [Segment(at(0), at(60), "immigration")]
-    assert to_minutes(credited_seconds(segments, intervals_from_pings(pings, gap_limit=GAP))) == {
-        "immigration": 50
-    }
-
-
-def test_short_gaps_within_the_limit_do_not_break_presence() -> None:
-    pings = [at(0), at(0.75), at(1.5), at(2.5), at(3)]  # 45 s and 60 s apart
-    assert intervals_from_pings(pings, gap_limit=GAP) == [(at(0), at(3))]
-
-
-def test_a_single_ping_proves_no_stretch_of_time() -> None:
-    assert intervals_from_pings([at(5)], gap_limit=GAP) == []
-    assert intervals_from_pings([at(5), at(20)], gap_limit=GAP) == []
 
 
 def test_two_phones_or_overlapping_reconnects_count_once() -> None:
@@ -152,7 +123,6 @@ def test_roster_entries_give_presence_to_trainees_without_a_phone() -> None:
 def test_a_phone_clock_that_lies_changes_nothing_because_only_server_times_are_used() -> None:
     # Pings carry no client time at all: the same arrivals give the same credit whatever the
     # phone believes the time is. The API test shows a forged timestamp in a ping is ignored.
-    arrivals = pings_every(15, 0, 30)
     segments = [Segment(at(0), at(60), "labour")]
-    credit = credited_seconds(segments, intervals_from_pings(arrivals, gap_limit=GAP))
+    credit = credited_seconds(segments, [(at(0), at(30))])
     assert to_minutes(credit) == {"labour": 30}

@@ -43,6 +43,17 @@ class ModuleSpec(Strict):
     planned_minutes: int = Field(ge=0)
 
 
+class PresenceRules(Strict):
+    """How a phone's pings become attended time (see the lecturer's guide)."""
+
+    # Pings closer than this belong to one stretch of presence; the page pings every 15 s.
+    ping_gap_seconds: int = Field(default=60, ge=20, le=600)
+    # A quiet phone (screen asleep, network lost) that comes back within this many minutes,
+    # still on the lecture's page and without having left it, is credited for the gap: a
+    # "bridged gap" the lecturer sees on the sheet and may reject. Longer gaps are not.
+    bridge_max_minutes: int = Field(default=30, ge=0, le=240)
+
+
 class CourseDefinition(Strict):
     code: str = Field(pattern=r"^[a-z0-9-]+$")
     program: Literal["titp", "ikusei-shuro"]
@@ -64,6 +75,7 @@ class CourseDefinition(Strict):
     eligible_qualifications: list[Qualification]
     lecturer_must_be_independent: bool = True
     retention_years_after_training: int = Field(ge=0)
+    presence: PresenceRules = PresenceRules()
 
     @model_validator(mode="after")
     def _consistent(self) -> CourseDefinition:

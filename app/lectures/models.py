@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -35,6 +36,9 @@ class Lecture(Base):
     confirmed_at: Mapped[datetime | None]
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How the lecture's time and attendance were recorded: live in Koshu, or afterwards from
+    # a signed paper sheet or a video meeting's participants report.
+    recorded_via: Mapped[str] = mapped_column(String(16), default="live", server_default="live")
 
 
 class LectureCohort(Base):
@@ -87,7 +91,8 @@ class LectureEvent(Base):
 
 
 class PresenceInterval(Base):
-    """A stretch of time a trainee's open, visible page kept pinging."""
+    """A stretch of time a trainee was present: their phone's page kept pinging (``device``),
+    or a paper sheet or a meeting report says so (``paper``, ``meeting``)."""
 
     __tablename__ = "presence_intervals"
     __table_args__ = (
@@ -100,6 +105,44 @@ class PresenceInterval(Base):
     started_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     closed: Mapped[bool] = mapped_column(default=False)
+    # Closed because the page was left (closed, navigated away), not because it went quiet.
+    departed: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    source: Mapped[str] = mapped_column(String(16), default="device", server_default="device")
+    device: Mapped[str | None] = mapped_column(String(64))  # a random id per phone page
+
+
+class PresenceGap(Base):
+    """Time between two presence intervals of the same phone page that went quiet (screen
+    asleep, network lost) and came back inside the lecture: credited while ``pending`` or
+    ``accepted``, not once the lecturer ``rejected`` it."""
+
+    __tablename__ = "presence_gaps"
+    __table_args__ = (Index("ix_presence_gaps_lecture_id_trainee_id", "lecture_id", "trainee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lectures.id"))
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class LectureEvidence(Base):
+    """A file that shows what happened: a scan of the signed sheet, a meeting's report."""
+
+    __tablename__ = "lecture_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lectures.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # paper-sheet meeting-report
+    blob_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    filename: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(100))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RosterEntry(Base):

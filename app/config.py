@@ -38,9 +38,6 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
 
-    # A trainee's page pings every 15 s; a longer silence than this ends a presence interval.
-    presence_gap_seconds: int = 60
-
     # Tests and rehearsals only: a file holding seconds to add to the server's clock.
     clock_offset_file: Path | None = None
 

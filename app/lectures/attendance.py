@@ -7,6 +7,10 @@ staff see and mark only their own cooperative's trainees.
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -14,18 +18,27 @@ from app.accounts.tenancy import Principal
 from app.audit import service as audit
 from app.cohorts.errors import TraineeNotFound
 from app.cohorts.models import Trainee
-from app.courses.definitions import CourseDefinition
+from app.courses.definitions import CourseDefinition, PresenceRules
 from app.courses.models import RevisionLanguage
 from app.db import utcnow
 from app.i18n import N_
 from app.lectures import access, credit, presence, timeline
-from app.lectures.errors import InvalidLecture, LectureStateError, ReasonRequired
-from app.lectures.models import AttendanceRecord, Lecture, RosterEntry
+from app.lectures.errors import (
+    GapNotFound,
+    InvalidLecture,
+    LectureStateError,
+    ReasonRequired,
+    ShortfallsNotAcknowledged,
+)
+from app.lectures.models import AttendanceRecord, Lecture, PresenceGap, RosterEntry
 from app.lectures.schemas import (
     AreaTaught,
     AttendanceRow,
     AttendanceSheet,
+    GapRead,
     RosterMark,
+    RosterSheetMark,
+    Shortfall,
 )
 
 ROSTER_STATUSES = ("present", "late", "left-early", "absent")
@@ -103,6 +116,42 @@ def set_roster(
     return entry
 
 
+def set_roster_sheet(
+    session: Session, principal: Principal, lecture: Lecture, marks: list[RosterSheetMark]
+) -> list[RosterEntry]:
+    """Save the marks of a whole sheet at once; any invalid mark saves none of them.
+
+    A mark equal to the trainee's current one is left alone (nothing changed, nothing to audit).
+    """
+    by_id = {t.id: t for t in trainees(session, principal, lecture)}
+    entries = []
+    for mark in marks:
+        trainee = by_id.get(mark.trainee_id)
+        if trainee is None:
+            raise TraineeNotFound()
+        current = session.scalar(
+            select(RosterEntry).where(
+                RosterEntry.lecture_id == lecture.id,
+                RosterEntry.trainee_id == trainee.id,
+                RosterEntry.superseded_at.is_(None),
+            )
+        )
+        if current is not None and (current.status, current.minutes) == (mark.status, mark.minutes):
+            continue
+        entries.append(
+            set_roster(
+                session,
+                principal,
+                lecture,
+                trainee,
+                status=mark.status,
+                minutes=mark.minutes,
+                reason=mark.reason,
+            )
+        )
+    return entries
+
+
 def _languages_taught(session: Session, lecture: Lecture) -> set[str]:
     return set(
         session.scalars(
@@ -113,10 +162,27 @@ def _languages_taught(session: Session, lecture: Lecture) -> set[str]:
     )
 
 
+@dataclass(frozen=True)
+class Credit:
+    """A trainee's minutes per area, where they came from, and how the trainee attended."""
+
+    minutes: dict[str, int]
+    source: str
+    roster: RosterEntry | None
+    attendance: str
+    arrived_at: datetime | None
+    left_at: datetime | None
+    gaps: list[PresenceGap]
+
+
 def _credit_for(
-    session: Session, lecture: Lecture, trainee: Trainee, segments: list[credit.Segment]
-) -> tuple[dict[str, int], str, RosterEntry | None]:
-    """Minutes per area, where they came from (roster, device, none), and the roster mark."""
+    session: Session,
+    lecture: Lecture,
+    trainee: Trainee,
+    segments: list[credit.Segment],
+    rules: PresenceRules,
+) -> Credit:
+    """A trainee's credit in the lecture: a roster mark replaces whatever else says so."""
     roster = session.scalar(
         select(RosterEntry).where(
             RosterEntry.lecture_id == lecture.id,
@@ -124,24 +190,61 @@ def _credit_for(
             RosterEntry.superseded_at.is_(None),
         )
     )
+    found = presence.evidence(session, lecture.id, trainee.id)
+    end = lecture.ended_at or utcnow()
     if roster is not None and lecture.started_at is not None:
         present = credit.roster_interval(
-            roster.status,
-            lecture_start=lecture.started_at,
-            lecture_end=lecture.ended_at or utcnow(),
-            minutes=roster.minutes,
+            roster.status, lecture_start=lecture.started_at, lecture_end=end, minutes=roster.minutes
         )
         source = "roster"
     else:
-        present = presence.intervals(session, lecture.id, trainee.id)
-        source = "device" if present else "none"
-    return credit.to_minutes(credit.credited_seconds(segments, present)), source, roster
+        present = found.credited
+        source = next(
+            (kind for kind in ("device", "meeting", "paper") if kind in found.sources), "none"
+        )
+    minutes = credit.to_minutes(credit.credited_seconds(segments, present))
+    attendance, arrived, left = _how_attended(lecture, present, rules, roster)
+    return Credit(minutes, source, roster, attendance, arrived, left, found.gaps)
+
+
+def _how_attended(
+    lecture: Lecture,
+    present: list[credit.Interval],
+    rules: PresenceRules,
+    roster: RosterEntry | None,
+) -> tuple[str, datetime | None, datetime | None]:
+    """(throughout | partly | absent | no-data, arrived late at, left early at)."""
+    if roster is not None and roster.status == "absent":
+        return "absent", None, None
+    merged = credit.merge_intervals(present)
+    if lecture.started_at is None or not merged:
+        return "no-data", None, None
+    # A ping interval's worth of slack: a phone pings every 15 s, not at the very second.
+    slack = timedelta(seconds=rules.ping_gap_seconds)
+    start, end = lecture.started_at, lecture.ended_at or utcnow()
+    arrived = merged[0][0] if merged[0][0] > start + slack else None
+    left = merged[-1][1] if lecture.ended_at and merged[-1][1] < end - slack else None
+    away = any(later[0] - earlier[1] > slack for earlier, later in itertools.pairwise(merged))
+    return ("partly" if arrived or left or away else "throughout"), arrived, left
+
+
+def _gap_read(gap: PresenceGap) -> GapRead:
+    seconds = (gap.ended_at - gap.started_at).total_seconds()
+    return GapRead(
+        id=gap.id,
+        started_at=gap.started_at,
+        ended_at=gap.ended_at,
+        minutes=int(seconds // 60),
+        status=gap.status,  # type: ignore[arg-type]
+        reason=gap.reason,
+    )
 
 
 def attendance_sheet(
     session: Session, principal: Principal, lecture: Lecture, definition: CourseDefinition
 ) -> AttendanceSheet:
-    """Every trainee of the lecture (the caller's cohorts) with minutes per statutory area."""
+    """Every trainee of the lecture (the caller's cohorts) with minutes per statutory area,
+    how they attended, and who was credited less of an area than was taught."""
     segments = timeline.segments(session, lecture)
     taught = _languages_taught(session, lecture)
     records = {
@@ -154,9 +257,10 @@ def attendance_sheet(
     }
     rows = []
     for trainee in trainees(session, principal, lecture):
-        computed, source, roster = _credit_for(session, lecture, trainee, segments)
+        found = _credit_for(session, lecture, trainee, segments, definition.presence)
         record = records.get(trainee.id)
-        minutes = record.minutes_by_area if record is not None else computed
+        minutes = record.minutes_by_area if record is not None else found.minutes
+        roster = found.roster
         rows.append(
             AttendanceRow(
                 trainee_id=trainee.id,
@@ -165,7 +269,11 @@ def attendance_sheet(
                 language=trainee.preferred_language
                 if trainee.preferred_language in taught
                 else definition.master_language,
-                source=record.source if record is not None else source,
+                source=record.source if record is not None else found.source,
+                attendance=found.attendance,  # type: ignore[arg-type]
+                arrived_at=found.arrived_at,
+                left_at=found.left_at,
+                gaps=[_gap_read(gap) for gap in found.gaps],
                 roster=RosterMark(
                     status=roster.status, minutes=roster.minutes, reason=roster.reason
                 )
@@ -197,18 +305,77 @@ def attendance_sheet(
             for a in definition.areas
         ],
         rows=rows,
+        shortfalls=[
+            Shortfall(
+                trainee_id=row.trainee_id,
+                name=row.name,
+                area=code,
+                credited=row.minutes.get(code, 0),
+                taught=taught_minutes,
+            )
+            for row in rows
+            for code, taught_minutes in area_time.items()
+            if row.minutes.get(code, 0) < taught_minutes
+        ],
     )
 
 
+def decide_gap(
+    session: Session,
+    principal: Principal,
+    lecture: Lecture,
+    gap_id: int,
+    *,
+    status: str,
+    reason: str = "",
+) -> GapRead:
+    """The lecturer accepts or rejects a bridged gap; after confirmation, with a reason."""
+    gap = session.get(PresenceGap, gap_id)
+    if gap is None or gap.lecture_id != lecture.id:
+        raise GapNotFound()
+    trainee = session.get(Trainee, gap.trainee_id)
+    assert trainee is not None
+    if lecture.confirmed_at is not None and not reason.strip():
+        raise ReasonRequired()
+    gap.status, gap.reason = status, reason.strip()
+    gap.decided_by_id, gap.decided_at = principal.user_id, utcnow()
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        action="update",
+        entity="presence-gap",
+        entity_id=gap.id,
+        cooperative_id=trainee.cooperative_id,
+        summary=f"lecture {lecture.id} trainee {trainee.trainee_number}: gap {status}",
+        changes={"status": status, "reason": reason},
+    )
+    if lecture.confirmed_at is not None:
+        _rewrite_record(session, principal, lecture, trainee, reason)
+    return _gap_read(gap)
+
+
 def confirm(
-    session: Session, principal: Principal, lecture: Lecture, definition: CourseDefinition
+    session: Session,
+    principal: Principal,
+    lecture: Lecture,
+    definition: CourseDefinition,
+    *,
+    acknowledge_shortfalls: bool = False,
 ) -> AttendanceSheet:
-    """The lecturer confirms the sheet of an ended lecture; from then on changes need a reason."""
+    """The lecturer confirms the sheet of an ended lecture; from then on changes need a reason.
+
+    ShortfallsNotAcknowledged while trainees were credited less of an area than was taught,
+    unless the lecturer says they have checked them.
+    """
     if lecture.status != "ended":
         raise LectureStateError(status=lecture.status)
     if lecture.confirmed_at is not None:
         raise LectureStateError(status="confirmed")
     sheet = attendance_sheet(session, principal, lecture, definition)
+    short = sorted({s.trainee_id for s in sheet.shortfalls})
+    if short and not acknowledge_shortfalls:
+        raise ShortfallsNotAcknowledged(count=len(short))
     cooperative_of = {t.id: t.cooperative_id for t in trainees(session, principal, lecture)}
     for row in sheet.rows:
         session.add(
@@ -248,7 +415,9 @@ def _rewrite_record(
             AttendanceRecord.superseded_at.is_(None),
         )
     )
-    minutes, source, _ = _credit_for(session, lecture, trainee, timeline.segments(session, lecture))
+    rules = PresenceRules()  # the limits only shape the sheet's wording, not the minutes
+    found = _credit_for(session, lecture, trainee, timeline.segments(session, lecture), rules)
+    minutes, source = found.minutes, found.source
     if old is not None:
         old.superseded_at = utcnow()
     session.add(

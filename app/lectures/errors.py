@@ -52,3 +52,16 @@ class NotAQuiz(InvalidInput):
 class ReasonRequired(InvalidInput):
     code = "reason-required"
     message = N_("The attendance sheet is confirmed; a change needs a reason.")
+
+
+class GapNotFound(NotFound):
+    code = "gap-not-found"
+    message = N_("This gap is not part of the lecture.")
+
+
+class ShortfallsNotAcknowledged(Conflict):
+    code = "shortfalls"
+    message = N_(
+        "{count} trainees were credited less time in an area than the lecture taught. Check "
+        "them on the attendance sheet, correct what is wrong, then confirm that you have."
+    )

@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.tenancy import Principal
 from app.courses import service as courses
+from app.courses.definitions import PresenceRules
 from app.db import utcnow
 from app.i18n import N_
-from app.lectures import slides, timeline
+from app.lectures import presence, slides, timeline
 from app.lectures.broadcast import Broadcaster
 from app.lectures.errors import (
     InvalidLecture,
@@ -26,7 +27,7 @@ from app.lectures.errors import (
     NoSuchSlide,
     NotAQuiz,
 )
-from app.lectures.models import Lecture, Poll, PresenceInterval, QuizAnswer
+from app.lectures.models import Lecture, Poll, QuizAnswer
 from app.lectures.schemas import LiveState, PollResults, PollState, ShownSlide
 from app.lectures.slides import SlideRef
 
@@ -154,17 +155,17 @@ def resume(
 
 
 def end(
-    session: Session, broadcaster: Broadcaster, principal: Principal, lecture: Lecture
+    session: Session,
+    broadcaster: Broadcaster,
+    principal: Principal,
+    lecture: Lecture,
+    rules: PresenceRules,
 ) -> LiveState:
     _live(lecture, "live", "paused")
     _close_poll(session, lecture)
     lecture.status, lecture.ended_at = "ended", utcnow()
     timeline.record(session, lecture, "end", principal)
-    session.execute(
-        update(PresenceInterval)
-        .where(PresenceInterval.lecture_id == lecture.id)
-        .values(closed=True)
-    )
+    presence.close_at_end(session, lecture, rules)
     return publish(session, broadcaster, lecture)
 
 

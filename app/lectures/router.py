@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -18,10 +17,9 @@ from starlette.concurrency import run_in_threadpool
 
 from app.accounts.dependencies import PrincipalDep, optional_principal, require_roles
 from app.accounts.errors import LoginRequired
-from app.config import Settings
 from app.courses import service as courses
 from app.db import transaction
-from app.deps import DefinitionsDep, SessionDep, SettingsDep
+from app.deps import DefinitionsDep, SessionDep
 from app.lectures import access, attendance, live, phones, presence, scheduling
 from app.lectures.dependencies import (
     BroadcasterDep,
@@ -36,6 +34,9 @@ from app.lectures.schemas import (
     AnswerIn,
     AnswerRead,
     AttendanceSheet,
+    ConfirmIn,
+    GapDecision,
+    GapRead,
     LectureCreate,
     LectureRead,
     LiveState,
@@ -43,17 +44,15 @@ from app.lectures.schemas import (
     PingRead,
     PollResults,
     RecordVersion,
+    Room,
     RosterIn,
     RosterRead,
+    RosterSheetIn,
     SlideChange,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["lectures"])
 HEARTBEAT_SECONDS = 15.0
-
-
-def gap_limit(settings: Settings) -> timedelta:
-    return timedelta(seconds=settings.presence_gap_seconds)
 
 
 @router.get("/lectures", response_model=list[LectureRead])
@@ -160,8 +159,10 @@ def end(
     principal: PrincipalDep,
     broadcaster: BroadcasterDep,
     lecture: PresentedLecture,
+    definition: LectureDefinition,
 ) -> LiveState:
-    return live.end(session, broadcaster, principal, lecture)
+    """End the lecture; phones still following are present to the end."""
+    return live.end(session, broadcaster, principal, lecture, definition.presence)
 
 
 @router.post("/lectures/{lecture_id}/poll", response_model=LiveState)
@@ -198,10 +199,12 @@ def answer(
 
 @router.post("/lectures/{lecture_id}/ping", response_model=PingRead)
 def ping(
-    session: SessionDep, settings: SettingsDep, followed: FollowedLecture, body: Ping
+    session: SessionDep, definitions: DefinitionsDep, followed: FollowedLecture, body: Ping
 ) -> PingRead:
-    """The trainee's open, visible page says it is still there (the server's time is used)."""
-    return presence.ping(session, followed, gap_limit=gap_limit(settings), leaving=body.leaving)
+    """The trainee's page says it is still there (the server's time is used), or leaving."""
+    definition = scheduling.definition_of(session, definitions, followed.lecture)
+    signal = presence.PingSignal(leaving=body.leaving, device=body.device)
+    return presence.ping(session, followed, definition.presence, signal)
 
 
 @router.get("/lectures/{lecture_id}/attendance", response_model=AttendanceSheet)
@@ -235,14 +238,58 @@ def set_roster(
     return RosterRead(id=entry.id, status=entry.status, minutes=entry.minutes, reason=entry.reason)
 
 
+@router.put("/lectures/{lecture_id}/roster", response_model=AttendanceSheet)
+def set_roster_sheet(
+    session: SessionDep,
+    principal: PrincipalDep,
+    lecture: KeptAttendance,
+    definition: LectureDefinition,
+    body: RosterSheetIn,
+) -> AttendanceSheet:
+    """Mark several trainees at once; if one mark is refused, none is saved."""
+    attendance.set_roster_sheet(session, principal, lecture, body.marks)
+    return attendance.attendance_sheet(session, principal, lecture, definition)
+
+
+@router.put("/lectures/{lecture_id}/gaps/{gap_id}", response_model=GapRead)
+def decide_gap(
+    session: SessionDep,
+    principal: PrincipalDep,
+    lecture: PresentedLecture,
+    gap_id: int,
+    body: GapDecision,
+) -> GapRead:
+    """Accept or reject a bridged gap (a phone that went quiet and came back)."""
+    return attendance.decide_gap(
+        session, principal, lecture, gap_id, status=body.status, reason=body.reason
+    )
+
+
+@router.get("/lectures/{lecture_id}/room", response_model=Room)
+def room(
+    session: SessionDep,
+    principal: PrincipalDep,
+    lecture: KeptAttendance,
+    definition: LectureDefinition,
+) -> Room:
+    """Who is following now, asleep, left or not joined: the presenter's live roster."""
+    people = attendance.trainees(session, principal, lecture)
+    return presence.room(session, lecture, people, definition.presence)
+
+
 @router.post("/lectures/{lecture_id}/confirm", response_model=AttendanceSheet)
 def confirm(
     session: SessionDep,
     principal: PrincipalDep,
     lecture: PresentedLecture,
     definition: LectureDefinition,
+    body: ConfirmIn | None = None,
 ) -> AttendanceSheet:
-    return attendance.confirm(session, principal, lecture, definition)
+    """Confirm the sheet; with shortfalls, only once the lecturer acknowledges them (409)."""
+    acknowledged = body is not None and body.acknowledge_shortfalls
+    return attendance.confirm(
+        session, principal, lecture, definition, acknowledge_shortfalls=acknowledged
+    )
 
 
 @router.get(

@@ -36,7 +36,9 @@ class SlideChange(BaseModel):
 
 
 class Ping(BaseModel):
-    leaving: bool = False
+    leaving: bool = False  # the page is being closed or left (not: hidden, screen asleep)
+    # A random id the page draws once: a gap between pings of the same page can be bridged.
+    device: str | None = Field(default=None, max_length=64)
     # Phones may send their own clock; it is ignored on purpose (the server's time counts).
     client_time: str | None = None
 
@@ -50,6 +52,27 @@ class RosterIn(BaseModel):
     status: Literal["present", "late", "left-early", "absent"]
     minutes: int = Field(default=0, ge=0, le=1440)
     reason: str = Field(default="", max_length=500)
+
+
+class RosterSheetMark(RosterIn):
+    trainee_id: int
+
+
+class RosterSheetIn(BaseModel):
+    """Marks for several trainees at once, saved together or not at all."""
+
+    marks: list[RosterSheetMark] = Field(max_length=2000)
+
+
+class GapDecision(BaseModel):
+    status: Literal["accepted", "rejected"]
+    reason: str = Field(default="", max_length=500)
+
+
+class ConfirmIn(BaseModel):
+    # Confirming a sheet on which trainees were credited less than an area was taught needs
+    # this: the lecturer has seen them (GET .../attendance lists them as shortfalls).
+    acknowledge_shortfalls: bool = False
 
 
 # --- what the API answers (and the pages render) -----------------------------------------
@@ -165,16 +188,43 @@ class AreaTaught(BaseModel):
     taught: int
 
 
+class GapRead(BaseModel):
+    """A stretch a trainee's phone went quiet and came back (screen asleep, network lost)."""
+
+    id: int
+    started_at: datetime
+    ended_at: datetime
+    minutes: int
+    status: Literal["pending", "accepted", "rejected"]
+    reason: str = ""
+
+
 class AttendanceRow(BaseModel):
     trainee_id: int
     trainee_number: str
     name: str
     language: str
-    source: str
+    source: str  # device, roster, paper, meeting, none
+    # How the trainee attended: throughout, partly (late, left early or away for a while),
+    # absent (marked so), or no-data (nothing says they were there: never counted as present).
+    attendance: Literal["throughout", "partly", "absent", "no-data"]
+    arrived_at: datetime | None = None  # when later than the start
+    left_at: datetime | None = None  # when earlier than the end
+    gaps: list[GapRead] = []
     roster: RosterMark | None
     minutes: dict[str, int]
     total: int
     confirmed: bool
+
+
+class Shortfall(BaseModel):
+    """A trainee credited with less of an area than the lecture taught of it."""
+
+    trainee_id: int
+    name: str
+    area: str
+    credited: int
+    taught: int
 
 
 class AttendanceSheet(BaseModel):
@@ -183,6 +233,22 @@ class AttendanceSheet(BaseModel):
     confirmed_at: datetime | None
     areas: list[AreaTaught]
     rows: list[AttendanceRow]
+    shortfalls: list[Shortfall] = []
+
+
+class RoomTrainee(BaseModel):
+    trainee_id: int
+    name: str
+    state: Literal["following", "asleep", "left", "not-joined"]
+    last_seen_at: datetime | None
+
+
+class Room(BaseModel):
+    """Who is following the lecture right now, for the presenter."""
+
+    expected: int
+    following: int
+    trainees: list[RoomTrainee]  # everyone not following, first; then those following
 
 
 class RecordVersion(BaseModel):

@@ -11,7 +11,7 @@ from app.accounts.dependencies import PrincipalDep, require_roles
 from app.cohorts.access import trainee_of
 from app.cohorts.models import Trainee
 from app.courses.dependencies import DefinitionDep
-from app.deps import SessionDep, SettingsDep
+from app.deps import SessionDep
 from app.study import service
 from app.study.schemas import StudyAnswerIn, StudyAnswerResult, StudyPingRead
 
@@ -30,7 +30,6 @@ StudyingTrainee = Annotated[Trainee, Depends(studying_trainee)]
 @router.post("/study/{course}/modules/{code}/ping", response_model=StudyPingRead)
 def study_ping(
     session: SessionDep,
-    settings: SettingsDep,
     trainee: StudyingTrainee,
     definition: DefinitionDep,
     code: str,
@@ -41,7 +40,7 @@ def study_ping(
         trainee,
         definition,
         code,
-        gap_limit=timedelta(seconds=settings.presence_gap_seconds),
+        gap_limit=timedelta(seconds=definition.presence.ping_gap_seconds),
     )
 
 

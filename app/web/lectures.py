@@ -3,6 +3,7 @@ the presenter's screen, and the attendance sheet with its roster controls."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -11,7 +12,9 @@ import segno
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from app.accounts.dependencies import PrincipalDep, require_roles
 from app.accounts.tenancy import Principal
@@ -21,7 +24,9 @@ from app.courses.definitions import CourseDefinition
 from app.deps import DefinitionsDep, SessionDep
 from app.errors import DomainError
 from app.http import csrf
+from app.http.forms import form_data
 from app.http.rendering import render, ui_language
+from app.i18n import N_
 from app.lectures import access, attendance, live, scheduling
 from app.lectures.dependencies import (
     KeptAttendance,
@@ -30,7 +35,9 @@ from app.lectures.dependencies import (
     PresentedLecture,
     ViewableLecture,
 )
+from app.lectures.errors import InvalidLecture
 from app.lectures.models import Lecture
+from app.lectures.schemas import GapDecision, RosterSheetMark
 from app.study import service as study
 
 router = APIRouter(
@@ -273,6 +280,99 @@ def attendance_page(
     return _attendance_page(request, session, principal, lecture, definition)
 
 
+def _from_sheet(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    lecture: Lecture,
+    definition: CourseDefinition,
+    change: Callable[[], object],
+    anchor: str = "",
+) -> Any:
+    """Run a change posted from the sheet: back to the sheet, or the sheet with the reason."""
+    try:
+        change()
+    except DomainError as failure:
+        return _attendance_page(
+            request,
+            session,
+            principal,
+            lecture,
+            definition,
+            error=_failed(request, session, failure),
+            status_code=failure.status_code,
+        )
+    return RedirectResponse(f"/lectures/{lecture.id}/attendance?saved=1{anchor}", status_code=303)
+
+
+def _sheet_marks(form: FormData) -> list[RosterSheetMark]:
+    """The rows of the sheet's form that have a mark chosen ("no mark" rows are left alone)."""
+    try:
+        return [
+            RosterSheetMark(
+                trainee_id=int(trainee_id),
+                status=str(form.get(f"status-{trainee_id}")),
+                minutes=int(str(form.get(f"minutes-{trainee_id}") or 0)),
+                reason=str(form.get(f"reason-{trainee_id}") or ""),
+            )
+            for trainee_id in form.getlist("trainee")
+            if str(trainee_id).isdigit() and form.get(f"status-{trainee_id}")
+        ]
+    except (ValueError, ValidationError) as failure:
+        raise InvalidLecture(reason=N_("unknown attendance status.")) from failure
+
+
+@router.post("/lectures/{lecture_id}/roster", response_class=HTMLResponse)
+def roster_sheet_form(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    lecture: KeptAttendance,
+    definition: LectureDefinition,
+    form: Annotated[FormData, Depends(form_data)],
+) -> Any:
+    """Save the whole sheet's marks at once; if one mark is refused, none is saved."""
+    csrf.verify(request, str(form.get("csrf_token") or ""))
+    return _from_sheet(
+        request,
+        session,
+        principal,
+        lecture,
+        definition,
+        lambda: attendance.set_roster_sheet(session, principal, lecture, _sheet_marks(form)),
+    )
+
+
+@router.post("/lectures/{lecture_id}/gaps/{gap_id}", response_class=HTMLResponse)
+def gap_form(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    lecture: PresentedLecture,
+    definition: LectureDefinition,
+    gap_id: int,
+    form: Annotated[FormData, Depends(form_data)],
+) -> Any:
+    """The lecturer accepts or rejects a bridged gap from the sheet."""
+    csrf.verify(request, str(form.get("csrf_token") or ""))
+    try:
+        decision = GapDecision.model_validate(
+            {"status": form.get("decision"), "reason": form.get("gap_reason") or ""}
+        )
+    except ValidationError as failure:
+        raise InvalidLecture(reason=N_("unknown attendance status.")) from failure
+    return _from_sheet(
+        request,
+        session,
+        principal,
+        lecture,
+        definition,
+        lambda: attendance.decide_gap(
+            session, principal, lecture, gap_id, status=decision.status, reason=decision.reason
+        ),
+    )
+
+
 @router.post("/lectures/{lecture_id}/roster/{trainee_id}", response_class=HTMLResponse)
 def roster_form(
     request: Request,
@@ -286,30 +386,18 @@ def roster_form(
     minutes: Annotated[int, Form(ge=0, le=1440)] = 0,
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Any:
-    """Mark a trainee by hand (present, late, left early, absent); audited, kept when changed."""
+    """Mark one trainee by hand (present, late, left early, absent); audited, kept when changed."""
     csrf.verify(request, csrf_token)
-    try:
-        attendance.set_roster(
-            session,
-            principal,
-            lecture,
-            trainee,
-            status=status,
-            minutes=minutes,
-            reason=reason,
-        )
-    except DomainError as failure:
-        return _attendance_page(
-            request,
-            session,
-            principal,
-            lecture,
-            definition,
-            error=_failed(request, session, failure),
-            status_code=failure.status_code,
-        )
-    return RedirectResponse(
-        f"/lectures/{lecture.id}/attendance?saved=1#trainee-{trainee.id}", status_code=303
+    return _from_sheet(
+        request,
+        session,
+        principal,
+        lecture,
+        definition,
+        lambda: attendance.set_roster(
+            session, principal, lecture, trainee, status=status, minutes=minutes, reason=reason
+        ),
+        anchor=f"#trainee-{trainee.id}",
     )
 
 
@@ -321,22 +409,23 @@ def confirm_form(
     lecture: PresentedLecture,
     definition: LectureDefinition,
     csrf_token: CsrfField = "",
+    acknowledge_shortfalls: Annotated[bool, Form()] = False,
 ) -> Any:
-    """The lecturer confirms the sheet of an ended lecture; later changes need a reason."""
+    """The lecturer confirms the sheet of an ended lecture; later changes need a reason.
+
+    The form lists the trainees credited less than was taught; confirming needs the box
+    that says the lecturer has checked them."""
     csrf.verify(request, csrf_token)
-    try:
-        attendance.confirm(session, principal, lecture, definition)
-    except DomainError as failure:
-        return _attendance_page(
-            request,
-            session,
-            principal,
-            lecture,
-            definition,
-            error=_failed(request, session, failure),
-            status_code=failure.status_code,
-        )
-    return RedirectResponse(f"/lectures/{lecture.id}/attendance?saved=1", status_code=303)
+    return _from_sheet(
+        request,
+        session,
+        principal,
+        lecture,
+        definition,
+        lambda: attendance.confirm(
+            session, principal, lecture, definition, acknowledge_shortfalls=acknowledge_shortfalls
+        ),
+    )
 
 
 @router.get("/lectures/{lecture_id}/attendance/{trainee_id}/history", response_class=HTMLResponse)

@@ -333,40 +333,52 @@ def test_the_attendance_page_shows_minutes_and_keeps_the_roster(
     assert "phone" in text_of(row)
     assert "FAMILYA" in text_of(row) and "ZZCOOPB" not in text_of(doc)
 
-    action = f"/lectures/{lecture['id']}/roster/{world.trainee_a.id}"
+    action = f"/lectures/{lecture['id']}/roster"
+    tid = world.trainee_a.id
     staff_doc = page(staff, f"{sheet_url}?lang=en")
-    form = {"status": "late", "minutes": "4", "reason": "bus"}
+    # Nothing is pre-filled: a trainee without a mark has "no mark" chosen, not "present".
+    (chosen,) = staff_doc.xpath(f'//select[@name="status-{tid}"]/option[@selected]')
+    assert chosen.get("value") == ""
+    form = {"trainee": [str(tid)], f"status-{tid}": "late", f"minutes-{tid}": "4"}
+    form[f"reason-{tid}"] = "bus"
     assert staff.post(action, data=form, follow_redirects=False).status_code == 403  # no token
     saved = staff.post(
         action, data={**form, "csrf_token": form_token(staff_doc, action)}, follow_redirects=False
     )
     assert saved.status_code == 303
-    (row,) = page(staff, f"{sheet_url}?lang=en").xpath(f'//tr[@id="trainee-{world.trainee_a.id}"]')
+    (row,) = page(staff, f"{sheet_url}?lang=en").xpath(f'//tr[@id="trainee-{tid}"]')
     assert [text_of(td) for td in row.xpath('td[@class="num"]')] == ["0", "6", "0", "0", "6"]
     assert "roster" in text_of(row) and "late 4 min · bus" in text_of(row)
 
-    # Only the lecturer confirms; afterwards a change needs a reason and keeps the old minutes.
+    # Only the lecturer confirms. The trainee was credited 6 of the 10 minutes taught: the
+    # confirmation names them, and goes through only once the lecturer says they checked.
     assert not staff_doc.xpath(f'//form[@action="/lectures/{lecture["id"]}/confirm"]')
     confirm = f"/lectures/{lecture['id']}/confirm"
+    doc = page(lecturer, f"{sheet_url}?lang=en")
+    assert "FAMILYA VAN AN: Immigration Control Act 6 / 10 min" in text_of(
+        doc.xpath('//ul[@class="shortfalls"]')[0]
+    )
+    token = form_token(doc, confirm)
+    unacknowledged = lecturer.post(confirm, data={"csrf_token": token}, follow_redirects=False)
+    assert unacknowledged.status_code == 409
     confirmed = lecturer.post(
-        confirm, data={"csrf_token": form_token(doc, confirm)}, follow_redirects=False
+        confirm,
+        data={"csrf_token": token, "acknowledge_shortfalls": "1"},
+        follow_redirects=False,
     )
     assert confirmed.status_code == 303
     after = page(staff, f"{sheet_url}?lang=en")
     assert "A change now needs a reason" in text_of(after)
-    history = f"/lectures/{lecture['id']}/attendance/{world.trainee_a.id}/history"
+    history = f"/lectures/{lecture['id']}/attendance/{tid}/history"
     assert after.xpath(f'//a[@href="{history}"]')
     token = form_token(after, action)
-    refused = staff.post(action, data={"status": "present", "csrf_token": token})
+    present = {"trainee": [str(tid)], f"status-{tid}": "present", "csrf_token": token}
+    refused = staff.post(action, data=present)
     assert refused.status_code == 422
     assert "needs a reason" in text_of(
         html.fromstring(refused.text).xpath('//p[@class="error"]')[0]
     )
-    fixed = staff.post(
-        action,
-        data={"status": "present", "reason": "misread", "csrf_token": token},
-        follow_redirects=False,
-    )
+    fixed = staff.post(action, data={**present, f"reason-{tid}": "misread"}, follow_redirects=False)
     assert fixed.status_code == 303
     rows = page(staff, f"{history}?lang=en").xpath("//tbody/tr | //table/tr[td]")
     assert [[text_of(td) for td in r.xpath("td")][2] for r in rows] == ["6", "10"]

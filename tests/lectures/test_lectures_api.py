@@ -87,7 +87,13 @@ def test_roster_marks_and_confirmed_corrections_keep_the_old_value(
     sheet = lecturer.get(f"{base}/attendance").json()
     row = next(r for r in sheet["rows"] if r["trainee_id"] == trainee)
     assert (row["source"], row["minutes"]["immigration"]) == ("roster", 45)
-    assert lecturer.post(f"{base}/confirm").status_code == 200
+    short = [(s["trainee_id"], s["area"], s["credited"], s["taught"]) for s in sheet["shortfalls"]]
+    assert short == [(trainee, "immigration", 45, 60)]
+    refused_confirm = lecturer.post(f"{base}/confirm")
+    assert refused_confirm.status_code == 409
+    assert refused_confirm.json()["error"]["code"] == "shortfalls"
+    acknowledged = lecturer.post(f"{base}/confirm", json={"acknowledge_shortfalls": True})
+    assert acknowledged.status_code == 200
     refused = staff.put(f"{base}/roster/{trainee}", json={"status": "present"})
     assert refused.status_code == 422
     fixed = staff.put(

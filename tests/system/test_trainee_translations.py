@@ -55,6 +55,11 @@ PYTHON_FILE_MESSAGES = {
         "The current slide is not a quiz slide.",
     ),
 }
+# Lecture errors only the lecturer and staff meet, keeping the attendance sheet.
+STAFF_ONLY_ERRORS: tuple[type[DomainError], ...] = (
+    lecture_errors.GapNotFound,
+    lecture_errors.ShortfallsNotAcknowledged,
+)
 # Errors a trainee may meet: their ``message`` attribute.
 ERROR_CLASSES: tuple[type[DomainError], ...] = (
     account_errors.LoginRequired,
@@ -72,6 +77,7 @@ ERROR_CLASSES: tuple[type[DomainError], ...] = (
         if isinstance(value, type)
         and issubclass(value, DomainError)
         and value.__module__ == errors_module.__name__
+        and value not in STAFF_ONLY_ERRORS
     ),
 )
 # Every trainee language but English, in which the messages are written.

@@ -28,23 +28,54 @@
     window.location.href = "/t/login?next=" + encodeURIComponent(window.location.pathname);
   }
 
-  /* Ping while the page is visible, at once when it becomes visible, and "leaving" when
-     it is hidden or closed. */
+  /* A random id for this page (kept across reloads of the tab): when the same page pings
+     again after going quiet, the server may credit the quiet stretch as a bridged gap. */
+  var device = (function () {
+    var made = Math.random().toString(36).slice(2) + Date.now().toString(36);
+    try {
+      var kept = window.sessionStorage.getItem("koshu-device");
+      if (kept) return kept;
+      window.sessionStorage.setItem("koshu-device", made);
+    } catch (e) { /* private mode: this page load is the device */ }
+    return made;
+  })();
+
+  /* Ping while the page is visible, at once when it becomes visible again or the network
+     comes back, and "leaving" only when the page is closed or left. A hidden page (the
+     screen went to sleep, another app came up) is not leaving: it just goes quiet. */
   function keepPinging(url, stopped) {
     function ping(leaving) {
       if (stopped()) return;
-      post(url, leaving ? { leaving: true } : {}, leaving)
+      post(url, { leaving: !!leaving, device: device }, leaving)
         .then(function (response) { if (response.status === 401) toLogin(); })
         .catch(function () { /* offline: the next ping after reconnecting counts again */ });
     }
     window.setInterval(function () {
       if (document.visibilityState === "visible") ping(false);
     }, PING_MS);
-    document.addEventListener("visibilitychange", function () {
-      ping(document.visibilityState !== "visible");
-    });
+    document.addEventListener("visibilitychange", function () { ping(false); });
+    window.addEventListener("online", function () { ping(false); });
     window.addEventListener("pagehide", function () { ping(true); });
     if (document.visibilityState === "visible") ping(false);
+  }
+
+  /* Keep the screen on while following a lecture (Screen Wake Lock API); a lock is lost
+     whenever the page is hidden, so take it again when it comes back. Where the browser
+     cannot, ask the trainee to keep the screen on. */
+  function keepAwake(hint, stopped) {
+    var lock = null;
+    function request() {
+      if (stopped() || lock || document.visibilityState !== "visible") return;
+      if (!("wakeLock" in navigator)) { hint.hidden = false; return; }
+      navigator.wakeLock.request("screen").then(function (sentinel) {
+        lock = sentinel;
+        hint.hidden = true;
+        lock.addEventListener("release", function () { lock = null; });
+      }).catch(function () { hint.hidden = false; });
+    }
+    document.addEventListener("visibilitychange", request);
+    document.addEventListener("click", request); // some browsers want a tap first
+    request();
   }
 
   // --- following a live lecture ----------------------------------------------------------
@@ -202,7 +233,9 @@
       if (status !== "ended") banner.hidden = false;
     });
 
-    keepPinging(api + "/ping", function () { return status === "ended"; });
+    function ended() { return status === "ended"; }
+    keepPinging(api + "/ping", ended);
+    keepAwake(document.getElementById("awake-hint"), ended);
     connect();
   }
 

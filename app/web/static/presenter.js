@@ -86,6 +86,45 @@
     document.getElementById("running").textContent = clock(total);
   }
 
+  /* Before ending: the areas taught in this lecture that are still short of their minimum
+     (a lecture need not cover every area, so untaught areas are not listed). */
+  function endQuestion() {
+    var short = [];
+    var rows = document.querySelectorAll(".area-timer[data-area]");
+    for (var i = 0; i < rows.length; i++) {
+      var seconds = areaSeconds[rows[i].getAttribute("data-area")] || 0;
+      var minimum = Number(rows[i].getAttribute("data-minimum")) * 60;
+      if (seconds > 0 && seconds < minimum) {
+        short.push("・" + rows[i].querySelector(".name").textContent + " " +
+          rows[i].querySelector(".elapsed").textContent);
+      }
+    }
+    return labels.confirm_end + (short.length ? "\n\n" + labels.short_areas + "\n" + short.join("\n") : "");
+  }
+
+  // --- who is in the room ----------------------------------------------------------------
+
+  function room() {
+    if (state.status === "ended") return;
+    fetch(api + "/room", { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        document.getElementById("room-count").textContent = labels.following
+          .replace("{following}", data.following).replace("{expected}", data.expected);
+        var list = document.getElementById("room-list");
+        list.innerHTML = "";
+        data.trainees.forEach(function (trainee) {
+          if (trainee.state === "following") return;
+          var item = document.createElement("li");
+          item.className = "room-" + trainee.state;
+          item.textContent = trainee.name + " · " + (labels[trainee.state] || trainee.state);
+          list.appendChild(item);
+        });
+      })
+      .catch(function () {});
+  }
+
   // --- the state on screen ---------------------------------------------------------------
 
   function loadStage(key) {
@@ -172,7 +211,7 @@
     };
     var request = requests[action];
     if (!request || busy) return;
-    if (action === "end" && !window.confirm(labels.confirm_end)) return;
+    if (action === "end" && !window.confirm(endQuestion())) return;
     busy = true;
     showButtons();
     call(request[0], request[1], request[2])
@@ -290,5 +329,7 @@
   readStageData();
   apply(state);
   window.setInterval(tick, 1000);
+  room();
+  window.setInterval(room, 10000);
   connect();
 })();

@@ -1,6 +1,8 @@
 """The live lecture end to end, in a real browser: a lecturer presents on a laptop, two
-trainees follow on phones in Vietnamese and Khmer, answer a live poll, one leaves early, and
-the attendance sheet credits each the minutes per statutory area the timeline implies.
+trainees follow on phones in Vietnamese and Khmer, answer a live poll; one phone's screen
+goes to sleep for three minutes and the other loses the network for four, and both come
+back; the Khmer trainee then leaves early, and the attendance sheet credits each the minutes
+per statutory area the timeline implies, showing the bridged gaps.
 
 Headless Chromium (Debian's /usr/bin/chromium, driven by Playwright) talks to the app served
 by uvicorn in a child process on 127.0.0.1, against the database the fixtures seeded. Two
@@ -36,7 +38,7 @@ from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort
 from app.cohorts.spreadsheet import TraineeRow
 from app.config import Settings
-from app.lectures.models import PresenceInterval
+from app.lectures.models import PresenceGap, PresenceInterval
 from tests import deckmaker
 from tests.conftest import PASSWORD, TEST_SECRET, World, upload
 
@@ -202,16 +204,45 @@ class ServerClock:
         self._write()
 
 
+# The page's own ping, sent on demand (with the page's device id, as its timer would).
 PING = """async (lecture) => {
   const token = document.querySelector('meta[name="csrf-token"]').content;
+  const device = window.sessionStorage.getItem('koshu-device');
   const response = await fetch('/api/v1/lectures/' + lecture + '/ping', {
     method: 'POST',
     credentials: 'same-origin',
     headers: {'X-CSRF-Token': token, 'Content-Type': 'application/json'},
-    body: '{}',
+    body: JSON.stringify({leaving: false, device: device}),
   });
   return response.status;
 }"""
+
+# What the browser does when the screen goes to sleep or wakes: the page becomes hidden or
+# visible, and says so with a visibilitychange event.
+SET_VISIBILITY = """(hidden) => {
+  Object.defineProperty(document, 'visibilityState', {
+    configurable: true, get: () => (hidden ? 'hidden' : 'visible'),
+  });
+  Object.defineProperty(document, 'hidden', {configurable: true, get: () => hidden});
+  document.dispatchEvent(new Event('visibilitychange'));
+}"""
+
+
+def _gaps(session_factory: sessionmaker[Session], lecture_id: int, trainee_id: int) -> int:
+    """How many bridged gaps the trainee has, once one arrives (within two seconds)."""
+    deadline = time.monotonic() + 2
+    while True:
+        with session_factory() as session:
+            count = len(
+                session.scalars(
+                    select(PresenceGap.id).where(
+                        PresenceGap.lecture_id == lecture_id, PresenceGap.trainee_id == trainee_id
+                    )
+                ).all()
+            )
+        if count or time.monotonic() > deadline:
+            return count
+        time.sleep(0.1)
 
 
 def _presence_closed(
@@ -376,12 +407,15 @@ def test_a_lecture_from_start_to_confirmed_sheet_in_real_browsers(
                 status = phone.evaluate(PING, lecture_id)
                 assert status == 200, f"{language} ping answered {status}"
 
-        def lecture_time(minutes: int) -> None:
-            """Let ``minutes`` of server time pass, every present phone pinging throughout."""
+        def lecture_steps(count: int) -> None:
+            """Let ``count`` clock steps pass, every present phone pinging throughout."""
             ping_all()
-            for _ in range(minutes * 60 // STEP_SECONDS):
+            for _ in range(count):
                 clock.advance(STEP_SECONDS)
                 ping_all()
+
+        def lecture_time(minutes: int) -> None:
+            lecture_steps(minutes * 60 // STEP_SECONDS)
 
         def slide_shows(phone: Any, language: str, title: str) -> None:
             slide = phone.locator("#slide .follow-slide section.slide")
@@ -447,7 +481,21 @@ def test_a_lecture_from_start_to_confirmed_sheet_in_real_browsers(
         laptop.screenshot(path=str(shots / "presenter-poll.png"))
         step("poll-close")
         expect(laptop.locator("#poll-bars .bar-row.right .bar-label")).to_have_text("A")
-        lecture_time(30)
+        lecture_time(10)
+
+        # The Vietnamese phone's screen sleeps for over three minutes: its page is hidden
+        # and sends nothing. The presenter sees it asleep; when the screen wakes, the page
+        # pings at once and the quiet stretch becomes a bridged gap.
+        vi.evaluate(SET_VISIBILITY, True)
+        del present["vi"]
+        lecture_steps(5)  # 4 min 10 s
+        expect(laptop.locator("#room-list .room-asleep")).to_contain_text(
+            "FAMILYA", timeout=12_000
+        )
+        vi.evaluate(SET_VISIBILITY, False)
+        present["vi"] = vi
+        assert _gaps(session_factory, lecture_id, world.trainee_a.id) == 1, "no bridged gap"
+        lecture_steps(19)  # the module's 30 minutes: 12 + 5 + 19 steps of 50 s
 
         # Next: LP-03 (labour laws) starts on every screen.
         step("next")
@@ -456,7 +504,17 @@ def test_a_lecture_from_start_to_confirmed_sheet_in_real_browsers(
         slide_shows(km, "km", KHMER[2])
         stage_title("労働法")
         expect(laptop.locator(".area-timer.now")).to_have_attribute("data-area", "labour")
-        lecture_time(30)
+        lecture_time(10)
+
+        # The Khmer phone loses the network for four minutes, then it comes back: the page
+        # pings as soon as it is online again, and that gap is bridged too.
+        km.context.set_offline(True)
+        del present["km"]
+        lecture_steps(5)
+        km.context.set_offline(False)
+        present["km"] = km
+        assert _gaps(session_factory, lecture_id, km_id) == 1, "no bridged gap after the outage"
+        lecture_steps(19)
 
         # The Khmer trainee leaves early; the lecture goes on for 30 minutes without them.
         km.goto("/t")
@@ -500,6 +558,8 @@ def test_a_lecture_from_start_to_confirmed_sheet_in_real_browsers(
             columns = ["training-act", "immigration", "labour", "protection", "total"]
             found[trainee_id] = dict(zip(columns, cells, strict=True))
             assert "phone" in row.inner_text()
+            # Each trainee's quiet phone shows as a bridged gap, credited but to be checked.
+            assert "credited, to check" in row.locator(".gap").inner_text()
         for key, want in expected.items():
             got = found[key]
             for area, minutes in want.items():
@@ -514,7 +574,11 @@ def test_a_lecture_from_start_to_confirmed_sheet_in_real_browsers(
         assert immigration <= taught_minutes["Immigration Control Act"] <= immigration + 1
         assert labour <= taught_minutes["Labour laws"] <= labour + 1
 
-        # The lecturer confirms the sheet.
+        # The lecturer confirms the sheet: the Khmer trainee left early, so the form lists
+        # them as short and asks the lecturer to say they have checked.
+        expect(laptop.locator("ul.shortfalls li")).to_have_count(1)
+        expect(laptop.locator("ul.shortfalls")).to_contain_text("SOK DARA")
+        laptop.check("form.confirm input[name=acknowledge_shortfalls]")
         laptop.click("form.confirm button[type=submit]")
         laptop.wait_for_url(re.compile(rf"/lectures/{lecture_id}/attendance\?saved=1"))
         expect(laptop.locator("p.flash", has_text="Confirmed on")).to_be_visible()

@@ -124,18 +124,13 @@ def set_roster_sheet(
     A mark equal to the trainee's current one is left alone (nothing changed, nothing to audit).
     """
     by_id = {t.id: t for t in trainees(session, principal, lecture)}
+    rosters = _current_rosters(session, lecture, list(by_id))
     entries = []
     for mark in marks:
         trainee = by_id.get(mark.trainee_id)
         if trainee is None:
             raise TraineeNotFound()
-        current = session.scalar(
-            select(RosterEntry).where(
-                RosterEntry.lecture_id == lecture.id,
-                RosterEntry.trainee_id == trainee.id,
-                RosterEntry.superseded_at.is_(None),
-            )
-        )
+        current = rosters.get(trainee.id)
         if current is not None and (current.status, current.minutes) == (mark.status, mark.minutes):
             continue
         entries.append(
@@ -172,25 +167,32 @@ class Credit:
     attendance: str
     arrived_at: datetime | None
     left_at: datetime | None
-    gaps: list[PresenceGap]
+    gaps: list[presence.Gap]
+
+
+def _current_rosters(
+    session: Session, lecture: Lecture, trainee_ids: list[int]
+) -> dict[int, RosterEntry]:
+    return {
+        entry.trainee_id: entry
+        for entry in session.scalars(
+            select(RosterEntry).where(
+                RosterEntry.lecture_id == lecture.id,
+                RosterEntry.trainee_id.in_(trainee_ids),
+                RosterEntry.superseded_at.is_(None),
+            )
+        )
+    }
 
 
 def _credit_for(
-    session: Session,
     lecture: Lecture,
-    trainee: Trainee,
     segments: list[credit.Segment],
     rules: PresenceRules,
+    found: presence.Evidence,
+    roster: RosterEntry | None,
 ) -> Credit:
     """A trainee's credit in the lecture: a roster mark replaces whatever else says so."""
-    roster = session.scalar(
-        select(RosterEntry).where(
-            RosterEntry.lecture_id == lecture.id,
-            RosterEntry.trainee_id == trainee.id,
-            RosterEntry.superseded_at.is_(None),
-        )
-    )
-    found = presence.evidence(session, lecture.id, trainee.id)
     end = lecture.ended_at or utcnow()
     if roster is not None and lecture.started_at is not None:
         present = credit.roster_interval(
@@ -205,6 +207,18 @@ def _credit_for(
     minutes = credit.to_minutes(credit.credited_seconds(segments, present))
     attendance, arrived, left = _how_attended(lecture, present, rules, roster)
     return Credit(minutes, source, roster, attendance, arrived, left, found.gaps)
+
+
+def _credit_of_one(
+    session: Session, lecture: Lecture, trainee: Trainee, rules: PresenceRules
+) -> Credit:
+    return _credit_for(
+        lecture,
+        timeline.segments(session, lecture),
+        rules,
+        presence.evidence(session, lecture.id, trainee.id),
+        _current_rosters(session, lecture, [trainee.id]).get(trainee.id),
+    )
 
 
 def _how_attended(
@@ -228,7 +242,7 @@ def _how_attended(
     return ("partly" if arrived or left or away else "throughout"), arrived, left
 
 
-def _gap_read(gap: PresenceGap) -> GapRead:
+def _gap_read(gap: presence.Gap | PresenceGap) -> GapRead:
     seconds = (gap.ended_at - gap.started_at).total_seconds()
     return GapRead(
         id=gap.id,
@@ -255,9 +269,15 @@ def attendance_sheet(
             )
         )
     }
+    people = trainees(session, principal, lecture)
+    ids = [t.id for t in people]
+    evidence = presence.evidence_by_trainee(session, lecture.id, ids)
+    rosters = _current_rosters(session, lecture, ids)
     rows = []
-    for trainee in trainees(session, principal, lecture):
-        found = _credit_for(session, lecture, trainee, segments, definition.presence)
+    for trainee in people:
+        found = _credit_for(
+            lecture, segments, definition.presence, evidence[trainee.id], rosters.get(trainee.id)
+        )
         record = records.get(trainee.id)
         minutes = record.minutes_by_area if record is not None else found.minutes
         roster = found.roster
@@ -415,8 +435,8 @@ def _rewrite_record(
             AttendanceRecord.superseded_at.is_(None),
         )
     )
-    rules = PresenceRules()  # the limits only shape the sheet's wording, not the minutes
-    found = _credit_for(session, lecture, trainee, timeline.segments(session, lecture), rules)
+    # The presence limits shape only the sheet's wording, not the minutes: defaults will do.
+    found = _credit_of_one(session, lecture, trainee, PresenceRules())
     minutes, source = found.minutes, found.source
     if old is not None:
         old.superseded_at = utcnow()

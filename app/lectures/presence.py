@@ -34,7 +34,6 @@ from app.lectures.schemas import PingRead, Room, RoomTrainee
 
 # Gaps whose time counts: pending (nobody has looked yet) and accepted by the lecturer.
 CREDITED_GAPS = ("pending", "accepted")
-GAP_STATUSES = ("pending", "accepted", "rejected")
 
 
 @dataclass(frozen=True)
@@ -126,61 +125,85 @@ def close_at_end(session: Session, lecture: Lecture, rules: PresenceRules) -> No
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """What says a trainee was there: intervals (with where each came from) and gaps."""
+class Stretch:
+    """A stretch of presence, and where it came from (device, paper, meeting)."""
 
-    intervals: list[PresenceInterval]
-    gaps: list[PresenceGap]  # every status; only CREDITED_GAPS count
+    started_at: datetime
+    ended_at: datetime
+    source: str
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A bridged gap as the sheet shows it."""
+
+    id: int
+    started_at: datetime
+    ended_at: datetime
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What says a trainee was there: stretches of presence, and bridged gaps."""
+
+    stretches: list[Stretch]
+    gaps: list[Gap]  # every status; only CREDITED_GAPS count
 
     @property
     def credited(self) -> list[Interval]:
         """The time that counts as present, before it is cut to what was on screen."""
-        return [(p.started_at, p.last_seen_at) for p in self.intervals] + [
+        return [(p.started_at, p.ended_at) for p in self.stretches] + [
             (g.started_at, g.ended_at) for g in self.gaps if g.status in CREDITED_GAPS
         ]
 
     @property
     def sources(self) -> set[str]:
-        return {p.source for p in self.intervals}
+        return {p.source for p in self.stretches}
 
 
 def evidence(session: Session, lecture_id: int, trainee_id: int) -> Evidence:
     """The trainee's presence in the lecture, however it was recorded."""
-    return Evidence(
-        intervals=list(
-            session.scalars(
-                select(PresenceInterval)
-                .where(
-                    PresenceInterval.lecture_id == lecture_id,
-                    PresenceInterval.trainee_id == trainee_id,
-                )
-                .order_by(PresenceInterval.started_at)
-            )
-        ),
-        gaps=gaps(session, lecture_id, trainee_id, statuses=GAP_STATUSES),
-    )
+    return evidence_by_trainee(session, lecture_id, [trainee_id])[trainee_id]
 
 
-def intervals(session: Session, lecture_id: int, trainee_id: int) -> list[Interval]:
-    """The trainee's credited presence in the lecture as (start, end)."""
-    return evidence(session, lecture_id, trainee_id).credited
+def evidence_by_trainee(
+    session: Session, lecture_id: int, trainee_ids: list[int]
+) -> dict[int, Evidence]:
+    """Every listed trainee's presence in the lecture, in two statements whatever their number.
 
-
-def gaps(
-    session: Session, lecture_id: int, trainee_id: int, *, statuses: tuple[str, ...] = CREDITED_GAPS
-) -> list[PresenceGap]:
-    """The trainee's bridged gaps in the lecture with these statuses, in time order."""
-    return list(
-        session.scalars(
-            select(PresenceGap)
-            .where(
-                PresenceGap.lecture_id == lecture_id,
-                PresenceGap.trainee_id == trainee_id,
-                PresenceGap.status.in_(statuses),
-            )
-            .order_by(PresenceGap.started_at)
+    Plain rows, not ORM objects: a lecture day of 300 phones has thousands of them.
+    """
+    found: dict[int, Evidence] = {t: Evidence(stretches=[], gaps=[]) for t in trainee_ids}
+    for trainee_id, started, ended, source in session.execute(
+        select(
+            PresenceInterval.trainee_id,
+            PresenceInterval.started_at,
+            PresenceInterval.last_seen_at,
+            PresenceInterval.source,
         )
-    )
+        .where(
+            PresenceInterval.lecture_id == lecture_id,
+            PresenceInterval.trainee_id.in_(trainee_ids),
+        )
+        .order_by(PresenceInterval.started_at)
+    ):
+        found[trainee_id].stretches.append(Stretch(started, ended, source))
+    for trainee_id, gap_id, started, ended, status, reason in session.execute(
+        select(
+            PresenceGap.trainee_id,
+            PresenceGap.id,
+            PresenceGap.started_at,
+            PresenceGap.ended_at,
+            PresenceGap.status,
+            PresenceGap.reason,
+        )
+        .where(PresenceGap.lecture_id == lecture_id, PresenceGap.trainee_id.in_(trainee_ids))
+        .order_by(PresenceGap.started_at)
+    ):
+        found[trainee_id].gaps.append(Gap(gap_id, started, ended, status, reason))
+    return found
 
 
 def room(session: Session, lecture: Lecture, trainees: list[Trainee], rules: PresenceRules) -> Room:

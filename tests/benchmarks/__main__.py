@@ -4,6 +4,7 @@
     python -m tests.benchmarks --only import ...   # the import benchmark and its options
     python -m tests.benchmarks --only lecture ...  # the live lecture benchmark and its options
     python -m tests.benchmarks --only records ...  # the cohort records benchmark and its options
+    python -m tests.benchmarks --only attendance   # crediting a 300-trainee lecture day
 
 Without --only, each benchmark takes the options it knows (all take --workdir; import and
 records both take --database-url and --repeat).
@@ -12,7 +13,7 @@ records both take --database-url and --repeat).
 import argparse
 import sys
 
-from tests.benchmarks import import_bench, lecture_bench, records_bench
+from tests.benchmarks import attendance_bench, import_bench, lecture_bench, records_bench
 
 
 def main(argv: list[str]) -> int:
@@ -25,7 +26,7 @@ def main(argv: list[str]) -> int:
         add_help=False,
         allow_abbrev=False,
     )
-    parser.add_argument("--only", choices=("import", "lecture", "records"))
+    parser.add_argument("--only", choices=("import", "lecture", "records", "attendance"))
     parser.add_argument("-h", "--help", action="store_true")
     args, rest = parser.parse_known_args(argv)
     if args.help:
@@ -40,6 +41,8 @@ def main(argv: list[str]) -> int:
         return lecture_bench.main(rest)
     if args.only == "records":
         return records_bench.main(rest)
+    if args.only == "attendance":
+        return attendance_bench.main(rest)
     lecture_args, rest = lecture_bench.split_args(rest)
     records_args, import_argv = records_bench.split_args(rest)
     if lecture_args.workdir is not None:
@@ -51,7 +54,10 @@ def main(argv: list[str]) -> int:
     status = max(status, lecture_bench.run(lecture_args))
     print("\n")
     sys.stdout.flush()
-    return max(status, records_bench.run(records_args))
+    status = max(status, records_bench.run(records_args))
+    print("\n")
+    sys.stdout.flush()
+    return max(status, attendance_bench.main([]))
 
 
 sys.exit(main(sys.argv[1:]))

@@ -57,7 +57,7 @@ from app.config import Settings
 from app.courses.definitions import load_definitions
 from app.db import make_engine, make_session_factory, transaction, utcnow
 from app.http import csrf
-from app.lectures import service as lectures
+from app.lectures import scheduling as lectures
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COURSE = "legal-protection"

@@ -55,10 +55,10 @@ from app.lectures.models import (
     LectureEvent,
     LectureModule,
     QuizAnswer,
-    StudySession,
 )
 from app.main import create_app
 from app.records import exports, service
+from app.study.models import StudySession
 from tests.benchmarks.import_bench import Databases, bench_database_problem, bench_settings
 from tests.benchmarks.lecture_bench import browser
 

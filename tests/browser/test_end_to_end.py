@@ -489,9 +489,7 @@ def test_a_lecture_from_start_to_confirmed_sheet_in_real_browsers(
         vi.evaluate(SET_VISIBILITY, True)
         del present["vi"]
         lecture_steps(5)  # 4 min 10 s
-        expect(laptop.locator("#room-list .room-asleep")).to_contain_text(
-            "FAMILYA", timeout=12_000
-        )
+        expect(laptop.locator("#room-list .room-asleep")).to_contain_text("FAMILYA", timeout=12_000)
         vi.evaluate(SET_VISIBILITY, False)
         present["vi"] = vi
         assert _gaps(session_factory, lecture_id, world.trainee_a.id) == 1, "no bridged gap"

@@ -328,10 +328,13 @@ def signed_in(koshu_app: FastAPI, world: World):  # type: ignore[no-untyped-def]
         client.__exit__(None, None, None)
 
 
-@pytest.fixture
-def decks(tmp_path: Path) -> Path:
-    """A folder with a small lecture: ja master, vi translation, and a revised ja master."""
-    folder = tmp_path / "decks"
+@pytest.fixture(scope="session")
+def decks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with a small lecture: ja master, vi translation, and a revised ja master.
+
+    Built once per session: tests only read these files (imports copy what they keep).
+    """
+    folder = tmp_path_factory.mktemp("decks")
     deckmaker.build(folder / "ja.pptx", deckmaker.lecture("ja"))
     deckmaker.build(folder / "vi.pptx", deckmaker.lecture("vi"))
     deckmaker.build(

@@ -206,11 +206,15 @@ def close_poll(session: Session, broadcaster: Broadcaster, lecture: Lecture) -> 
     return publish(session, broadcaster, lecture)
 
 
+def latest_poll(session: Session, lecture: Lecture) -> Poll | None:
+    return session.scalar(
+        select(Poll).where(Poll.lecture_id == lecture.id).order_by(Poll.id.desc()).limit(1)
+    )
+
+
 def poll_results(session: Session, lecture: Lecture) -> PollResults:
     """The latest poll's answer counts per choice, for the presenter's live chart."""
-    poll = session.scalar(
-        select(Poll).where(Poll.lecture_id == lecture.id).order_by(Poll.id.desc())
-    )
+    poll = latest_poll(session, lecture)
     if poll is None:
         return PollResults(poll=None)
     counts = Counter(

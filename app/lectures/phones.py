@@ -35,12 +35,27 @@ class OpenPoll:
 
 
 @dataclass(frozen=True)
+class PollOutcome:
+    """A closed poll on the slide on screen: the key, the trainee's choice, the explanation."""
+
+    id: int
+    answer: str
+    chosen: str | None
+    explanation: str  # in the language the slide is shown in
+
+    @property
+    def correct(self) -> bool | None:
+        return None if self.chosen is None else self.chosen == self.answer
+
+
+@dataclass(frozen=True)
 class TraineeView:
     lecture: Lecture
     trainee: Trainee
     state: LiveState
     slide: ShownSlide | None
     poll: OpenPoll | None
+    outcome: PollOutcome | None = None  # once the poll on this slide has closed
 
 
 def trainee_view(
@@ -76,6 +91,35 @@ def trainee_view(
         )
         if poll is not None
         else None,
+        outcome=_outcome(session, lecture, trainee, slide) if poll is None else None,
+    )
+
+
+def _outcome(
+    session: Session, lecture: Lecture, trainee: Trainee, slide: ShownSlide | None
+) -> PollOutcome | None:
+    """The latest closed poll on this slide, as the trainee sees it once answers are locked."""
+    if slide is None or slide.slide.kind != "quiz":
+        return None
+    closed = session.scalar(
+        select(Poll)
+        .where(
+            Poll.lecture_id == lecture.id,
+            Poll.module_code == slide.module,
+            Poll.position == slide.position,
+            Poll.closed_at.is_not(None),
+        )
+        .order_by(Poll.id.desc())
+        .limit(1)
+    )
+    if closed is None:
+        return None
+    quiz = slide.slide.quiz or {}
+    return PollOutcome(
+        id=closed.id,
+        answer=closed.answer,
+        chosen=my_answer(session, closed.id, trainee.id),
+        explanation=str(quiz.get("explanation") or ""),
     )
 
 

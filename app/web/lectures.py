@@ -37,7 +37,7 @@ from app.lectures.dependencies import (
 )
 from app.lectures.errors import InvalidLecture
 from app.lectures.models import Lecture
-from app.lectures.schemas import GapDecision, RosterSheetMark
+from app.lectures.schemas import GapDecision, PollResults, RosterSheetMark
 from app.study import service as study
 
 router = APIRouter(
@@ -239,6 +239,58 @@ def slide_fragment(
         session, lecture, module=module, position=position, language=language
     )
     return render(request, "lectures/_stage.html", view=view, definition=definition)
+
+
+def _closed_poll_results(
+    session: Session, lecture: Lecture, view: live.PresenterView
+) -> PollResults | None:
+    """The chart of the poll just closed on the slide on screen (none while it is open)."""
+    current = view.current
+    if current is None or current.slide.kind != "quiz" or view.state.poll is not None:
+        return None
+    results = live.poll_results(session, lecture)
+    latest = live.latest_poll(session, lecture)
+    if results.poll is None or latest is None:
+        return None
+    if (latest.module_code, latest.position) != (current.module, current.position):
+        return None
+    return results
+
+
+@router.get("/lectures/{lecture_id}/audience", response_class=HTMLResponse)
+def audience_page(
+    request: Request, session: SessionDep, principal: PrincipalDep, lecture: PresentedLecture
+) -> Any:
+    """The projector's window: the slide alone, the join QR code until the lecture starts."""
+    view = live.presenter_view(session, lecture)
+    url = join_url(request, lecture.join_code)
+    return render(
+        request,
+        "lectures/audience.html",
+        view=view,
+        details=scheduling.lecture_details(session, principal, lecture),
+        join_url=url,
+        qr=Markup(segno.make(url, error="m").svg_inline(scale=6, omitsize=True)),
+        results=_closed_poll_results(session, lecture, view),
+    )
+
+
+@router.get("/lectures/{lecture_id}/audience-fragment", response_class=HTMLResponse)
+def audience_fragment(
+    request: Request,
+    session: SessionDep,
+    lecture: PresentedLecture,
+    module: str | None = None,
+    position: int | None = None,
+) -> Any:
+    """The projector's slide (and a closed poll's chart), as HTML for the window's script."""
+    view = live.presenter_view(session, lecture, module=module, position=position)
+    return render(
+        request,
+        "lectures/_audience.html",
+        view=view,
+        results=_closed_poll_results(session, lecture, view),
+    )
 
 
 # --- attendance ------------------------------------------------------------------------

@@ -249,6 +249,21 @@ def test_poll_buttons_show_while_a_poll_is_open_and_a_second_answer_is_refused(
         "vi", "You have already answered this question."
     )
 
+    # Closed: answers are locked, and each phone shows the key, its own choice and the
+    # explanation, in the trainee's language.
+    assert lecturer.delete(f"{base}/poll").status_code == 200
+    after = page(trainee, f"/t/lectures/{lecture['id']}")
+    assert not after.xpath("//button[@data-choice]")
+    marked = after.xpath('//div[@class="poll-outcome"]//li')
+    assert [(li.get("class"), text_of(li)) for li in marked] == [
+        ("right", "A. Đúng 2 ✓"),
+        ("wrong", "B. Sai 2 ✗"),
+    ]
+    assert text_of(after.xpath('//p[contains(@class, "result")]')[0]) == gettext("vi", "Incorrect")
+    assert text_of(after.xpath('//p[@class="explanation"]')[0]) == "Giải thích 2"
+    late = trainee.post(f"{base}/answers", json={**answer, "choice": "A"})
+    assert late.status_code == 409
+
 
 def test_a_trainee_of_another_cooperative_gets_the_refusal_page(
     lecture: dict[str, Any], signed_in: Any, world: World
@@ -428,3 +443,36 @@ def test_self_study_shows_the_module_and_answers_its_quiz(
     # Module titles in the trainee's course language, like the slides.
     assert "Luật xuất nhập cảnh" in text_of(home.xpath('//ul[@class="study-modules"]')[0])
     page(trainee, "/t/study/legal-protection/LP-99", 404)
+
+
+def test_the_audience_view_shows_the_slide_the_join_code_and_a_closed_polls_chart(
+    lecture: dict[str, Any], signed_in: Any, world: World
+) -> None:
+    lecturer, trainee = signed_in(world.lecturer), signed_in(world.trainee_a)
+    base = f"/api/v1/lectures/{lecture['id']}"
+    audience = f"/lectures/{lecture['id']}/audience"
+    before = page(lecturer, f"{audience}?lang=en")
+    (join,) = before.xpath('//aside[@id="join"]')
+    assert join.get("hidden") is None and lecture["join_code"] in text_of(join)
+    assert join.xpath(".//svg")  # the QR code trainees scan
+    assert not before.xpath('//*[contains(@class, "notes")]')  # no speaker notes on screen
+    page(signed_in(world.staff_a), audience, 403)  # the presenter opens it, no one else
+
+    lecturer.post(f"{base}/start")
+    lecturer.post(f"{base}/slide", json={"module": "LP-02", "position": 4})
+    started = page(lecturer, f"{audience}?lang=en")
+    assert started.xpath('//aside[@id="join"]')[0].get("hidden") is not None
+    assert text_of(started.xpath('//section[@class="slide"]//h3')[0]) == "質問 2"
+    poll = lecturer.post(f"{base}/poll").json()["poll"]
+    assert (
+        trainee.post(f"{base}/answers", json={"poll_id": poll["id"], "choice": "A"}).status_code
+        == 201
+    )
+    fragment = f"/lectures/{lecture['id']}/audience-fragment?module=LP-02&position=4"
+    assert not page(lecturer, fragment).xpath('//div[@class="results"]')  # open: no chart yet
+    lecturer.delete(f"{base}/poll")
+    shown = page(lecturer, fragment)
+    rows = shown.xpath('//div[@class="results"]//div[contains(@class, "bar-row")]')
+    counts = [(r.get("class"), text_of(r.xpath('span[@class="bar-count"]')[0])) for r in rows]
+    assert counts == [("bar-row right", "1"), ("bar-row", "0")]
+    assert text_of(shown.xpath('//p[@class="explanation"]')[0]) == "説明 2"

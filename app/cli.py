@@ -17,7 +17,7 @@ from app.accounts import service as accounts
 from app.accounts.models import QUALIFICATIONS
 from app.accounts.tenancy import Principal
 from app.config import Settings, get_settings
-from app.courses import flows, service
+from app.courses import diffs, flows, service
 from app.courses.definitions import CourseDefinition, DefinitionError, load_definitions
 from app.db import make_engine, make_session_factory, session_scope
 from app.errors import DomainError
@@ -169,7 +169,7 @@ def diff(ctx: Context, course_code: str, a: int, b: int, as_json: bool) -> None:
     """List added, removed and changed slides between revisions A and B."""
     definition = ctx.definition(course_code)
     with ctx.session() as session:
-        result = service.diff_revisions(session, service.ensure_course(session, definition), a, b)
+        result = diffs.diff_revisions(session, service.ensure_course(session, definition), a, b)
     if as_json:
         click.echo(result.model_dump_json(by_alias=True, exclude_none=True, indent=2))
         return

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from app.accounts.dependencies import LecturerOrAdminDep, current_principal
-from app.courses import flows, service
+from app.courses import diffs, flows, service
 from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
 from app.courses.schemas import (
     AreaAssigned,
@@ -105,7 +105,7 @@ def publish_revision(
 @router.get("/courses/{course}/revisions/{a}/diff/{b}", response_model=DiffOut)
 def diff_revisions(session: SessionDep, course: CourseDep, a: int, b: int) -> DiffOut:
     """Added, removed and changed slides per module and language, with the changed text."""
-    return service.diff_revisions(session, course, a, b)
+    return diffs.diff_revisions(session, course, a, b)
 
 
 @router.get("/courses/{course}/revisions/{number}/modules/{code}", response_model=ModuleSlides)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.accounts.dependencies import LecturerOrAdminDep, require_roles
-from app.courses import flows, service
+from app.courses import diffs, flows, service
 from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.http import csrf
@@ -178,5 +178,5 @@ def diff_page(
         request,
         "diff.html",
         definition=definition,
-        diff=service.diff_revisions(session, course, a, b),
+        diff=diffs.diff_revisions(session, course, a, b),
     )

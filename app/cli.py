@@ -391,7 +391,15 @@ def serve(host: str, port: int, workers: int) -> None:
     """Run the web app with uvicorn."""
     import uvicorn
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+    # Forwarded headers are trusted by the app itself, from KOSHU_TRUSTED_PROXIES only.
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+    )
 
 
 @main.command("load-samples")

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __doc__ as description
 from app import clock
@@ -77,6 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.definitions = definitions
     app.state.broadcaster = make_broadcaster(settings.resolved_database_url)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    if settings.trusted_proxies.strip():
+        # Added last, so it runs first: everything after it sees the real client and scheme.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     register_error_handlers(app)
     for router in (
         accounts_router,

@@ -21,11 +21,10 @@ import time
 from datetime import timedelta
 
 from sqlalchemy import Connection, Engine, Update, case, delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.accounts.models import LoginAttempts
-from app.db import utcnow
+from app.db import dialect_insert, utcnow
 
 Limit = tuple[str, int]  # (counter key, failures allowed per window)
 # How long an attempt waits for attempts in flight before it is refused after all.
@@ -40,7 +39,7 @@ def _reserve(connection: Connection, key: str, window: timedelta) -> tuple[int, 
     """
     now = utcnow()
     table = LoginAttempts.__table__
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(connection)
     expired = table.c.window_started_at <= now - window
     statement = (
         insert(table)

@@ -246,6 +246,7 @@ def _import_master(
     upload: DeckUpload,
     parsed: ParsedDeck,
 ) -> dict[str, Any]:
+    service.lock_revisions(session, course)
     previous = service.latest_revision(session, course)
     revision = Revision(
         course_id=course.id,

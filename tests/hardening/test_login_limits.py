@@ -10,7 +10,6 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -19,6 +18,7 @@ from app.accounts.service import MAX_ACCOUNT_FAILURES, MAX_ADDRESS_FAILURES
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import PASSWORD, World
+from tests.hardening.parallel import together
 
 
 def token_of(client: TestClient, path: str) -> str:
@@ -62,19 +62,7 @@ def app_of(client: TestClient) -> FastAPI:
 
 def in_parallel(count: int, attempt: Callable[[TestClient], int], app: FastAPI) -> Counter[int]:
     """Give each of ``count`` threads its own browser; release them together; count statuses."""
-    clients = [TestClient(app) for _ in range(count)]
-    tokens_ready = threading.Barrier(count)
-
-    def run(client: TestClient) -> int:
-        tokens_ready.wait()
-        return attempt(client)
-
-    try:
-        with ThreadPoolExecutor(max_workers=count) as pool:
-            return Counter(pool.map(run, clients))
-    finally:
-        for client in clients:
-            client.close()
+    return Counter(together([TestClient(app) for _ in range(count)], attempt))
 
 
 def test_parallel_wrong_passwords_get_no_more_checks_than_the_limit(

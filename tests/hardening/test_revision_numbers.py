@@ -3,33 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from tests.conftest import upload
-
-
-def _parallel(client: TestClient, count: int, action: Callable[[TestClient], Any]) -> list[Any]:
-    """Run action in ``count`` threads, each with its own copy of the signed-in browser."""
-    copies = [
-        TestClient(client.app, cookies=client.cookies, headers=client.headers) for _ in range(count)
-    ]
-    together = threading.Barrier(count)
-
-    def run(copy: TestClient) -> Any:
-        together.wait()
-        return action(copy)
-
-    try:
-        with ThreadPoolExecutor(max_workers=count) as pool:
-            return list(pool.map(run, copies))
-    finally:
-        for copy in copies:
-            copy.close()
+from tests.hardening.parallel import copies, together
 
 
 def test_master_decks_imported_at_once_get_consecutive_revisions(
@@ -44,7 +24,7 @@ def test_master_decks_imported_at_once_get_consecutive_revisions(
             deck = next(turn)
         return upload(browser, deck, "ja")
 
-    responses = _parallel(client, len(decks_in_turn), import_one)
+    responses = together(copies(client, len(decks_in_turn)), import_one)
     assert [r.status_code for r in responses] == [201] * len(decks_in_turn), [
         r.text for r in responses
     ]
@@ -54,5 +34,5 @@ def test_master_decks_imported_at_once_get_consecutive_revisions(
 
 
 def test_the_first_requests_for_a_course_create_it_once(client: TestClient) -> None:
-    responses = _parallel(client, 8, lambda b: b.get("/api/v1/courses/legal-protection"))
+    responses = together(copies(client, 8), lambda b: b.get("/api/v1/courses/legal-protection"))
     assert [r.status_code for r in responses] == [200] * 8

@@ -12,6 +12,7 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
+import app.models  # noqa: F401  (every table, and the hygiene guards on their columns)
 from app.accounts import security
 from app.accounts import service as accounts
 from app.accounts.models import QUALIFICATIONS

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+import app.models  # noqa: F401  (every table, and the hygiene guards on their columns)
 from app import __doc__ as description
 from app import clock
 from app.accounts import security

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.errors import LANGUAGE_COOKIE, request_language
+from app.hygiene import is_web_url
 from app.i18n import TRAINEE_LANGUAGES, UI_LANGUAGES, gettext
 from app.languages import LANGUAGES, NO_SPACE_SCRIPTS, language_name
 from app.web import csrf
@@ -26,6 +27,7 @@ templates.env.globals.update(
     NO_SPACE_SCRIPTS=NO_SPACE_SCRIPTS,
     UI_LANGUAGES=UI_LANGUAGES,
     TRAINEE_LANGUAGES=TRAINEE_LANGUAGES,
+    is_web_url=is_web_url,
 )
 
 

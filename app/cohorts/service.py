@@ -244,6 +244,9 @@ def add_trainee(session: Session, principal: Principal, cohort: Cohort, row: Tra
     return trainee
 
 
+NO_FILE = N_("Choose a CSV or XLSX file to import.")
+
+
 def _unsafe_field(row: TraineeRow) -> str | None:
     """The first text field of the row that breaks app.hygiene's rules, or None."""
     for field in (*TRAINEE_FIELDS, "employer"):
@@ -264,7 +267,7 @@ def import_trainees(
     principal: Principal,
     cohort_id: int,
     *,
-    data: bytes,
+    data: bytes | None,
     filename: str,
     valid_only: bool = False,
     language: str = "ja",
@@ -272,11 +275,17 @@ def import_trainees(
     """Import a cohort's trainee list; return a report of what was added, unchanged or wrong.
 
     Nothing is imported from a file with errors unless ``valid_only``; then the valid rows
-    are. Rows already in the cohort with the same data are left as they are, so importing
+    are. ``data`` None (no file was sent) is reported like a file that cannot be read. Rows already in the cohort with the same data are left as they are, so importing
     the same file twice changes nothing.
     """
     cohort = get_cohort(session, principal, cohort_id)
-    parsed: ParsedSheet = parse_trainee_file(data, filename)
+    parsed: ParsedSheet = (
+        parse_trainee_file(data, filename)
+        if data is not None
+        else ParsedSheet(
+            rows=[], errors=[RowError(None, None, "no-file", NO_FILE, {})], total_rows=0
+        )
+    )
     errors: list[RowError] = list(parsed.errors)
     existing = {
         t.trainee_number: t

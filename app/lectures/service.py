@@ -40,6 +40,7 @@ from app.lectures.errors import (
     NotYourLecture,
     PollClosed,
     ReasonRequired,
+    UnknownModules,
 )
 from app.lectures.models import (
     AttendanceRecord,
@@ -101,7 +102,7 @@ def schedule(
     planned = modules or codes
     unknown = [code for code in planned if code not in codes]
     if unknown:
-        raise InvalidLecture(reason=N_("unknown modules.") + " " + ", ".join(unknown))
+        raise UnknownModules(course=definition.code, module=", ".join(unknown))
     lecture = Lecture(
         course_id=course.id,
         revision_id=revision.id,

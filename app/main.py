@@ -27,6 +27,7 @@ from app.jobs.service import Worker
 from app.lectures.broadcast import make_broadcaster
 from app.lectures.router import router as lectures_router
 from app.records.router import router as records_router
+from app.security_headers import SecurityHeaders
 from app.uploads import BodySizeLimit
 from app.web.accounts import router as web_accounts_router
 from app.web.admin import router as web_admin_router
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.definitions = definitions
     app.state.broadcaster = make_broadcaster(settings.resolved_database_url)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders, production=settings.environment == "production")
     if settings.trusted_proxies.strip():
         # Added last, so it runs first: everything after it sees the real client and scheme.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

@@ -14,6 +14,7 @@ from app.errors import LANGUAGE_COOKIE, request_language
 from app.hygiene import is_web_url
 from app.i18n import TRAINEE_LANGUAGES, UI_LANGUAGES, gettext
 from app.languages import LANGUAGES, NO_SPACE_SCRIPTS, language_name
+from app.security_headers import secure_cookies
 from app.web import csrf
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -62,7 +63,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         },
         status_code=status_code,
     )
-    csrf.set_cookie(response, nonce, secure=request.url.scheme == "https")
+    csrf.set_cookie(response, nonce, secure=secure_cookies(request))
     if request.query_params.get("lang") in TRAINEE_LANGUAGES:
         response.set_cookie(LANG_COOKIE, language, samesite="lax", max_age=365 * 86400)
     return response

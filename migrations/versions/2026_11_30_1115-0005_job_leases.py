@@ -22,6 +22,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('lease_expires_at', app.db.UTCDateTime(timezone=True), nullable=True))
+    # Jobs left 'running' by a worker that died before leases existed: claimable at once.
+    op.execute("UPDATE jobs SET lease_expires_at = started_at WHERE status = 'running'")
 
 
 def downgrade() -> None:

@@ -18,10 +18,15 @@ ENV KOSHU_ENVIRONMENT=production \
     KOSHU_DATA_DIR=/var/lib/koshu \
     KOSHU_COURSES_DIR=/srv/koshu/courses \
     KOSHU_SLIDES_DIR=/srv/koshu/slides \
-    KOSHU_MIGRATIONS_DIR=/srv/koshu/migrations
+    KOSHU_MIGRATIONS_DIR=/srv/koshu/migrations \
+    KOSHU_TRUSTED_PROXIES=""
 RUN useradd --system --home /var/lib/koshu koshu && mkdir -p /var/lib/koshu \
     && chown koshu /var/lib/koshu
 USER koshu
 EXPOSE 8000
 # KOSHU_SECRET_KEY and KOSHU_DATABASE_URL must be given at run time; the app refuses the default secret.
-CMD ["sh", "-c", "koshu migrate && uvicorn app.main:create_app --factory --host 0.0.0.0 --port 8000 --workers ${KOSHU_WEB_WORKERS:-2}"]
+# Set KOSHU_TRUSTED_PROXIES to the reverse proxy's address or network (e.g. 172.18.0.0/16): only
+# requests from it may name the client's address and scheme (X-Forwarded-For/-Proto), which the
+# login limits and Secure cookies rely on. The app applies it itself, so uvicorn's own handling
+# of those headers is turned off rather than left trusting 127.0.0.1.
+CMD ["sh", "-c", "koshu migrate && uvicorn app.main:create_app --factory --host 0.0.0.0 --port 8000 --workers ${KOSHU_WEB_WORKERS:-2} --no-proxy-headers"]

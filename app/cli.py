@@ -12,6 +12,7 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
+import app.models  # noqa: F401  (every table, and the hygiene guards on their columns)
 from app.accounts import security
 from app.accounts import service as accounts
 from app.accounts.models import QUALIFICATIONS
@@ -268,17 +269,36 @@ def worker(ctx: Context, once: bool) -> None:
 
 @main.command("gc-files")
 @click.option("--dry-run", is_flag=True)
+@click.option(
+    "--grace-seconds",
+    type=float,
+    default=None,
+    help="leave files younger than this (default: KOSHU_GC_GRACE_SECONDS)",
+)
 @pass_context
-def gc_files(ctx: Context, dry_run: bool) -> None:
-    """Delete stored files no row names (left behind by an import that was killed)."""
+def gc_files(ctx: Context, dry_run: bool, grace_seconds: float | None) -> None:
+    """Delete stored files no row names and stale temporary files (left by killed work).
+
+    Files younger than the grace period are kept: an import or a rendering running now may
+    be about to commit the rows that name them.
+    """
     from app.files import service as files
 
+    grace = ctx.settings.gc_grace_seconds if grace_seconds is None else grace_seconds
     with ctx.session() as session:
-        orphans = files.unreferenced_files(session, blobs_dir=ctx.settings.blobs_dir)
-    for path in orphans:
-        if not dry_run:
-            path.unlink(missing_ok=True)
-    click.echo(f"{len(orphans)} unreferenced file(s) {'found' if dry_run else 'deleted'}")
+        garbage = files.find_garbage(
+            session,
+            blobs_dir=ctx.settings.blobs_dir,
+            tmp_dir=ctx.settings.tmp_dir,
+            grace_seconds=grace,
+        )
+    if not dry_run:
+        files.delete_garbage(garbage, grace_seconds=grace)
+    verb = "found" if dry_run else "deleted"
+    click.echo(
+        f"{len(garbage.unreferenced)} unreferenced file(s) {verb}, "
+        f"{len(garbage.stale_tmp)} stale temporary item(s) {verb}"
+    )
 
 
 def _secret(prompt: str, given: str | None, from_stdin: bool) -> str:
@@ -372,7 +392,15 @@ def serve(host: str, port: int, workers: int) -> None:
     """Run the web app with uvicorn."""
     import uvicorn
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+    # Forwarded headers are trusted by the app itself, from KOSHU_TRUSTED_PROXIES only.
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+    )
 
 
 @main.command("load-samples")

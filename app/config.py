@@ -41,8 +41,19 @@ class Settings(BaseSettings):
     # Tests and rehearsals only: a file holding seconds to add to the server's clock.
     clock_offset_file: Path | None = None
 
+    # Addresses (or networks, comma-separated) of the reverse proxies in front of the app.
+    # Only a request from one of them may name the client's address (X-Forwarded-For) and
+    # scheme (X-Forwarded-Proto); login limits per address then count the real client.
+    trusted_proxies: str = ""
+
     run_worker: bool = Field(default=True, description="run the job worker inside the app process")
     worker_poll_seconds: float = 1.0
+    # A running job's worker renews its lease three times per period; a job whose lease ran
+    # out (its worker died) is run again, at most job_max_attempts times in all.
+    job_lease_seconds: float = 60.0
+    job_max_attempts: int = 3
+    # gc-files leaves younger files alone: an import or render may not have committed yet.
+    gc_grace_seconds: int = 6 * 3600
     soffice_path: str | None = None
     render_width: int = 1280
     render_timeout_seconds: int = 300

@@ -21,9 +21,19 @@ TRAINEE_LANGUAGES = ("ja", "en", "zh-Hans", "vi", "id", "fil", "th", "km", "my",
 DEFAULT_UI_LANGUAGE = "ja"
 
 
-def N_(message: str) -> str:
+class Message(str):
+    """An English message template marked with N_(): text that is translated when shown.
+
+    Passed as a parameter of another message (``InvalidDates(reason=N_("..."))``), it is
+    translated too, so a Japanese sentence never ends in an English clause.
+    """
+
+    __slots__ = ()
+
+
+def N_(message: str) -> Message:
     """Mark a message for extraction without translating it yet."""
-    return message
+    return Message(message)
 
 
 @lru_cache
@@ -41,9 +51,19 @@ def _catalog(language: str) -> dict[str, str]:
 
 
 def gettext(language: str, message: str, /, **params: Any) -> str:
-    """Return the message in the language (English when untranslated), with params filled in."""
+    """Return the message in the language (English when untranslated), with params filled in.
+
+    Parameters that are messages themselves (made by N_) are translated as well.
+    """
     text = _catalog(language).get(message, message) if language != "en" else message
-    return text.format(**params) if params else text
+    if not params:
+        return text
+    return text.format(
+        **{
+            name: gettext(language, value) if isinstance(value, Message) else value
+            for name, value in params.items()
+        }
+    )
 
 
 # Accept-Language tags Babel's negotiation cannot map on its own: every Chinese reader gets

@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+import app.models  # noqa: F401  (every table, and the hygiene guards on their columns)
 from app import __doc__ as description
 from app import clock
 from app.accounts import security
@@ -26,6 +28,7 @@ from app.jobs.service import Worker
 from app.lectures.broadcast import make_broadcaster
 from app.lectures.router import router as lectures_router
 from app.records.router import router as records_router
+from app.security_headers import SecurityHeaders
 from app.study.router import router as study_router
 from app.uploads import BodySizeLimit
 from app.web.accounts import router as web_accounts_router
@@ -78,6 +81,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.definitions = definitions
     app.state.broadcaster = make_broadcaster(settings.resolved_database_url)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders, production=settings.environment == "production")
+    if settings.trusted_proxies.strip():
+        # Added last, so it runs first: everything after it sees the real client and scheme.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     register_error_handlers(app)
     for router in (
         accounts_router,

@@ -14,6 +14,7 @@ from app.accounts.tenancy import Principal
 from app.deps import SessionDep
 from app.http import csrf
 from app.i18n import N_
+from app.security_headers import secure_cookies
 
 SESSION_COOKIE = "koshu_session"
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -31,7 +32,7 @@ def set_session_cookie(request: Request, response: Response, token: str, max_age
         max_age=max_age,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path="/",
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
@@ -112,12 +112,15 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
-class LoginFailure(Base):
-    """A failed login, kept briefly so every app process sees the same rate limit."""
+class LoginAttempts(Base):
+    """Login attempts per account or address in the current window, shared by every process.
 
-    __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_key_created_at", "key", "created_at"),)
+    One row per key, counted up by one atomic statement per attempt (see accounts.limits).
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __tablename__ = "login_attempts"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)  # failed ones and those in flight
+    pending: Mapped[int] = mapped_column(default=0)  # in flight: being verified now

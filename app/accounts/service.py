@@ -1,19 +1,21 @@
 """Cooperatives, employers, users, login sessions, rate limits and API tokens.
 
-Services flush, never commit, with one exception: a failed login is recorded in its own
-short transaction, because the request's transaction is rolled back when the login fails.
+Services flush, never commit, with one exception: login attempts are counted in their own
+short transactions (app.accounts.limits), because the request's transaction is rolled back
+when the login fails.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from app.accounts import security
+from app.accounts import limits, security
 from app.accounts.errors import (
     AlreadyExists,
     BadCredentials,
@@ -32,7 +34,6 @@ from app.accounts.models import (
     Cooperative,
     Employer,
     LecturerProfile,
-    LoginFailure,
     LoginSession,
     User,
 )
@@ -326,72 +327,65 @@ def change_password(session: Session, principal: Principal, current: str, new: s
 # --- login -----------------------------------------------------------------------------
 
 
-def _failures(session: Session, key: str) -> int:
-    return int(
-        session.scalar(
-            select(func.count(LoginFailure.id)).where(
-                LoginFailure.key == key, LoginFailure.created_at > utcnow() - FAILURE_WINDOW
-            )
-        )
-        or 0
-    )
+def _attempt(
+    session: Session, account_key: str, address_key: str, verify: Callable[[], User | None]
+) -> User | None:
+    """Run verify() as one counted attempt; TooManyAttempts when a limit is already used up.
 
-
-def _check_rate(session: Session, account_key: str, address_key: str) -> None:
-    if (
-        _failures(session, account_key) >= MAX_ACCOUNT_FAILURES
-        or _failures(session, address_key) >= MAX_ADDRESS_FAILURES
-    ):
+    The attempt takes its place in both counters before the secret is checked, so parallel
+    attempts cannot overtake the limit; a successful one gives its places back.
+    """
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    allowed = [(account_key, MAX_ACCOUNT_FAILURES), (address_key, MAX_ADDRESS_FAILURES)]
+    if not limits.reserve(engine, allowed, FAILURE_WINDOW):
         raise TooManyAttempts(minutes=int(FAILURE_WINDOW.total_seconds() // 60))
+    keys = [account_key, address_key]
+    try:
+        user = verify()
+    except BaseException:
+        limits.given_back(engine, keys)
+        raise
+    if user is None:
+        # End this request's transaction: it is rolled back anyway, and holding its locks
+        # while another connection writes could deadlock with a migration queued in between.
+        session.rollback()
+        limits.failed(engine, keys, FAILURE_WINDOW)
+        return None
+    limits.succeeded(session, account_key=account_key, address_key=address_key)
+    return user
 
 
-def _record_failure(session: Session, *keys: str) -> None:
-    """Commit the failure on its own connection: the request's transaction will roll back."""
-    with Session(bind=session.get_bind()) as separate:
-        separate.add_all(LoginFailure(key=key[:300]) for key in keys)
-        separate.execute(
-            delete(LoginFailure).where(LoginFailure.created_at < utcnow() - FAILURE_WINDOW * 4)
-        )
-        separate.commit()
+def _verified(user: User | None, secret: str) -> User | None:
+    hashed = user.secret_hash if user is not None and user.active else None
+    return user if security.verify_secret(secret, hashed) else None
 
 
 def login_with_password(session: Session, *, email: str, password: str, address: str) -> User:
     """Return the staff, lecturer or admin with these credentials; rate-limited per account and
     per address."""
     email = email.strip().lower()
-    account_key, address_key = f"email:{email}", f"ip:{address}"
-    _check_rate(session, account_key, address_key)
-    user = session.scalar(select(User).where(User.email == email, User.role != "trainee"))
-    if (
-        user is None
-        or not user.active
-        or not security.verify_secret(password, user.secret_hash if user else None)
-    ):
-        # End this request's transaction first: waiting on a second connection while holding
-        # table locks could deadlock with a migration queued in between.
-        session.rollback()
-        _record_failure(session, account_key, address_key)
+
+    def verify() -> User | None:
+        user = session.scalar(select(User).where(User.email == email, User.role != "trainee"))
+        return _verified(user, password)
+
+    user = _attempt(session, f"email:{email}", f"ip:{address}", verify)
+    if user is None:
         raise BadCredentials()
-    session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))
     return user
 
 
 def login_with_pin(session: Session, *, login_code: str, pin: str, address: str) -> User:
     code = login_code.strip().upper().replace("-", "").replace(" ", "")
-    account_key, address_key = f"code:{code}", f"ip:{address}"
-    _check_rate(session, account_key, address_key)
-    user = session.scalar(select(User).where(User.login_code == code, User.role == "trainee"))
-    if (
-        user is None
-        or not user.active
-        or not security.verify_secret(pin.strip(), user.secret_hash if user else None)
-    ):
-        # End this request's transaction first: waiting on a second connection while holding
-        # table locks could deadlock with a migration queued in between.
-        session.rollback()
-        _record_failure(session, account_key, address_key)
+
+    def verify() -> User | None:
+        user = session.scalar(select(User).where(User.login_code == code, User.role == "trainee"))
+        return _verified(user, pin.strip())
+
+    user = _attempt(session, f"code:{code}", f"ip:{address}", verify)
+    if user is None:
         raise BadPin()
-    session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))
     return user
 
 

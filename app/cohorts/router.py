@@ -79,16 +79,19 @@ def import_trainees(
     session: SessionDep,
     principal: CooperativeAccessDep,
     cohort_id: int,
-    file: Annotated[UploadFile, File(description="CSV (UTF-8 or Shift_JIS) or XLSX")],
+    file: Annotated[UploadFile | None, File(description="CSV (UTF-8 or Shift_JIS) or XLSX")] = None,
     valid_only: Annotated[bool, Form()] = False,
 ) -> Any:
-    """Import trainees; with errors nothing is imported unless valid_only is set."""
+    """Import trainees; with errors nothing is imported unless valid_only is set.
+
+    Without a file the answer is a rejected report too (code ``no-file``), as documented.
+    """
     report = service.import_trainees(
         session,
         principal,
         cohort_id,
-        data=read_spreadsheet(file),
-        filename=file.filename or "trainees.csv",
+        data=read_spreadsheet(file) if file is not None else None,
+        filename=(file.filename if file is not None else None) or "trainees.csv",
         valid_only=valid_only,
         language=request_language(request),
     )

@@ -7,9 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.hygiene import Line
+
 
 class CohortCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
     arrival_date: date | None = None
     training_start: date | None = None
     training_end: date | None = None
@@ -21,7 +23,7 @@ class CohortCreate(BaseModel):
 
 
 class CohortUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Line | None = Field(default=None, min_length=1, max_length=200)
     programme_end: date | None = None
     arrival_date: date | None = None
     training_start: date | None = None
@@ -61,9 +63,9 @@ class TraineeRead(BaseModel):
 
 
 class TraineeUpdate(BaseModel):
-    family_name: str | None = Field(default=None, min_length=1, max_length=100)
-    given_name: str | None = Field(default=None, min_length=1, max_length=100)
-    name_katakana: str | None = Field(default=None, min_length=1, max_length=200)
+    family_name: Line | None = Field(default=None, min_length=1, max_length=100)
+    given_name: Line | None = Field(default=None, min_length=1, max_length=100)
+    name_katakana: Line | None = Field(default=None, min_length=1, max_length=200)
     preferred_language: str | None = None
     trainee_number: str | None = Field(default=None, min_length=1, max_length=50)
     employer_id: int | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -30,6 +31,7 @@ from app.cohorts.errors import (
 from app.cohorts.models import Cohort, Trainee
 from app.cohorts.spreadsheet import ParsedSheet, RowError, TraineeRow, parse_trainee_file
 from app.db import utcnow
+from app.hygiene import text_problem
 from app.i18n import N_, gettext
 from app.languages import is_known
 
@@ -241,6 +243,18 @@ def add_trainee(session: Session, principal: Principal, cohort: Cohort, row: Tra
     return trainee
 
 
+NO_FILE = N_("Choose a CSV or XLSX file to import.")
+
+
+def _unsafe_field(row: TraineeRow) -> str | None:
+    """The first text field of the row that breaks app.hygiene's rules, or None."""
+    for field in (*TRAINEE_FIELDS, "employer"):
+        value = getattr(row, field)
+        if isinstance(value, str) and text_problem(value):
+            return field
+    return None
+
+
 def _same(trainee: Trainee, employer_name: str | None, row: TraineeRow) -> bool:
     return all(getattr(trainee, f) == getattr(row, f) for f in TRAINEE_FIELDS) and (
         (employer_name or "") == row.employer
@@ -252,7 +266,7 @@ def import_trainees(
     principal: Principal,
     cohort_id: int,
     *,
-    data: bytes,
+    data: bytes | None,
     filename: str,
     valid_only: bool = False,
     language: str = "ja",
@@ -260,11 +274,17 @@ def import_trainees(
     """Import a cohort's trainee list; return a report of what was added, unchanged or wrong.
 
     Nothing is imported from a file with errors unless ``valid_only``; then the valid rows
-    are. Rows already in the cohort with the same data are left as they are, so importing
+    are. ``data`` None (no file was sent) is reported like a file that cannot be read. Rows already in the cohort with the same data are left as they are, so importing
     the same file twice changes nothing.
     """
     cohort = get_cohort(session, principal, cohort_id)
-    parsed: ParsedSheet = parse_trainee_file(data, filename)
+    parsed: ParsedSheet = (
+        parse_trainee_file(data, filename)
+        if data is not None
+        else ParsedSheet(
+            rows=[], errors=[RowError(None, None, "no-file", NO_FILE, {})], total_rows=0
+        )
+    )
     errors: list[RowError] = list(parsed.errors)
     existing = {
         t.trainee_number: t
@@ -281,6 +301,21 @@ def import_trainees(
     to_add: list[TraineeRow] = []
     unchanged: list[int] = []
     for row in parsed.rows:
+        unsafe = _unsafe_field(row)
+        if unsafe is not None:
+            errors.append(
+                RowError(
+                    row=row.row,
+                    column=unsafe,
+                    code="control-characters",
+                    message=N_(
+                        "Row {row}: {column} contains control characters (such as a line "
+                        "break) or direction overrides, which a name cannot have."
+                    ),
+                    params={"row": row.row, "column": unsafe},
+                )
+            )
+            continue
         known = existing.get(row.trainee_number)
         if known is None:
             to_add.append(row)
@@ -380,18 +415,25 @@ def issue_pins(
     return cards
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _blank(char: str) -> bool:
+    """Characters a spreadsheet skips before a formula: spaces, controls, invisible marks."""
+    return unicodedata.category(char)[0] in ("Z", "C") or char.isspace()
 
 
 def spreadsheet_safe(value: object) -> str:
     """Text for a CSV/XLSX cell that a spreadsheet will never run as a formula.
 
-    Also catches a formula behind leading spaces or typed with full-width signs (＝＋－＠),
-    which some spreadsheets read as formulas too.
+    A formula sign counts behind anything a spreadsheet skips first (spaces of any width,
+    tabs, line feeds, other control and invisible characters), and typed full width
+    (＝＋－＠); a value that starts with a control character is written inert too.
     """
     text = "" if value is None else str(value)
-    head = unicodedata.normalize("NFKC", text).lstrip(" \u3000")
-    return "'" + text if head.startswith(_FORMULA_START) else text
+    head = "".join(itertools.dropwhile(_blank, unicodedata.normalize("NFKC", text)))
+    starts_blank = bool(text) and unicodedata.category(text[0]) == "Cc"
+    return "'" + text if starts_blank or head.startswith(_FORMULA_START) else text
 
 
 def trainees_csv(session: Session, principal: Principal, cohort_id: int, language: str) -> str:

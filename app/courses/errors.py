@@ -49,3 +49,8 @@ class InvalidDate(InvalidInput):
 class ImportNotFound(NotFound):
     code = "import-not-found"
     message = N_("Course {course} has no deck import {import_id}.")
+
+
+class RenderNotRetryable(Conflict):
+    code = "render-not-retryable"
+    message = N_("Only slide images whose rendering failed can be rendered again.")

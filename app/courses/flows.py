@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.courses import service
 from app.courses.definitions import CourseDefinition
-from app.courses.errors import InvalidDate, LanguageNotOffered
+from app.courses.errors import InvalidDate, LanguageNotOffered, RenderNotRetryable
 from app.courses.models import Course, DeckImport, Module, Revision, Slide
 from app.decks.alignment import Alignment, align_translation, match_sequences
 from app.decks.api import ParsedDeck, parse_deck
@@ -246,6 +246,7 @@ def _import_master(
     upload: DeckUpload,
     parsed: ParsedDeck,
 ) -> dict[str, Any]:
+    service.lock_revisions(session, course)
     previous = service.latest_revision(session, course)
     revision = Revision(
         course_id=course.id,
@@ -489,9 +490,23 @@ def _accepted(
     return report
 
 
-@jobs.handler(RENDER_JOB)
+def _render_failed(session: Session, payload: dict[str, Any], message: str) -> None:
+    """Show why the slide images could not be made on the import's report."""
+    session.execute(
+        update(DeckImport)
+        .where(DeckImport.id == payload["import_id"])
+        .values(render_status="failed", render_error=message[:2000])
+    )
+
+
+@jobs.handler(RENDER_JOB, on_failure=_render_failed)
 def render_deck(session: Session, payload: dict[str, Any], settings: Settings) -> None:
-    """Render an imported deck's slides to WebP images and attach them to its slide rows."""
+    """Render an imported deck's slides to WebP images and attach them to its slide rows.
+
+    Images are written under the job's own work folder first; they move into the file store
+    only when every page is done, right before the rows naming them are written, and the
+    job service commits those rows together with the job's completion.
+    """
     deck_import = session.get(DeckImport, payload["import_id"])
     if deck_import is None:
         return
@@ -504,23 +519,18 @@ def render_deck(session: Session, payload: dict[str, Any], settings: Settings) -
     import_id, slide_count = deck_import.id, deck_import.slide_count
     source = files.blob_path(settings.blobs_dir, deck_import.file_sha256)
     settings.tmp_dir.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="render-", dir=settings.tmp_dir))
+    workdir = Path(tempfile.mkdtemp(prefix=f"render-{import_id}-", dir=settings.tmp_dir))
     try:
         pdf = pptx_to_pdf(source, workdir, soffice=soffice, timeout=settings.render_timeout_seconds)
         pages = page_count(pdf)
         if pages != slide_count:
             raise RenderError(f"the PDF has {pages} pages for {slide_count} slides")
-        images: dict[int, tuple[str, str]] = {}
-        for number, (full, thumb) in enumerate(rasterise(pdf, width=settings.render_width), 1):
-            images[number] = (
-                files.put(
-                    session, blobs_dir=settings.blobs_dir, data=full, content_type="image/webp"
-                ),
-                files.put(
-                    session, blobs_dir=settings.blobs_dir, data=thumb, content_type="image/webp"
-                ),
-            )
-        session.flush()
+        staged = files.Staging(workdir / "images")
+        images = {
+            number: (staged.add(full), staged.add(thumb))
+            for number, (full, thumb) in enumerate(rasterise(pdf, width=settings.render_width), 1)
+        }
+        staged.commit(session, blobs_dir=settings.blobs_dir, content_type="image/webp")
         by_number: dict[int, list[int]] = defaultdict(list)
         for slide_id, number in session.execute(
             select(Slide.id, Slide.deck_number).where(Slide.import_id == import_id)
@@ -538,14 +548,17 @@ def render_deck(session: Session, payload: dict[str, Any], settings: Settings) -
             .where(DeckImport.id == import_id)
             .values(render_status="done", render_error=None)
         )
-    except Exception as exc:
-        session.rollback()
-        session.execute(
-            update(DeckImport)
-            .where(DeckImport.id == import_id)
-            .values(render_status="failed", render_error=str(exc)[:2000])
-        )
-        session.commit()
-        raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def retry_render(session: Session, settings: Settings, deck_import: DeckImport) -> DeckImport:
+    """Queue a failed rendering again; RenderNotRetryable unless it failed."""
+    if deck_import.render_status != "failed":
+        raise RenderNotRetryable()
+    deck_import.render_status = "queued" if find_soffice(settings.soffice_path) else "unavailable"
+    deck_import.render_error = None
+    session.flush()
+    if deck_import.render_status == "queued":
+        jobs.enqueue(session, kind=RENDER_JOB, payload={"import_id": deck_import.id})
+    return deck_import

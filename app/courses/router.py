@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from app.accounts.dependencies import LecturerOrAdminDep, current_principal
 from app.courses import diffs, flows, service
 from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
+from app.courses.models import DeckImport
 from app.courses.schemas import (
     AreaAssigned,
     AreaAssignment,
@@ -23,6 +24,7 @@ from app.courses.schemas import (
 )
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.http.language import request_language
+from app.i18n import gettext
 
 # Every route needs a signed-in caller; changing content needs a lecturer or an admin.
 router = APIRouter(prefix="/api/v1", tags=["courses"], dependencies=[Depends(current_principal)])
@@ -122,12 +124,9 @@ def module_slides(
     )
 
 
-@router.get("/courses/{course}/imports/{import_id}", response_model=ImportStatus)
-def import_status(
-    request: Request, session: SessionDep, course: CourseDep, import_id: int
+def _import_status(
+    request: Request, session: SessionDep, deck_import: DeckImport
 ) -> dict[str, Any]:
-    """The stored report of an import and the state of its slide-image rendering."""
-    deck_import = service.get_import(session, course, import_id)
     return {
         "import_id": deck_import.id,
         "revision": deck_import.report["revision"],
@@ -136,10 +135,43 @@ def import_status(
         "slide_count": deck_import.slide_count,
         "created_at": deck_import.created_at,
         "rendering": deck_import.render_status,
-        "rendering_error": deck_import.render_error,
+        "rendering_error": (
+            gettext(request_language(request), deck_import.render_error)
+            if deck_import.render_error
+            else None
+        ),
         "rendered_slides": service.rendered_count(session, deck_import),
         "report": service.localize_report(deck_import.report, request_language(request)),
     }
+
+
+@router.get("/courses/{course}/imports/{import_id}", response_model=ImportStatus)
+def import_status(
+    request: Request, session: SessionDep, course: CourseDep, import_id: int
+) -> dict[str, Any]:
+    """The stored report of an import and the state of its slide-image rendering."""
+    return _import_status(request, session, service.get_import(session, course, import_id))
+
+
+@router.post(
+    "/courses/{course}/imports/{import_id}/render",
+    response_model=ImportStatus,
+    status_code=202,
+    responses={409: {"description": "the rendering has not failed"}},
+)
+def retry_render(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _caller: LecturerOrAdminDep,
+    course: CourseDep,
+    import_id: int,
+) -> dict[str, Any]:
+    """Queue a failed slide-image rendering again."""
+    deck_import = flows.retry_render(
+        session, settings, service.get_import(session, course, import_id)
+    )
+    return _import_status(request, session, deck_import)
 
 
 @router.put("/courses/{course}/modules/{code}/area", response_model=AreaAssigned)

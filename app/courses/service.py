@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from app.courses.definitions import CourseDefinition
@@ -28,22 +28,31 @@ from app.courses.models import (
     Slide,
 )
 from app.courses.schemas import ModuleSlides, SlideRead
-from app.db import utcnow
+from app.db import dialect_insert, utcnow
 from app.decks.alignment import MasterModule, MasterSlide
 from app.i18n import N_
 
 
 def ensure_course(session: Session, definition: CourseDefinition) -> Course:
-    """Return the course row for a definition, creating it on first use."""
+    """Return the course row for a definition, creating it on first use.
+
+    Two requests may both use a new course first: the insert ignores the one that loses.
+    """
     course = session.scalar(select(Course).where(Course.code == definition.code))
     if course is None:
-        course = Course(
-            code=definition.code,
-            program=definition.program,
-            master_language=definition.master_language,
+        bind = session.get_bind()
+        assert isinstance(bind, Engine | Connection)
+        session.execute(
+            dialect_insert(bind)(Course)
+            .values(
+                code=definition.code,
+                program=definition.program,
+                master_language=definition.master_language,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=[Course.code])
         )
-        session.add(course)
-        session.flush()
+        course = session.scalars(select(Course).where(Course.code == definition.code)).one()
     return course
 
 
@@ -87,10 +96,21 @@ def list_revisions(session: Session, course: Course) -> list[Revision]:
 
 
 def next_revision_number(session: Session, course: Course) -> int:
+    """The number the course's next revision gets; call lock_revisions first."""
     current = session.scalar(
         select(func.max(Revision.number)).where(Revision.course_id == course.id)
     )
     return (current or 0) + 1
+
+
+def lock_revisions(session: Session, course: Course) -> None:
+    """Hold the course's row until the transaction ends, so revisions are numbered one at a time.
+
+    Two master decks imported at once both read the same latest number otherwise. A no-op
+    UPDATE locks the row on PostgreSQL (like SELECT ... FOR UPDATE) and takes SQLite's write
+    lock now, so the second import waits and then numbers its revision after the first.
+    """
+    session.execute(update(Course).where(Course.id == course.id).values(code=Course.code))
 
 
 def publish(session: Session, course: Course, number: int) -> Revision:

@@ -19,8 +19,10 @@ from pydantic_core import to_jsonable_python
 
 from app.http import csrf
 from app.http.language import LANGUAGE_COOKIE, request_language
+from app.hygiene import is_web_url
 from app.i18n import TRAINEE_LANGUAGES, UI_LANGUAGES, gettext
 from app.languages import LANGUAGES, NO_SPACE_SCRIPTS, language_name
+from app.security_headers import secure_cookies
 
 WEB_DIR = Path(__file__).parent.parent / "web"
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -39,6 +41,7 @@ templates.env.globals.update(
     NO_SPACE_SCRIPTS=NO_SPACE_SCRIPTS,
     UI_LANGUAGES=UI_LANGUAGES,
     TRAINEE_LANGUAGES=TRAINEE_LANGUAGES,
+    is_web_url=is_web_url,
 )
 
 
@@ -73,7 +76,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         },
         status_code=status_code,
     )
-    csrf.set_cookie(response, nonce, secure=request.url.scheme == "https")
+    csrf.set_cookie(response, nonce, secure=secure_cookies(request))
     if request.query_params.get("lang") in TRAINEE_LANGUAGES:
         response.set_cookie(LANG_COOKIE, language, samesite="lax", max_age=365 * 86400)
     return response

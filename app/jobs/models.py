@@ -21,7 +21,10 @@ class Job(Base):
     status: Mapped[str] = mapped_column(String(20), default="queued")  # queued running done failed
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # The claim of the worker running it (host:pid:thread:nonce); only that claim may finish it.
     worker: Mapped[str | None] = mapped_column(String(100))
+    # A running job whose lease is over belongs to nobody: its worker stopped renewing it.
+    lease_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

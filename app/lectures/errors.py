@@ -1,5 +1,8 @@
 """Errors of live lectures."""
 
+from typing import Any
+
+from app.courses.errors import ModuleNotFound
 from app.errors import Conflict, InvalidInput, NotFound
 from app.i18n import N_
 
@@ -14,9 +17,25 @@ class NotYourLecture(NotFound):
     message = N_("This lecture is not for your cohort.")
 
 
+# A lecture's status as a word inside a message, so it is translated with the message.
+LECTURE_STATUS_WORDS = {
+    "scheduled": N_("scheduled"),
+    "live": N_("live"),
+    "paused": N_("paused"),
+    "ended": N_("ended"),
+    "confirmed": N_("confirmed"),
+}
+
+
 class LectureStateError(Conflict):
     code = "lecture-state"
     message = N_("This cannot be done now: the lecture is {status}.")
+
+    def __init__(self, message: str | None = None, **params: Any) -> None:
+        status = params.get("status")
+        if isinstance(status, str):
+            params["status"] = LECTURE_STATUS_WORDS.get(status, status)
+        super().__init__(message, **params)
 
 
 class LectureEnded(Conflict):
@@ -37,6 +56,13 @@ class AlreadyAnswered(Conflict):
 class InvalidLecture(InvalidInput):
     code = "invalid-lecture"
     message = N_("The lecture cannot be scheduled: {reason}")
+
+
+class UnknownModules(InvalidInput):
+    """Planned modules the course does not have: ModuleNotFound's sentence, as a form mistake."""
+
+    code = "invalid-lecture"
+    message = ModuleNotFound.message
 
 
 class NoSuchSlide(InvalidInput):

@@ -18,7 +18,7 @@ from app.courses.definitions import CourseDefinition
 from app.courses.models import Course, Revision
 from app.i18n import N_
 from app.lectures import access
-from app.lectures.errors import InvalidLecture
+from app.lectures.errors import InvalidLecture, UnknownModules
 from app.lectures.models import Interpreter, Lecture, LectureCohort, LectureModule
 from app.lectures.schemas import CohortRef, InterpreterRead, LectureRead, PersonRef
 
@@ -58,7 +58,7 @@ def schedule(
     planned = modules or codes
     unknown = [code for code in planned if code not in codes]
     if unknown:
-        raise InvalidLecture(reason=N_("unknown modules.") + " " + ", ".join(unknown))
+        raise UnknownModules(course=definition.code, module=", ".join(unknown))
     lecture = Lecture(
         course_id=course.id,
         revision_id=revision.id,

@@ -8,24 +8,25 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.courses.schemas import SlideRead
+from app.hygiene import Line, MultiLine, WebUrl
 
 
 class InterpreterIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
     language: str = Field(min_length=2, max_length=16)
 
 
 class LectureCreate(BaseModel):
     course: str = "legal-protection"
-    title: str = Field(default="", max_length=200)
+    title: Line = Field(default="", max_length=200)
     lecturer_id: int
     cohort_ids: list[int] = Field(min_length=1)
     scheduled_start: datetime
     scheduled_end: datetime
     modules: list[str] = []
     interpreters: list[InterpreterIn] = []
-    venue: str = Field(default="", max_length=300)
-    online_url: str = Field(default="", max_length=500)
+    venue: Line = Field(default="", max_length=300)
+    online_url: WebUrl = Field(default="", max_length=500)
     delivery: Literal["classroom", "live-video"] = "classroom"
 
 
@@ -51,7 +52,7 @@ class AnswerIn(BaseModel):
 class RosterIn(BaseModel):
     status: Literal["present", "late", "left-early", "absent"]
     minutes: int = Field(default=0, ge=0, le=1440)
-    reason: str = Field(default="", max_length=500)
+    reason: MultiLine = Field(default="", max_length=500)
 
 
 class RosterSheetMark(RosterIn):
@@ -66,7 +67,7 @@ class RosterSheetIn(BaseModel):
 
 class GapDecision(BaseModel):
     status: Literal["accepted", "rejected"]
-    reason: str = Field(default="", max_length=500)
+    reason: MultiLine = Field(default="", max_length=500)
 
 
 class ConfirmIn(BaseModel):

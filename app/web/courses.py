@@ -104,6 +104,21 @@ def import_page(
     )
 
 
+@router.post("/courses/{course}/imports/{import_id}/render")
+def retry_render_form(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _caller: LecturerOrAdminDep,
+    course: CourseDep,
+    import_id: int,
+    csrf_token: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    csrf.verify(request, csrf_token)
+    flows.retry_render(session, settings, service.get_import(session, course, import_id))
+    return RedirectResponse(f"/courses/{course.code}/imports/{import_id}", status_code=303)
+
+
 @router.get("/courses/{course}/revisions/{number}", response_class=HTMLResponse)
 def revision_page(
     request: Request,

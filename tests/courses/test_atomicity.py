@@ -100,7 +100,7 @@ def test_a_killed_import_leaves_nothing_a_later_import_trips_over(
         "deck_imports": 0,
         "blobs": 0,
     }
-    orphans = koshu(settings, "gc-files", "--dry-run")
+    orphans = koshu(settings, "gc-files", "--dry-run", "--grace-seconds", "0")
     assert "0 unreferenced" not in orphans.stdout  # the killed run left files without rows
     again = koshu(
         settings,
@@ -114,4 +114,4 @@ def test_a_killed_import_leaves_nothing_a_later_import_trips_over(
     )
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["revision"] == 1
-    assert koshu(settings, "gc-files").stdout.startswith("0 unreferenced")
+    assert koshu(settings, "gc-files", "--grace-seconds", "0").stdout.startswith("0 unreferenced")

@@ -1,7 +1,7 @@
 """presence gaps, sources and lecture evidence
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-30 11:27:08.080794
 """
 
@@ -14,7 +14,7 @@ import app.db
 
 
 revision: str = '0007'
-down_revision: str | None = '0004'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,6 +14,8 @@ services receive the rows and never re-derive who may see them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.orm import Session
 
@@ -111,7 +113,15 @@ def may_see_answers(principal: Principal) -> bool:
     return principal.role != "trainee"
 
 
-def followed_by(session: Session, principal: Principal, lecture_id: int) -> tuple[Lecture, Trainee]:
+@dataclass(frozen=True)
+class Followed:
+    """A lecture and the signed-in trainee following it."""
+
+    lecture: Lecture
+    trainee: Trainee
+
+
+def followed_by(session: Session, principal: Principal, lecture_id: int) -> Followed:
     """The lecture and the calling trainee; NotYourLecture unless the trainee's cohort is in it."""
     principal.require("trainee")
     trainee = trainee_of(session, principal)
@@ -120,4 +130,4 @@ def followed_by(session: Session, principal: Principal, lecture_id: int) -> tupl
         cohort for cohort, _coop in lecture_cohorts(session, lecture_id)
     }:
         raise NotYourLecture()
-    return lecture, trainee
+    return Followed(lecture=lecture, trainee=trainee)

@@ -15,9 +15,9 @@ from app.cohorts.models import Trainee
 from app.courses.definitions import CourseDefinition
 from app.deps import DefinitionsDep, SessionDep
 from app.lectures import access, attendance, scheduling
+from app.lectures.access import Followed
 from app.lectures.broadcast import Broadcaster
 from app.lectures.models import Lecture
-from app.lectures.phones import Followed
 
 
 async def get_broadcaster(request: Request) -> Broadcaster:
@@ -62,8 +62,7 @@ LectureTrainee = Annotated[Trainee, Depends(attended_by)]
 
 def followed_lecture(session: SessionDep, principal: PrincipalDep, lecture_id: int) -> Followed:
     """The lecture and the signed-in trainee whose cohort is in it."""
-    lecture, trainee = access.followed_by(session, principal, lecture_id)
-    return Followed(lecture=lecture, trainee=trainee)
+    return access.followed_by(session, principal, lecture_id)
 
 
 FollowedLecture = Annotated[Followed, Depends(followed_lecture)]

@@ -13,18 +13,11 @@ from sqlalchemy.orm import Session
 from app.cohorts.models import Trainee
 from app.i18n import N_
 from app.lectures import live, slides
+from app.lectures.access import Followed
 from app.lectures.broadcast import Broadcaster
 from app.lectures.errors import AlreadyAnswered, LectureNotFound, PollClosed
 from app.lectures.models import Lecture, Poll, QuizAnswer
 from app.lectures.schemas import AnswerRead, LiveState, ShownSlide
-
-
-@dataclass(frozen=True)
-class Followed:
-    """A lecture and the signed-in trainee following it."""
-
-    lecture: Lecture
-    trainee: Trainee
 
 
 @dataclass(frozen=True)

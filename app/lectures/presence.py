@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 from app.cohorts.models import Trainee
 from app.courses.definitions import PresenceRules
 from app.db import utcnow
+from app.lectures.access import Followed
 from app.lectures.credit import Interval
 from app.lectures.errors import LectureEnded
 from app.lectures.models import Lecture, PresenceGap, PresenceInterval
-from app.lectures.phones import Followed
 from app.lectures.schemas import PingRead, Room, RoomTrainee
 
 # Gaps whose time counts: pending (nobody has looked yet) and accepted by the lecturer.

@@ -60,11 +60,6 @@ def _not_a_trainee(principal: Principal, lecture_id: int) -> RedirectResponse | 
     return RedirectResponse(f"/lectures/{lecture_id}", status_code=303)
 
 
-def _followed(session: Session, principal: Principal, lecture_id: int) -> phones.Followed:
-    lecture, trainee = access.followed_by(session, principal, lecture_id)
-    return phones.Followed(lecture=lecture, trainee=trainee)
-
-
 def _refused(request: Request, failure: NotFound) -> HTMLResponse:
     return render(
         request,
@@ -78,7 +73,9 @@ def _refused(request: Request, failure: NotFound) -> HTMLResponse:
 def join(request: Request, session: SessionDep, principal: PrincipalDep, join_code: str) -> Any:
     """Where the lecture's QR code points: signed-out phones go to the PIN login and back."""
     try:
-        followed = _followed(session, principal, phones.lecture_id_by_join_code(session, join_code))
+        followed = access.followed_by(
+            session, principal, phones.lecture_id_by_join_code(session, join_code)
+        )
     except (NotYourLecture, LectureNotFound) as failure:
         return _refused(request, failure)
     return RedirectResponse(f"/t/lectures/{followed.lecture.id}", status_code=303)
@@ -92,7 +89,7 @@ def follow_page(
     if (redirect := _not_a_trainee(principal, lecture_id)) is not None:
         return redirect
     try:
-        view = phones.trainee_view(session, _followed(session, principal, lecture_id))
+        view = phones.trainee_view(session, access.followed_by(session, principal, lecture_id))
     except NotYourLecture as failure:
         return _refused(request, failure)
     return render(
@@ -116,7 +113,10 @@ def follow_slide(
     """One slide of the lecture in the trainee's language, as HTML for the page's script."""
     try:
         view = phones.trainee_view(
-            session, _followed(session, principal, lecture_id), module=module, position=position
+            session,
+            access.followed_by(session, principal, lecture_id),
+            module=module,
+            position=position,
         )
     except NotYourLecture as failure:
         return _refused(request, failure)

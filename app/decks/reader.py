@@ -158,14 +158,16 @@ class _SlideReader:
         slide = _Slide(name, number, layout, [])
         tree = root.find(f"{q('p:cSld')}/{q('p:spTree')}")
         ordered = self._reading_order(slide, tree if tree is not None else [])
-        # The title is placeholder 0 with a text body, as python-pptx's ``shapes.title`` decides.
+        # The title is the title placeholder with a text body, else placeholder 0 (python-pptx's
+        # ``shapes.title``): LibreOffice writes a body placeholder without an idx, which is 0 too.
+        titled = [
+            (shape, ph)
+            for shape, ph in ordered
+            if ph is not None and ph[0] == 0 and shape.find(_TX_BODY) is not None
+        ]
         title_shape = next(
-            (
-                shape
-                for shape, ph in ordered
-                if ph is not None and ph[0] == 0 and shape.find(_TX_BODY) is not None
-            ),
-            None,
+            (shape for shape, ph in titled if ph[1] in ("title", "ctrTitle")),
+            titled[0][0] if titled else None,
         )
         title = ""
         if title_shape is not None:

@@ -82,15 +82,18 @@ def resolve_alternates(root: etree._Element) -> None:
 class Package:
     """A .pptx opened for reading; parts are unpacked and parsed when first asked for."""
 
-    def __init__(self, path: Path) -> None:
-        self._zip = zipfile.ZipFile(path)
-        self._names = set(self._zip.namelist())
+    def __init__(self, path: Path, parts: dict[str, bytes] | None = None) -> None:
+        """Open the zip, or take its parts already unpacked (by ``safety.check_package``)."""
+        self._parts = parts
+        self._zip = zipfile.ZipFile(path) if parts is None else None
+        self._names = set(parts) if parts is not None else set(self._zip.namelist())
         self._xml: dict[str, etree._Element] = {}
         self._rels: dict[str, dict[str, Rel]] = {}
         self._types: tuple[dict[str, str], dict[str, str]] | None = None
 
     def close(self) -> None:
-        self._zip.close()
+        if self._zip is not None:
+            self._zip.close()
 
     def __enter__(self) -> Package:
         return self
@@ -101,7 +104,9 @@ class Package:
     def blob(self, name: str) -> bytes:
         if name not in self._names:
             raise PartMissing(name)
-        return self._zip.read(name)
+        if self._parts is not None:
+            return self._parts[name]
+        return self._zip.read(name)  # type: ignore[union-attr]
 
     def xml(self, name: str) -> etree._Element:
         """Return the part's parsed root, with alternate content already resolved."""
@@ -111,6 +116,10 @@ class Package:
             resolve_alternates(root)
             self._xml[name] = root
         return root
+
+    def forget(self, name: str) -> None:
+        """Drop a parsed part that will not be asked for again (a slide, its notes)."""
+        self._xml.pop(name, None)
 
     def rels(self, name: str) -> dict[str, Rel]:
         """Return the part's relationships by id; a part without a .rels file has none."""

@@ -216,6 +216,7 @@ class _SlideReader:
                 )
             )
             return ""
+        self.package.forget(notes)
         return text.replace("\v", "\n").strip()
 
     def _walk(
@@ -422,14 +423,19 @@ def _slide_unreadable(number: int) -> Problem:
     )
 
 
-def read_deck(path: Path, *, max_slides: int = 1000) -> DeckContent:
+def read_deck(
+    path: Path, *, max_slides: int = 1000, parts: dict[str, bytes] | None = None
+) -> DeckContent:
     """Return every slide's content, sections and pictures; raise DeckRejected if unreadable.
+
+    ``parts`` are the file's parts as ``safety.check_package`` returns them, so nothing is
+    unpacked twice; without them the file is opened here.
 
     Any failure is a report, never an exception of another kind: the whole file (no slide
     list), one slide (refused, naming it) or one shape (left out with a warning).
     """
     try:
-        package = Package(path)
+        package = Package(path, parts)
     except Exception as exc:  # zipfile raises many kinds on a file it cannot open
         raise _unreadable(exc) from exc
     with package:
@@ -469,6 +475,7 @@ def read_deck(path: Path, *, max_slides: int = 1000) -> DeckContent:
                 if name is None:
                     raise PartMissing(f"slide {number}")
                 content.append(reader.read(name, number, slide_id))
+                package.forget(name)  # a slide's tree is read once; layouts stay cached
             except Exception as exc:  # the slide as a whole: refuse, naming it
                 log.info("slide %s unreadable: %r", number, exc)
                 broken.append(_slide_unreadable(number))

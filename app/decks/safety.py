@@ -7,6 +7,8 @@ a PowerPoint deck and says, in a lecturer's words, what is wrong and what to do 
 
 from __future__ import annotations
 
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,11 +175,12 @@ def _sniff(path: Path) -> None:
         )
 
 
-def check_package(path: Path, limits: Limits) -> None:
-    """Raise DeckRejected unless the file is a plausible, bounded .pptx package.
+def check_package(path: Path, limits: Limits) -> dict[str, bytes]:
+    """Return every part of the file by name; raise DeckRejected unless it is a plausible,
+    bounded .pptx package.
 
     Judges sizes and names from the central directory first, then unpacks every part once in
-    small steps to prove the directory honest and to scan the XML parts; nothing is kept.
+    small steps to prove the directory honest and to scan the XML parts.
     """
     _sniff(path)
     if path.stat().st_size > limits.max_bytes:
@@ -211,7 +214,8 @@ def check_package(path: Path, limits: Limits) -> None:
                     ),
                     parts=", ".join(missing),
                 )
-            content_types = _unpack_all(path, archive, members)
+            parts = _unpack_all(path, members)
+            content_types = parts[CONTENT_TYPES]
     except ooxml.ContainerError as problem:
         raise _container_rejection(problem) from problem
     if any(kind.encode() in content_types for kind in MACRO_TYPES):
@@ -227,29 +231,43 @@ def check_package(path: Path, limits: Limits) -> None:
                 "of the lecture."
             ),
         )
+    return parts
 
 
-def _unpack_all(path: Path, archive: object, members: list) -> bytes:
-    """Unpack every part once, in bounded steps (python-pptx will read them all); return
-    ``[Content_Types].xml``."""
+def _unpack_all(path: Path, members: list[zipfile.ZipInfo]) -> dict[str, bytes]:
+    """Unpack every part once, in bounded steps, scanning the XML parts; return every part.
+
+    The reader then takes the parts from here instead of unpacking them again: the memory is
+    what python-pptx would hold, and the directory has already bounded it.
+    """
+    parts: dict[str, bytes] = {}
     try:
         with path.open("rb") as handle:
             info = {member.filename: member for member in members}
             content_types = b"".join(ooxml.member_chunks(handle, info[CONTENT_TYPES]))
             ooxml.scan_xml(CONTENT_TYPES, [content_types])
+            parts[CONTENT_TYPES] = content_types
             xml_parts = ooxml.xml_parts(content_types, info)
             for member in members:
                 if member.filename == CONTENT_TYPES:
                     continue
-                chunks = ooxml.member_chunks(handle, member)
+                chunks: list[bytes] = []
+                unpacked = ooxml.member_chunks(handle, member)
                 if member.filename in xml_parts:
-                    ooxml.scan_xml(member.filename, chunks)
+                    ooxml.scan_xml(member.filename, _kept(unpacked, chunks))
                 else:
-                    ooxml.drain(chunks)
+                    chunks.extend(unpacked)
+                parts[member.filename] = b"".join(chunks)
     except OSError as exc:
         raise ooxml.ContainerError("damaged", unpacking=True) from exc
     except ooxml.ContainerError as problem:
         if problem.reason == "damaged":
             raise ooxml.ContainerError("damaged", unpacking=True) from problem
         raise
-    return content_types
+    return parts
+
+
+def _kept(chunks: Iterable[bytes], into: list[bytes]) -> Iterator[bytes]:
+    for chunk in chunks:
+        into.append(chunk)
+        yield chunk

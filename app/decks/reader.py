@@ -25,26 +25,27 @@ from app.decks.content import (
     sniff_image,
 )
 from app.decks.package import Package, PartMissing, q
-from app.decks.problems import DeckRejected, Problem, error
+from app.decks.problems import DeckRejected, Problem, Severity, error
+from app.decks.shapes import (
+    FRAME,
+    GRP,
+    PIC,
+    SHAPES,
+    SP,
+    Box,
+    Placeholder,
+    description,
+    own_box,
+    placeholder_of,
+    placeholders,
+    shape_name,
+)
 from app.i18n import N_
 
 log = logging.getLogger(__name__)
 
 SECTION_LAYOUT_NAMES = {"section header", "セクション見出し", "section title"}
 
-_Placeholder = tuple[int, str] | None
-_Box = tuple[int, int, int, int]  # top, left, width, height in EMU
-
-_SP, _GRP, _FRAME, _PIC, _CXN = (
-    q("p:sp"),
-    q("p:grpSp"),
-    q("p:graphicFrame"),
-    q("p:pic"),
-    q("p:cxnSp"),
-)
-_SHAPES = frozenset({_SP, _GRP, _FRAME, _PIC, _CXN})  # ink (p:contentPart) has no text
-_NV_PH = f"*/{q('p:nvPr')}/{q('p:ph')}"
-_NAME = f"*/{q('p:cNvPr')}"
 _TX_BODY = q("p:txBody")
 _BLIP = f"{q('p:blipFill')}/{q('a:blip')}"
 _SVG_BLIP = "{http://schemas.microsoft.com/office/drawing/2016/SVG/main}svgBlip"
@@ -53,38 +54,6 @@ _GRAPHIC_DATA = f"{q('a:graphic')}/{q('a:graphicData')}"
 _EMBED, _LINK, _RID = q("r:embed"), q("r:link"), q("r:id")
 # A layout placeholder without a position of its own takes its master's, of this type.
 _MASTER_TYPE = {"ctrTitle": "title", "title": "title", "dt": "dt", "ftr": "ftr", "sldNum": "sldNum"}
-
-
-def _placeholder(shape: Any) -> _Placeholder:
-    ph = shape.find(_NV_PH)
-    return None if ph is None else (int(ph.get("idx") or 0), ph.get("type") or "obj")
-
-
-def _shape_name(shape: Any) -> str:
-    found = shape.find(_NAME)
-    return (found.get("name") or "").strip()[:100] if found is not None else ""
-
-
-def _own_box(shape: Any) -> _Box | None:
-    xfrm = shape.find(q("p:xfrm")) if shape.tag == _FRAME else shape.find(f"*/{q('a:xfrm')}")
-    off = xfrm.find(q("a:off")) if xfrm is not None else None
-    if off is None:
-        return None
-    ext = xfrm.find(q("a:ext"))
-    width, height = (int(ext.get("cx", 0)), int(ext.get("cy", 0))) if ext is not None else (0, 0)
-    return int(off.get("y", 0)), int(off.get("x", 0)), width, height
-
-
-def _placeholders(root: Any) -> list[tuple[Any, tuple[int, str]]]:
-    tree = root.find(f"{q('p:cSld')}/{q('p:spTree')}")
-    if tree is None:
-        return []
-    found = []
-    for shape in tree:
-        placeholder = _placeholder(shape) if shape.tag in _SHAPES else None
-        if placeholder is not None:
-            found.append((shape, placeholder))
-    return found
 
 
 @dataclass
@@ -96,10 +65,10 @@ class _Slide:
     layout: str | None
     problems: list[Problem]
 
-    def warn(self, code: str, message: str, shape: Any, severity: str = "warning") -> None:
-        name = _shape_name(shape) if shape is not None else ""
+    def warn(self, code: str, message: str, shape: Any, severity: Severity = "warning") -> None:
+        name = shape_name(shape) if shape is not None else ""
         self.problems.append(
-            Problem(severity, code, message, {"shape": name or "?"}, slide=self.number)  # type: ignore[arg-type]
+            Problem(severity, code, message, {"shape": name or "?"}, slide=self.number)
         )
 
 
@@ -108,45 +77,45 @@ class _SlideReader:
         self.package = package
         self.pictures = pictures
         # Boxes placeholders inherit from their layout (and its master), per (layout, placeholder).
-        self._inherited: dict[tuple[str | None, _Placeholder], _Box] = {}
+        self._inherited: dict[tuple[str | None, Placeholder], Box] = {}
 
-    def _inherit(self, layout: str | None, placeholder: _Placeholder) -> _Box:
+    def _inherit(self, layout: str | None, placeholder: Placeholder) -> Box:
         key = (layout, placeholder)
         if key not in self._inherited:
             self._inherited[key] = self._lookup(layout, placeholder)
         return self._inherited[key]
 
-    def _lookup(self, layout: str | None, placeholder: _Placeholder) -> _Box:
+    def _lookup(self, layout: str | None, placeholder: Placeholder) -> Box:
         if layout is None or placeholder is None:
             return (0, 0, 0, 0)
         idx, _kind = placeholder
         on_layout = next(
-            (shape for shape, ph in _placeholders(self.package.xml(layout)) if ph[0] == idx), None
+            (shape for shape, ph in placeholders(self.package.xml(layout)) if ph[0] == idx), None
         )
         if on_layout is None:
             return (0, 0, 0, 0)
-        box = _own_box(on_layout)
+        box = own_box(on_layout)
         if box is not None:
             return box
         master = self.package.related(layout, "slideMaster")
-        wanted = _MASTER_TYPE.get(_placeholder(on_layout)[1], "body")  # type: ignore[index]
+        wanted = _MASTER_TYPE.get(placeholder_of(on_layout)[1], "body")  # type: ignore[index]
         if master is not None:
-            for shape, ph in _placeholders(self.package.xml(master)):
+            for shape, ph in placeholders(self.package.xml(master)):
                 if ph[1] == wanted:
-                    return _own_box(shape) or (0, 0, 0, 0)
+                    return own_box(shape) or (0, 0, 0, 0)
         return (0, 0, 0, 0)
 
-    def _box(self, slide: _Slide, shape: Any, placeholder: _Placeholder) -> _Box:
-        box = _own_box(shape)
+    def _box(self, slide: _Slide, shape: Any, placeholder: Placeholder) -> Box:
+        box = own_box(shape)
         return box if box is not None else self._inherit(slide.layout, placeholder)
 
-    def _reading_order(self, slide: _Slide, shapes: Any) -> list[tuple[Any, _Placeholder]]:
+    def _reading_order(self, slide: _Slide, shapes: Any) -> list[tuple[Any, Placeholder]]:
         """Sort shapes top-to-bottom, then left-to-right (z-order is not reading order)."""
         placed = []
         for shape in shapes:
-            if shape.tag not in _SHAPES:
+            if shape.tag not in SHAPES:
                 continue
-            placeholder = _placeholder(shape)
+            placeholder = placeholder_of(shape)
             top, left, _, _ = self._box(slide, shape, placeholder)
             placed.append((top // 50_000, left, shape, placeholder))  # ~1.4 mm rows absorb jitter
         placed.sort(key=lambda item: (item[0], item[1]))
@@ -154,8 +123,8 @@ class _SlideReader:
 
     def read(self, name: str, number: int, slide_id: int) -> SlideContent:
         root = self.package.xml(name)
-        layout = self.package.related(name, "slideLayout")
-        slide = _Slide(name, number, layout, [])
+        slide = _Slide(name, number, None, [])
+        layout_root = self._layout(slide)
         tree = root.find(f"{q('p:cSld')}/{q('p:spTree')}")
         ordered = self._reading_order(slide, tree if tree is not None else [])
         # The title is the title placeholder with a text body, else placeholder 0 (python-pptx's
@@ -174,7 +143,6 @@ class _SlideReader:
             title = drawing_text.body_text(title_shape.find(_TX_BODY)).replace("\v", " ").strip()
         blocks: list[dict[str, Any]] = []
         self._walk(slide, ordered, blocks, skip=title_shape)
-        layout_root = self.package.xml(layout) if layout else None
         layout_name = ""
         if layout_root is not None:
             c_sld = layout_root.find(q("p:cSld"))
@@ -192,13 +160,44 @@ class _SlideReader:
             problems=slide.problems,
         )
 
+    def _layout(self, slide: _Slide) -> Any:
+        """Return the slide's layout, parsed, and note it in ``slide``; None without one.
+
+        A damaged layout costs only its names and positions: the slide is read without it.
+        """
+        layout = self.package.related(slide.name, "slideLayout")
+        if layout is None:
+            return None
+        try:
+            root = self.package.xml(layout)
+            master = self.package.related(layout, "slideMaster")
+            if master is not None:
+                self.package.xml(master)  # placeholders may take their position from it
+        except Exception as exc:
+            log.info("layout of slide %s unreadable: %r", slide.number, exc)
+            slide.problems.append(
+                Problem(
+                    "warning",
+                    "layout.unreadable",
+                    N_(
+                        "The layout of this slide is damaged, so the slide was read without "
+                        "it (its text may come in another order). In PowerPoint, choose a "
+                        "layout for the slide again (Home > Layout), save and upload again."
+                    ),
+                    slide=slide.number,
+                )
+            )
+            return None
+        slide.layout = layout
+        return root
+
     def _notes(self, slide: _Slide) -> str:
         notes = self.package.related(slide.name, "notesSlide")
         if notes is None:
             return ""
         try:
             body = next(
-                (shape for shape, ph in _placeholders(self.package.xml(notes)) if ph[1] == "body"),
+                (shape for shape, ph in placeholders(self.package.xml(notes)) if ph[1] == "body"),
                 None,
             )
             text = drawing_text.body_text(body.find(_TX_BODY) if body is not None else None)
@@ -222,7 +221,7 @@ class _SlideReader:
     def _walk(
         self,
         slide: _Slide,
-        ordered: list[tuple[Any, _Placeholder]],
+        ordered: list[tuple[Any, Placeholder]],
         blocks: list[dict[str, Any]],
         skip: Any = None,
     ) -> None:
@@ -245,15 +244,15 @@ class _SlideReader:
 
     def _shape(self, slide: _Slide, shape: Any, blocks: list[dict[str, Any]]) -> None:
         tag = shape.tag
-        if tag == _GRP:
+        if tag == GRP:
             self._walk(slide, self._reading_order(slide, shape), blocks)
-        elif tag == _PIC:
+        elif tag == PIC:
             self._picture(slide, shape, blocks)
-        elif tag == _SP:
+        elif tag == SP:
             paragraphs = drawing_text.paragraphs(shape.find(_TX_BODY))
             if paragraphs:
                 blocks.append({"type": "text", "paragraphs": paragraphs})
-        elif tag == _FRAME:
+        elif tag == FRAME:
             self._frame(slide, shape, blocks)
 
     def _frame(self, slide: _Slide, shape: Any, blocks: list[dict[str, Any]]) -> None:
@@ -349,14 +348,13 @@ class _SlideReader:
             return
         digest = hashlib.sha256(data).hexdigest()
         self.pictures.setdefault(digest, Picture(digest, kind, data))
-        name = shape.find(_NAME)
-        _top, _left, width, height = self._box(slide, shape, _placeholder(shape))
+        _top, _left, width, height = self._box(slide, shape, placeholder_of(shape))
         blocks.append(
             {
                 "type": "picture",
                 "sha256": digest,
                 "content_type": kind,
-                "alt": (name.get("descr") or "") if name is not None else "",
+                "alt": description(shape),
                 "width": width,
                 "height": height,
             }

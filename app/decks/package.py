@@ -8,6 +8,7 @@ whose requirements are understood here, else the ``mc:Fallback``.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import zipfile
 from dataclasses import dataclass
@@ -39,8 +40,9 @@ UNDERSTOOD = frozenset({NS["a14"]})
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
+@functools.cache
 def q(tag: str) -> str:
-    """Return Clark notation for ``prefix:name``."""
+    """Return Clark notation for ``prefix:name`` (cached: readers call it per shape)."""
     prefix, _, name = tag.partition(":")
     return f"{{{NS[prefix]}}}{name}"
 

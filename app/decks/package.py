@@ -88,7 +88,11 @@ class Package:
         """Open the zip, or take its parts already unpacked (by ``safety.check_package``)."""
         self._parts = parts
         self._zip = zipfile.ZipFile(path) if parts is None else None
-        self._names = set(parts) if parts is not None else set(self._zip.namelist())
+        names = list(parts) if parts is not None else self._zip.namelist()  # type: ignore[union-attr]
+        self._names = set(names)
+        # Part names are case-insensitive in a package (OPC); some writers' relationships
+        # differ in case from the zip entry they name.
+        self._folded = {name.lower(): name for name in names}
         self._xml: dict[str, etree._Element] = {}
         self._rels: dict[str, dict[str, Rel]] = {}
         self._types: tuple[dict[str, str], dict[str, str]] | None = None
@@ -105,7 +109,10 @@ class Package:
 
     def blob(self, name: str) -> bytes:
         if name not in self._names:
-            raise PartMissing(name)
+            found = self._folded.get(name.lower())
+            if found is None:
+                raise PartMissing(name)
+            name = found
         if self._parts is not None:
             return self._parts[name]
         return self._zip.read(name)  # type: ignore[union-attr]
@@ -130,6 +137,7 @@ class Package:
             folder, _, base = name.rpartition("/")
             rels_name = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
             found = {}
+            rels_name = self._folded.get(rels_name.lower(), rels_name)
             if rels_name in self._names:
                 for rel in etree.fromstring(self.blob(rels_name), _PARSER).iter(_RELS):
                     target = rel.get("Target") or ""

@@ -55,3 +55,17 @@ def test_a_slide_that_is_not_xml_refuses_the_deck_naming_it(tmp_path: Path) -> N
     [problem] = caught.value.problems
     assert (problem.code, problem.slide, problem.params) == ("slide.unreadable", 3, {"number": 3})
     assert "Slide 3" in problem.text() and "new slide" in problem.text()
+
+
+def test_a_relationship_naming_a_part_in_another_case_still_finds_it(tmp_path: Path) -> None:
+    # Part names are case-insensitive in a package; some writers mix the cases.
+    path = rewritten(
+        tmp_path,
+        "ppt/slides/_rels/slide2.xml.rels",
+        lambda xml: re.sub(rb"\.\./media/(image\d+)\.png", rb"../MEDIA/\1.PNG", xml),
+    )
+
+    deck = read_deck(path)
+
+    assert [b["type"] for b in deck.slides[1].blocks].count("picture") == 1
+    assert deck.slides[1].problems == []

@@ -18,12 +18,12 @@ import io
 import re
 import unicodedata
 import warnings
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
+from app import ooxml
 from app.i18n import N_, gettext
 from app.languages import LANGUAGES
 
@@ -211,9 +211,6 @@ class _Formula:
 
 Cell = object  # str | int | float | bool | datetime | date | time | _Formula | None
 
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
 
 def parse_trainee_file(data: bytes, filename: str, *, max_rows: int = 2000) -> ParsedSheet:
     """Parse an uploaded trainee list (.xlsx or CSV, recognised by content, not by name)."""
@@ -223,14 +220,14 @@ def parse_trainee_file(data: bytes, filename: str, *, max_rows: int = 2000) -> P
             raise _FileRejected("empty", EMPTY)
         if len(data) > MAX_FILE_BYTES:
             raise _FileRejected("too-large", TOO_LARGE)
-        if data.startswith(_OLE2_MAGIC):
-            # Excel saves a password-protected .xlsx inside such a compound file, in this stream.
-            if "EncryptedPackage".encode("utf-16-le") in data:
-                raise _FileRejected("password-protected", PASSWORD)
+        kind = ooxml.sniff(data[:8], data.__contains__)
+        if kind == "encrypted":
+            raise _FileRejected("password-protected", PASSWORD)
+        if kind == "legacy-office":
             raise _FileRejected("legacy-xls", LEGACY_XLS)
-        if data.startswith(b"%PDF"):
+        if kind == "pdf":
             raise _FileRejected("not-a-spreadsheet", PDF, name=name)
-        if data.startswith(_ZIP_MAGIC):
+        if kind == "zip":
             return _read_xlsx(data, name, max_rows)
         return _parse_rows(_csv_rows(data, name), max_rows, epoch=_EPOCH_1900)
     except _FileRejected as rejected:
@@ -239,50 +236,50 @@ def parse_trainee_file(data: bytes, filename: str, *, max_rows: int = 2000) -> P
 
 # -- XLSX --------------------------------------------------------------------------------------
 
-_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _EPOCH_1900 = date(1899, 12, 30)  # serial 61 is 1900-03-01; Excel's 1900-02-29 does not matter
 _EPOCH_1904 = date(1904, 1, 1)
 
 
+# What each container problem means for a clerk: (code, message); see app.ooxml.
+_CONTAINER_ERRORS: dict[str, tuple[str, str]] = {
+    "too-large-unpacked": ("too-large", UNPACKS_TOO_LARGE),
+    "encrypted": ("password-protected", PASSWORD),
+    "dtd": ("unsafe-file", UNSAFE_WORKBOOK),
+}
+_CONTAINER_LIMITS = ooxml.ContainerLimits(
+    max_members=MAX_ZIP_MEMBERS, max_unpacked_bytes=MAX_UNCOMPRESSED_BYTES
+)
+
+
 def _check_zip(data: bytes, name: str) -> None:
-    """Refuse a zip that is not a sane workbook before openpyxl unpacks anything."""
+    """Refuse a zip that is not a sane workbook before openpyxl unpacks anything.
+
+    Every part is unpacked once, in bounded chunks: the real sizes must match what the
+    directory claims, and no XML part may carry a DTD, so no entity can expand while openpyxl
+    parses it.
+    """
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise _FileRejected("not-a-spreadsheet", DAMAGED_WORKBOOK) from exc
-    with archive:
-        members = archive.infolist()
-        if len(members) > MAX_ZIP_MEMBERS:
-            raise _FileRejected("not-a-spreadsheet", DAMAGED_WORKBOOK)
-        if not any(m.filename.startswith("xl/") for m in members):
-            raise _FileRejected("not-a-spreadsheet", NOT_A_WORKBOOK, name=name)
-        limit_mb = MAX_UNCOMPRESSED_BYTES // (1024 * 1024)
-        if sum(m.file_size for m in members) > MAX_UNCOMPRESSED_BYTES:
-            raise _FileRejected("too-large", UNPACKS_TOO_LARGE, limit=limit_mb)
-        for member in members:
-            if member.flag_bits & 0x1:
-                raise _FileRejected("password-protected", PASSWORD)
-            # Excel only stores or deflates; zipfile would inflate bzip2/LZMA without bounds.
-            if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise _FileRejected("not-a-spreadsheet", DAMAGED_WORKBOOK)
-        # Unpack every part once, in bounded chunks: the real sizes must stay within the limit
-        # whatever the directory claims, and no XML part may carry a DTD, so no entity can
-        # expand while openpyxl parses it.
-        unpacked = 0
-        try:
+        with ooxml.open_archive(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            ooxml.check_count(members, _CONTAINER_LIMITS)
+            if not any(m.filename.startswith("xl/") for m in members):
+                raise _FileRejected("not-a-spreadsheet", NOT_A_WORKBOOK, name=name)
+            ooxml.check_members(members, _CONTAINER_LIMITS, check_names=False)
+            handle = io.BytesIO(data)
             for member in members:
-                xml = member.filename.endswith((".xml", ".rels"))
-                tail = b""
-                with archive.open(member) as handle:
-                    while chunk := handle.read(64 * 1024):
-                        unpacked += len(chunk)
-                        if unpacked > MAX_UNCOMPRESSED_BYTES:
-                            raise _FileRejected("too-large", UNPACKS_TOO_LARGE, limit=limit_mb)
-                        if xml and _DTD.search(tail + chunk):
-                            raise _FileRejected("unsafe-file", UNSAFE_WORKBOOK)
-                        tail = chunk[-16:]
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-            raise _FileRejected("not-a-spreadsheet", DAMAGED_WORKBOOK) from exc
+                chunks = ooxml.member_chunks(handle, member)
+                if member.filename.endswith(ooxml.XML_SUFFIXES):
+                    ooxml.scan_xml(member.filename, chunks, utf8_only=False)
+                else:
+                    ooxml.drain(chunks)
+    except ooxml.ContainerError as problem:
+        code, message = _CONTAINER_ERRORS.get(
+            problem.reason, ("not-a-spreadsheet", DAMAGED_WORKBOOK)
+        )
+        limit = MAX_UNCOMPRESSED_BYTES // (1024 * 1024)
+        raise _FileRejected(code, message, limit=limit) from problem
+    except (ValueError, OSError, EOFError) as exc:
+        raise _FileRejected("not-a-spreadsheet", DAMAGED_WORKBOOK) from exc
 
 
 def _read_xlsx(data: bytes, name: str, max_rows: int) -> ParsedSheet:

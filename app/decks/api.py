@@ -29,8 +29,8 @@ def parse_deck(path: Path, *, limits: Limits, max_slides: int = 1000) -> ParsedD
     Malformed content that can be pointed at (a broken quiz slide, a duplicate module code)
     comes back as error problems instead, each with its module and slide number.
     """
-    check_package(path, limits)
-    content = read_deck(path, max_slides=max_slides)
+    parts = check_package(path, limits)
+    content = read_deck(path, max_slides=max_slides, parts=parts)
     modules, problems = split_modules(content)
     return ParsedDeck(
         modules=modules,

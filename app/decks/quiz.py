@@ -10,8 +10,8 @@ import re
 import unicodedata
 from typing import Any
 
+from app.decks.content import SlideContent
 from app.decks.problems import Problem
-from app.decks.reader import SlideContent
 from app.i18n import N_
 
 QUIZ_MARKER = "[quiz]"

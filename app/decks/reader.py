@@ -1,284 +1,377 @@
 """Read a .pptx (already checked by ``safety``) into plain data: slides, sections, pictures.
 
-This and the other modules of ``app.decks`` are the only code that touches python-pptx.
+Slides are read straight from their XML (``app.decks.package``), as PowerPoint for Windows and
+Mac, Keynote, Google Slides and LibreOffice write it: alternate content, SVG pictures with a
+PNG fallback, linked pictures, OLE objects with their preview, video and audio posters, ink,
+SmartArt, charts and equations. Nothing in a deck may end in a traceback: a shape that cannot
+be read is left out with a warning naming the slide and the shape, a slide that cannot be read
+refuses the deck with a report that says what to do.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import logging
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
-from PIL import Image, UnidentifiedImageError
-from pptx import Presentation
-from pptx.exc import PackageNotFoundError
-from pptx.shapes.base import BaseShape
-from pptx.shapes.group import GroupShape
-from pptx.shapes.picture import Picture as PptxPicture
-from pptx.shapes.placeholder import PlaceholderPicture
-from pptx.slide import Slide as PptxSlide
-
-from app.decks.problems import DeckRejected, Problem, error
+from app.decks import text as drawing_text
+from app.decks.content import (
+    DeckContent,
+    Picture,
+    Section,
+    SlideContent,
+    sniff_image,
+)
+from app.decks.package import Package, PartMissing, q
+from app.decks.problems import DeckRejected, Problem, Severity, error
+from app.decks.shapes import (
+    FRAME,
+    GRP,
+    PIC,
+    SHAPES,
+    SP,
+    Box,
+    Placeholder,
+    description,
+    own_box,
+    placeholder_of,
+    placeholders,
+    shape_name,
+)
 from app.i18n import N_
 
 log = logging.getLogger(__name__)
 
-P14 = "http://schemas.microsoft.com/office/powerpoint/2010/main"
-P = "http://schemas.openxmlformats.org/presentationml/2006/main"
 SECTION_LAYOUT_NAMES = {"section header", "セクション見出し", "section title"}
 
-# Magic numbers of the picture formats a deck may carry, and the type each one really is.
-_MAGIC = [
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"BM", "image/bmp"),
-    (b"II*\x00", "image/tiff"),
-    (b"MM\x00*", "image/tiff"),
-    (b"\x01\x00\x00\x00", "image/x-emf"),
-    (b"\xd7\xcd\xc6\x9a", "image/x-wmf"),
-]
-_RASTER = {"image/png", "image/jpeg", "image/gif", "image/bmp", "image/tiff", "image/webp"}
+_TX_BODY = q("p:txBody")
+_BLIP = f"{q('p:blipFill')}/{q('a:blip')}"
+_SVG_BLIP = "{http://schemas.microsoft.com/office/drawing/2016/SVG/main}svgBlip"
+_MEDIA = (q("a:videoFile"), q("a:audioFile"), q("a:quickTimeFile"), q("p14:media"))
+_GRAPHIC_DATA = f"{q('a:graphic')}/{q('a:graphicData')}"
+_EMBED, _LINK, _RID = q("r:embed"), q("r:link"), q("r:id")
+# A layout placeholder without a position of its own takes its master's, of this type.
+_MASTER_TYPE = {"ctrTitle": "title", "title": "title", "dt": "dt", "ftr": "ftr", "sldNum": "sldNum"}
 
 
 @dataclass
-class Picture:
-    sha256: str
-    content_type: str
-    data: bytes
+class _Slide:
+    """What reading one slide needs at hand."""
 
-
-@dataclass
-class SlideContent:
-    number: int  # 1-based, as PowerPoint numbers slides
-    slide_id: int
-    title: str
-    blocks: list[dict[str, Any]]
-    notes: str
-    layout: str
-    is_section_header: bool
-    hidden: bool
-    problems: list[Problem] = field(default_factory=list)
-
-    @cached_property
-    def text(self) -> str:
-        """All visible text of the slide, title first, one paragraph or table row per line."""
-        lines = [self.title] if self.title else []
-        for block in self.blocks:
-            if block["type"] == "text":
-                lines.extend(p["text"] for p in block["paragraphs"])
-            elif block["type"] == "table":
-                lines.extend(" | ".join(row) for row in block["rows"])
-        return "\n".join(line for line in lines if line)
-
-    @cached_property
-    def content_hash(self) -> str:
-        """A digest of everything a translation depends on: text, notes, pictures, visibility."""
-        payload = json.dumps(
-            [self.title, self.blocks, self.notes, self.hidden],
-            ensure_ascii=False,
-            sort_keys=True,
-            separators=(",", ":"),
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
-
-
-@dataclass
-class Section:
     name: str
-    slide_ids: list[int]
+    number: int
+    layout: str | None
+    problems: list[Problem]
 
-
-@dataclass
-class DeckContent:
-    slides: list[SlideContent]
-    sections: list[Section] | None
-    pictures: dict[str, Picture]
-
-
-def _sniff_image(data: bytes, declared: str) -> str | None:
-    """Return the image's real content type, or None when it is not a readable picture."""
-    kind = next((ctype for magic, ctype in _MAGIC if data.startswith(magic)), None)
-    if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        kind = "image/webp"
-    if kind is None and declared == "image/svg+xml" and b"<svg" in data[:2048]:
-        kind = "image/svg+xml"
-    if kind in _RASTER:
-        try:
-            with Image.open(io.BytesIO(data)) as image:  # parses the header only
-                image.size  # noqa: B018
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-            return None
-    return kind
-
-
-def _paragraphs(text_frame: Any) -> list[dict[str, Any]]:
-    paragraphs = []
-    for paragraph in text_frame.paragraphs:
-        text = paragraph.text.replace("\v", "\n").strip()
-        if text:
-            paragraphs.append({"text": text, "level": paragraph.level})
-    return paragraphs
-
-
-_Placeholder = tuple[int, str] | None
-
-
-def _placeholder(shape: BaseShape) -> _Placeholder:
-    """Return the shape's placeholder (idx, type) from one XPath lookup, or None."""
-    ph = getattr(shape._element, "ph", None)
-    return None if ph is None else (int(ph.get("idx") or 0), ph.get("type") or "obj")
+    def warn(self, code: str, message: str, shape: Any, severity: Severity = "warning") -> None:
+        name = shape_name(shape) if shape is not None else ""
+        self.problems.append(
+            Problem(severity, code, message, {"shape": name or "?"}, slide=self.number)
+        )
 
 
 class _SlideReader:
-    def __init__(self, pictures: dict[str, Picture]) -> None:
+    def __init__(self, package: Package, pictures: dict[str, Picture]) -> None:
+        self.package = package
         self.pictures = pictures
-        # Positions placeholders inherit from their layout, per (layout, placeholder): asking
-        # python-pptx walks the layout by XPath each time, which dominated reading time.
-        self._inherited: dict[tuple[object, ...], tuple[int, int]] = {}
-        self._layout_key: object = None
+        # Boxes placeholders inherit from their layout (and its master), per (layout, placeholder).
+        self._inherited: dict[tuple[str | None, Placeholder], Box] = {}
 
-    def _position(self, shape: BaseShape, placeholder: _Placeholder) -> tuple[int, int]:
-        element = shape._element
-        x, y = getattr(element, "x", None), getattr(element, "y", None)
-        if x is not None and y is not None:
-            return int(y), int(x)
-        key = (self._layout_key, placeholder)
+    def _inherit(self, layout: str | None, placeholder: Placeholder) -> Box:
+        key = (layout, placeholder)
         if key not in self._inherited:
-            self._inherited[key] = (int(shape.top or 0), int(shape.left or 0))
+            self._inherited[key] = self._lookup(layout, placeholder)
         return self._inherited[key]
 
-    def _reading_order(self, shapes: Any) -> list[tuple[BaseShape, _Placeholder]]:
+    def _lookup(self, layout: str | None, placeholder: Placeholder) -> Box:
+        if layout is None or placeholder is None:
+            return (0, 0, 0, 0)
+        idx, _kind = placeholder
+        on_layout = next(
+            (shape for shape, ph in placeholders(self.package.xml(layout)) if ph[0] == idx), None
+        )
+        if on_layout is None:
+            return (0, 0, 0, 0)
+        box = own_box(on_layout)
+        if box is not None:
+            return box
+        master = self.package.related(layout, "slideMaster")
+        wanted = _MASTER_TYPE.get(placeholder_of(on_layout)[1], "body")  # type: ignore[index]
+        if master is not None:
+            for shape, ph in placeholders(self.package.xml(master)):
+                if ph[1] == wanted:
+                    return own_box(shape) or (0, 0, 0, 0)
+        return (0, 0, 0, 0)
+
+    def _box(self, slide: _Slide, shape: Any, placeholder: Placeholder) -> Box:
+        box = own_box(shape)
+        return box if box is not None else self._inherit(slide.layout, placeholder)
+
+    def _reading_order(self, slide: _Slide, shapes: Any) -> list[tuple[Any, Placeholder]]:
         """Sort shapes top-to-bottom, then left-to-right (z-order is not reading order)."""
         placed = []
         for shape in shapes:
-            placeholder = _placeholder(shape)
-            top, left = self._position(shape, placeholder)
+            if shape.tag not in SHAPES:
+                continue
+            placeholder = placeholder_of(shape)
+            top, left, _, _ = self._box(slide, shape, placeholder)
             placed.append((top // 50_000, left, shape, placeholder))  # ~1.4 mm rows absorb jitter
         placed.sort(key=lambda item: (item[0], item[1]))
         return [(shape, placeholder) for _row, _left, shape, placeholder in placed]
 
-    def read(self, slide: PptxSlide, number: int, slide_id: int) -> SlideContent:
-        problems: list[Problem] = []
-        layout = slide.slide_layout
-        self._layout_key = layout.part.partname
-        ordered = self._reading_order(slide.shapes)
-        # The title is placeholder 0, as python-pptx's ``shapes.title`` decides, found in the
-        # same pass instead of a second XPath walk over the shapes.
+    def read(self, name: str, number: int, slide_id: int) -> SlideContent:
+        root = self.package.xml(name)
+        slide = _Slide(name, number, None, [])
+        layout_root = self._layout(slide)
+        tree = root.find(f"{q('p:cSld')}/{q('p:spTree')}")
+        ordered = self._reading_order(slide, tree if tree is not None else [])
+        # The title is the title placeholder with a text body, else placeholder 0 (python-pptx's
+        # ``shapes.title``): LibreOffice writes a body placeholder without an idx, which is 0 too.
+        titled = [
+            (shape, ph)
+            for shape, ph in ordered
+            if ph is not None and ph[0] == 0 and shape.find(_TX_BODY) is not None
+        ]
         title_shape = next(
-            (
-                shape
-                for shape, ph in ordered
-                if ph is not None and ph[0] == 0 and shape.has_text_frame
-            ),
-            None,
+            (shape for shape, ph in titled if ph[1] in ("title", "ctrTitle")),
+            titled[0][0] if titled else None,
         )
-        title = title_shape.text_frame.text.replace("\v", " ").strip() if title_shape else ""
+        title = ""
+        if title_shape is not None:
+            title = drawing_text.body_text(title_shape.find(_TX_BODY)).replace("\v", " ").strip()
         blocks: list[dict[str, Any]] = []
-        self._walk(ordered, blocks, problems, number, skip=title_shape)
-        notes = ""
-        if slide.has_notes_slide:
-            notes_frame = slide.notes_slide.notes_text_frame
-            notes = notes_frame.text.replace("\v", "\n").strip() if notes_frame else ""
-        layout_name = layout.name or ""
+        self._walk(slide, ordered, blocks, skip=title_shape)
+        layout_name = ""
+        if layout_root is not None:
+            c_sld = layout_root.find(q("p:cSld"))
+            layout_name = (c_sld.get("name") or "") if c_sld is not None else ""
         return SlideContent(
             number=number,
             slide_id=slide_id,
             title=title,
             blocks=blocks,
-            notes=notes,
+            notes=self._notes(slide),
             layout=layout_name,
-            is_section_header=layout._element.get("type") == "secHead"
+            is_section_header=(layout_root is not None and layout_root.get("type") == "secHead")
             or layout_name.strip().lower() in SECTION_LAYOUT_NAMES,
-            hidden=slide._element.get("show") in ("0", "false"),
-            problems=problems,
+            hidden=root.get("show") in ("0", "false"),
+            problems=slide.problems,
         )
+
+    def _layout(self, slide: _Slide) -> Any:
+        """Return the slide's layout, parsed, and note it in ``slide``; None without one.
+
+        A damaged layout costs only its names and positions: the slide is read without it.
+        """
+        layout = self.package.related(slide.name, "slideLayout")
+        if layout is None:
+            return None
+        try:
+            root = self.package.xml(layout)
+            master = self.package.related(layout, "slideMaster")
+            if master is not None:
+                self.package.xml(master)  # placeholders may take their position from it
+        except Exception as exc:
+            log.info("layout of slide %s unreadable: %r", slide.number, exc)
+            slide.problems.append(
+                Problem(
+                    "warning",
+                    "layout.unreadable",
+                    N_(
+                        "The layout of this slide is damaged, so the slide was read without "
+                        "it (its text may come in another order). In PowerPoint, choose a "
+                        "layout for the slide again (Home > Layout), save and upload again."
+                    ),
+                    slide=slide.number,
+                )
+            )
+            return None
+        slide.layout = layout
+        return root
+
+    def _notes(self, slide: _Slide) -> str:
+        notes = self.package.related(slide.name, "notesSlide")
+        if notes is None:
+            return ""
+        try:
+            body = next(
+                (shape for shape, ph in placeholders(self.package.xml(notes)) if ph[1] == "body"),
+                None,
+            )
+            text = drawing_text.body_text(body.find(_TX_BODY) if body is not None else None)
+        except Exception as exc:  # a damaged notes part must not lose the slide
+            log.info("notes of slide %s unreadable: %r", slide.number, exc)
+            slide.problems.append(
+                Problem(
+                    "warning",
+                    "notes.unreadable",
+                    N_(
+                        "The speaker notes of this slide are damaged and were left out. Open "
+                        "the deck in PowerPoint, retype the notes, save and upload again."
+                    ),
+                    slide=slide.number,
+                )
+            )
+            return ""
+        self.package.forget(notes)
+        return text.replace("\v", "\n").strip()
 
     def _walk(
         self,
-        ordered: list[tuple[BaseShape, _Placeholder]],
+        slide: _Slide,
+        ordered: list[tuple[Any, Placeholder]],
         blocks: list[dict[str, Any]],
-        problems: list[Problem],
-        number: int,
-        skip: BaseShape | None = None,
+        skip: Any = None,
     ) -> None:
         for shape, _placeholder_key in ordered:
-            if skip is not None and shape._element is skip._element:
+            if shape is skip:
                 continue
-            if isinstance(shape, GroupShape):
-                self._walk(self._reading_order(shape.shapes), blocks, problems, number)
-            elif getattr(shape, "has_table", False) and shape.has_table:
-                rows = [
-                    [cell.text.replace("\v", "\n").strip() for cell in row.cells]
-                    for row in shape.table.rows
-                ]
-                blocks.append({"type": "table", "rows": rows})
-            elif isinstance(shape, PptxPicture | PlaceholderPicture):
-                self._picture(shape, blocks, problems, number)
-            elif shape.has_text_frame:
-                paragraphs = _paragraphs(shape.text_frame)
-                if paragraphs:
-                    blocks.append({"type": "text", "paragraphs": paragraphs})
-
-    def _picture(
-        self, shape: Any, blocks: list[dict[str, Any]], problems: list[Problem], number: int
-    ) -> None:
-        # The part's own content type, not python-pptx's ``image.content_type``: that one asks
-        # Pillow, which raises on a damaged picture and refuses EMF, SVG and WebP outright.
-        rel_id = shape._element.blip_rId
-        if rel_id is None:
-            return  # a placeholder with no picture in it
-        try:
-            part = shape.part.related_part(rel_id)
-        except KeyError:
-            return  # the picture's relationship is missing: nothing to show
-        data, declared = part.blob, part.content_type
-        kind = _sniff_image(data, declared)
-        if kind is None:
-            problems.append(
-                Problem(
-                    "warning",
-                    "picture.unreadable",
+            try:
+                self._shape(slide, shape, blocks)
+            except Exception as exc:  # one damaged shape must not cost the rest of the slide
+                log.info("shape on slide %s unreadable: %r", slide.number, exc)
+                slide.warn(
+                    "shape.unreadable",
                     N_(
-                        "A picture on this slide is damaged or not a known image format; it was "
-                        "left out."
+                        'A shape on this slide ("{shape}") could not be read and was left out. '
+                        "Check it in PowerPoint (draw it again if it matters), save and upload "
+                        "again."
                     ),
-                    slide=number,
+                    shape,
                 )
+
+    def _shape(self, slide: _Slide, shape: Any, blocks: list[dict[str, Any]]) -> None:
+        tag = shape.tag
+        if tag == GRP:
+            self._walk(slide, self._reading_order(slide, shape), blocks)
+        elif tag == PIC:
+            self._picture(slide, shape, blocks)
+        elif tag == SP:
+            paragraphs = drawing_text.paragraphs(shape.find(_TX_BODY))
+            if paragraphs:
+                blocks.append({"type": "text", "paragraphs": paragraphs})
+        elif tag == FRAME:
+            self._frame(slide, shape, blocks)
+
+    def _frame(self, slide: _Slide, shape: Any, blocks: list[dict[str, Any]]) -> None:
+        """A table, SmartArt, chart or OLE object (its preview picture)."""
+        data = shape.find(_GRAPHIC_DATA)
+        if data is None:
+            return
+        table = data.find(q("a:tbl"))
+        if table is not None:
+            rows = [
+                [
+                    drawing_text.body_text(cell.find(q("a:txBody"))).replace("\v", "\n").strip()
+                    for cell in row.iterchildren(q("a:tc"))
+                ]
+                for row in table.iterchildren(q("a:tr"))
+            ]
+            blocks.append({"type": "table", "rows": rows})
+            return
+        paragraphs: list[dict[str, Any]] = []
+        diagram = data.find(q("dgm:relIds"))
+        chart = data.find(q("c:chart"))
+        if diagram is not None:
+            part = self._related_part(slide, diagram.get(q("r:dm")))
+            paragraphs = drawing_text.smartart_paragraphs(self.package.xml(part))
+        elif chart is not None:
+            part = self._related_part(slide, chart.get(_RID))
+            paragraphs = drawing_text.chart_paragraphs(self.package.xml(part))
+        else:
+            preview = data.find(f"{q('p:oleObj')}/{q('p:pic')}")
+            if preview is not None:
+                self._picture(slide, preview, blocks)
+        if paragraphs:
+            blocks.append({"type": "text", "paragraphs": paragraphs})
+
+    def _related_part(self, slide: _Slide, rel_id: str | None) -> str:
+        rel = self.package.rels(slide.name).get(rel_id or "")
+        if rel is None or rel.external:
+            raise PartMissing(rel_id or "")
+        return rel.target
+
+    def _picture(self, slide: _Slide, shape: Any, blocks: list[dict[str, Any]]) -> None:
+        # The part's own content type, and the bytes sniffed: Pillow raises on a damaged
+        # picture and refuses EMF, SVG and WebP outright.
+        media = shape.find(f"*/{q('p:nvPr')}")
+        if media is not None and next(media.iter(*_MEDIA), None) is not None:
+            slide.warn(
+                "media.poster",
+                N_(
+                    'The video or sound on this slide ("{shape}") is not played in Koshu; its '
+                    "poster picture is shown instead. Play it from PowerPoint during the lecture "
+                    "if it is needed."
+                ),
+                shape,
+                severity="info",
+            )
+        blip = shape.find(_BLIP)
+        if blip is None:
+            return  # a placeholder with no picture in it
+        rel_id = blip.get(_EMBED)
+        if not rel_id:
+            svg = next(blip.iter(_SVG_BLIP), None)
+            rel_id = svg.get(_EMBED) if svg is not None else None
+        rel = self.package.rels(slide.name).get(rel_id or blip.get(_LINK) or "")
+        if rel is not None and rel.external:
+            slide.warn(
+                "picture.linked",
+                N_(
+                    'A picture on this slide ("{shape}") is linked to a file outside the deck, '
+                    "so it was left out. In PowerPoint, insert the picture into the slide "
+                    "instead of linking to it, save and upload again."
+                ),
+                shape,
+            )
+            return
+        if not rel_id:
+            return  # nothing to show
+        try:
+            data = self.package.blob(rel.target) if rel is not None else None
+        except PartMissing:
+            data = None
+        declared = self.package.content_type(rel.target) if rel is not None else ""
+        kind = sniff_image(data, declared) if data is not None else None
+        if kind is None or data is None:
+            slide.warn(
+                "picture.unreadable",
+                N_(
+                    'A picture on this slide ("{shape}") is damaged or not a known image '
+                    "format; it was left out. Insert it again in PowerPoint if the slide needs "
+                    "it, save and upload again."
+                ),
+                shape,
             )
             return
         digest = hashlib.sha256(data).hexdigest()
         self.pictures.setdefault(digest, Picture(digest, kind, data))
-        alt = shape._element.xpath("./p:nvPicPr/p:cNvPr/@descr")
+        _top, _left, width, height = self._box(slide, shape, placeholder_of(shape))
         blocks.append(
             {
                 "type": "picture",
                 "sha256": digest,
                 "content_type": kind,
-                "alt": str(alt[0]) if alt else "",
-                "width": int(shape.width or 0),
-                "height": int(shape.height or 0),
+                "alt": description(shape),
+                "width": width,
+                "height": height,
             }
         )
 
 
 def _sections(presentation: Any) -> list[Section] | None:
-    """Read PowerPoint sections (``p14:sectionLst``), which python-pptx has no API for."""
-    root = presentation.part._element
-    found = root.findall(f"./{{{P}}}extLst/{{{P}}}ext/{{{P14}}}sectionLst/{{{P14}}}section")
+    """Read PowerPoint sections (``p14:sectionLst``)."""
+    found = presentation.findall(
+        f"./{q('p:extLst')}/{q('p:ext')}/{q('p14:sectionLst')}/{q('p14:section')}"
+    )
     if not found:
         return None
     return [
         Section(
             name=(section.get("name") or "").strip(),
-            slide_ids=[int(s.get("id")) for s in section.findall(f".//{{{P14}}}sldId")],
+            slide_ids=[int(s.get("id")) for s in section.iter(q("p14:sldId"))],
         )
         for section in found
     ]
@@ -286,7 +379,7 @@ def _sections(presentation: Any) -> list[Section] | None:
 
 def _unreadable(exc: Exception) -> DeckRejected:
     # The exception names a Python class, which means nothing to a lecturer: log, don't show.
-    log.info("deck unreadable by python-pptx: %r", exc)
+    log.info("deck unreadable: %r", exc)
     return DeckRejected(
         [
             error(
@@ -300,35 +393,90 @@ def _unreadable(exc: Exception) -> DeckRejected:
     )
 
 
-def read_deck(path: Path, *, max_slides: int = 1000) -> DeckContent:
-    """Return every slide's content, sections and pictures; raise DeckRejected if unreadable."""
+def _slide_list(package: Package) -> tuple[Any, list[tuple[int, str | None]]]:
+    """Return the presentation part's root and its slides as (slide id, part name)."""
+    main = package.related("", "officeDocument") or "ppt/presentation.xml"
+    presentation = package.xml(main)
+    rels = package.rels(main)
+    entries = []
+    id_list = presentation.find(q("p:sldIdLst"))
+    for entry in id_list if id_list is not None else []:
+        if entry.tag == q("p:sldId"):
+            rel = rels.get(entry.get(_RID) or "")
+            entries.append((int(entry.get("id")), rel.target if rel and not rel.external else None))
+    return presentation, entries
+
+
+def _slide_unreadable(number: int) -> Problem:
+    return Problem(
+        "error",
+        "slide.unreadable",
+        N_(
+            "Slide {number} cannot be read: its part of the file is missing or damaged. Open "
+            "the deck in PowerPoint, copy that slide's content into a new slide, delete the old "
+            "one, save and upload again."
+        ),
+        {"number": number},
+        slide=number,
+    )
+
+
+def read_deck(
+    path: Path, *, max_slides: int = 1000, parts: dict[str, bytes] | None = None
+) -> DeckContent:
+    """Return every slide's content, sections and pictures; raise DeckRejected if unreadable.
+
+    ``parts`` are the file's parts as ``safety.check_package`` returns them, so nothing is
+    unpacked twice; without them the file is opened here.
+
+    Any failure is a report, never an exception of another kind: the whole file (no slide
+    list), one slide (refused, naming it) or one shape (left out with a warning).
+    """
     try:
-        presentation = Presentation(str(path))
-    except (PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError, OSError) as exc:
+        package = Package(path, parts)
+    except Exception as exc:  # zipfile raises many kinds on a file it cannot open
         raise _unreadable(exc) from exc
-    slides = presentation.slides
-    if len(slides) == 0:
-        raise DeckRejected([error("pptx.no-slides", N_("The deck has no slides."))])
-    if len(slides) > max_slides:
-        raise DeckRejected(
-            [
-                error(
-                    "pptx.too-many-slides",
-                    N_("The deck has {count} slides; at most {limit} are allowed."),
-                    count=len(slides),
-                    limit=max_slides,
-                )
-            ]
-        )
-    pictures: dict[str, Picture] = {}
-    reader = _SlideReader(pictures)
-    try:
-        # python-pptx's slide.slide_id scans the whole slide list per slide (quadratic).
-        slide_ids = [int(entry.id) for entry in slides._sldIdLst.sldId_lst]
-        content = [
-            reader.read(slide, number, slide_id)
-            for number, (slide, slide_id) in enumerate(zip(slides, slide_ids, strict=True), 1)
-        ]
-    except (KeyError, ValueError, AttributeError, TypeError, etree.XMLSyntaxError) as exc:
-        raise _unreadable(exc) from exc
-    return DeckContent(slides=content, sections=_sections(presentation), pictures=pictures)
+    with package:
+        try:
+            presentation, entries = _slide_list(package)
+            sections = _sections(presentation)
+        except Exception as exc:  # no slide list, no deck
+            raise _unreadable(exc) from exc
+        if not entries:
+            raise DeckRejected(
+                [
+                    error(
+                        "pptx.no-slides",
+                        N_("The deck has no slides. Add the lecture's slides and upload again."),
+                    )
+                ]
+            )
+        if len(entries) > max_slides:
+            raise DeckRejected(
+                [
+                    error(
+                        "pptx.too-many-slides",
+                        N_(
+                            "The deck has {count} slides; at most {limit} are allowed. Split "
+                            "it into several decks (one per course) and upload them one by one."
+                        ),
+                        count=len(entries),
+                        limit=max_slides,
+                    )
+                ]
+            )
+        pictures: dict[str, Picture] = {}
+        reader = _SlideReader(package, pictures)
+        content, broken = [], []
+        for number, (slide_id, name) in enumerate(entries, 1):
+            try:
+                if name is None:
+                    raise PartMissing(f"slide {number}")
+                content.append(reader.read(name, number, slide_id))
+                package.forget(name)  # a slide's tree is read once; layouts stay cached
+            except Exception as exc:  # the slide as a whole: refuse, naming it
+                log.info("slide %s unreadable: %r", number, exc)
+                broken.append(_slide_unreadable(number))
+        if broken:
+            raise DeckRejected(broken)
+    return DeckContent(slides=content, sections=sections, pictures=pictures)

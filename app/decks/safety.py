@@ -1,23 +1,18 @@
-"""Decide whether an uploaded file is a sane PowerPoint package before python-pptx opens it.
+"""Decide whether an uploaded file is a sane PowerPoint package before it is read.
 
-python-pptx reads every part of the package into memory and hands XML to lxml, so anything
-hostile (a zip bomb, a DTD with entities, paths that climb out of a folder) must be caught
-here, from the zip's central directory and by streaming every part with bounded reads.
+The container checks themselves (zip bombs, DTDs, unsafe paths, compression methods) are
+``app.ooxml``'s, shared with trainee-list workbooks; this module adds what makes the container
+a PowerPoint deck and says, in a lecturer's words, what is wrong and what to do about it.
 """
 
 from __future__ import annotations
 
-import re
-import struct
 import zipfile
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from pathlib import Path
 
-from lxml import etree
-
+from app import ooxml
 from app.decks.problems import DeckRejected, error
 from app.i18n import N_
 
@@ -30,21 +25,9 @@ MACRO_TYPES = {
     "application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml",
     "application/vnd.ms-powerpoint.slideshow.macroEnabled.main+xml",
 }
-REQUIRED_PARTS = ("[Content_Types].xml", "_rels/.rels", "ppt/presentation.xml")
-XML_SUFFIXES = (".xml", ".rels")
-CONTENT_TYPES = "[Content_Types].xml"
-_CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
-# PowerPoint only ever stores or deflates; other methods (bzip2, LZMA) are inflated by zipfile
-# without any bound on the output, so a few kilobytes of them can fill the memory.
-_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-# A DTD has no place in OOXML; refusing it outright stops entity expansion and external entities.
-_DTD_PATTERN = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
-# The pattern above only sees a DTD written in UTF-8 (or ASCII), so any other encoding is refused.
-_DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']")
-_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
-_CHUNK = 64 * 1024
-# Small members compress badly or well by chance; the ratio check only matters for big ones.
-_RATIO_MIN_SIZE = 1024 * 1024
+REQUIRED_PARTS = (ooxml.CONTENT_TYPES, "_rels/.rels", "ppt/presentation.xml")
+XML_SUFFIXES = ooxml.XML_SUFFIXES
+CONTENT_TYPES = ooxml.CONTENT_TYPES
 
 
 @dataclass(frozen=True)
@@ -52,17 +35,104 @@ class Limits:
     max_bytes: int = 100 * 1024 * 1024
     max_members: int = 4000
     max_uncompressed_bytes: int = 400 * 1024 * 1024
+    # A part over max_part_bytes is refused; packed more than this it is called a zip bomb.
     max_compression_ratio: int = 120
+    max_part_bytes: int = 100 * 1024 * 1024
+
+
+COMPRESS_MEDIA = N_(
+    "Part {name} would unpack to {size_mb} MB ({ratio}-fold), more than any part of a real "
+    "deck, so the file was not imported. If the deck is genuine, compress its media in "
+    "PowerPoint (File > Info > Compress Media, and Compress Pictures), save and upload again."
+)
+SAVE_AGAIN = N_(
+    "The file is damaged: a part cannot be unpacked. Open the deck in PowerPoint, save it "
+    "again as .pptx and upload it."
+)
+# What each container problem means for a lecturer: (code, message).
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "damaged": (
+        "file.truncated",
+        N_(
+            "The file is damaged or incomplete (perhaps the upload was cut off). "
+            "Save the deck again and upload it."
+        ),
+    ),
+    "too-many-members": (
+        "zip.too-many-members",
+        N_("The file has {count} parts; at most {limit} are allowed."),
+    ),
+    "unsafe-name": (
+        "zip.unsafe-name",
+        N_(
+            "The file contains an unsafe path ({name}); it was not imported. Open the deck in "
+            "PowerPoint, save it as a new .pptx and upload that."
+        ),
+    ),
+    "too-large-unpacked": (
+        "zip.too-large-unpacked",
+        N_(
+            "Unpacked, the file would be larger than {limit_mb} MB; it was not imported. "
+            "Compress the pictures and media in PowerPoint, or split the deck, and upload again."
+        ),
+    ),
+    "part-too-large": ("zip.part-too-large", COMPRESS_MEDIA),
+    "encrypted": (
+        "zip.encrypted",
+        N_("The file is password-protected. Remove the password and upload again."),
+    ),
+    "compression": (
+        "zip.compression",
+        N_(
+            "The file is packed in a way PowerPoint never uses. Open it in PowerPoint, "
+            "save it as .pptx and upload it again."
+        ),
+    ),
+    "lying-size": (
+        "zip.bomb",
+        N_(
+            "Part {name} unpacks to more than the file says it holds, which no real deck "
+            "does. The file was not imported; open the deck in PowerPoint, save it again "
+            "as .pptx and upload that."
+        ),
+    ),
+    "dtd": (
+        "xml.dtd",
+        N_(
+            "Part {name} declares a DTD or entities, which PowerPoint never writes. The file "
+            "may have been tampered with; it was not imported. Ask whoever made it for the "
+            "original deck, or save it again from PowerPoint."
+        ),
+    ),
+    "encoding": (
+        "xml.encoding",
+        N_(
+            "Part {name} is not UTF-8 text as PowerPoint writes it. Open the deck in "
+            "PowerPoint, save it again as .pptx and upload it."
+        ),
+    ),
+}
 
 
 def _reject(code: str, message: str, **params: object) -> DeckRejected:
     return DeckRejected([error(code, message, **params)])
 
 
+def _container_rejection(problem: ooxml.ContainerError) -> DeckRejected:
+    if problem.reason == "part-too-large" and problem.params.get("bomb"):
+        code, message = "zip.bomb", COMPRESS_MEDIA
+    elif problem.reason == "damaged" and problem.params.get("unpacking"):
+        code, message = "file.corrupt", SAVE_AGAIN
+    else:
+        code, message = _MESSAGES[problem.reason]
+    params = {key: value for key, value in problem.params.items() if key != "unpacking"}
+    return _reject(code, message, **params)
+
+
 def _file_contains(path: Path, needle: bytes) -> bool:
     tail = b""
     with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
+        while chunk := handle.read(ooxml.CHUNK):
             if needle in tail + chunk:
                 return True
             tail = chunk[-len(needle) :]
@@ -71,24 +141,23 @@ def _file_contains(path: Path, needle: bytes) -> bool:
 
 def _sniff(path: Path) -> None:
     """Recognise files that are plainly not a .pptx, to say what they are instead."""
-    size = path.stat().st_size
-    if size == 0:
-        raise _reject("file.empty", N_("The file is empty."))
+    if path.stat().st_size == 0:
+        raise _reject("file.empty", N_("The file is empty. Choose the .pptx deck and upload it."))
     with path.open("rb") as handle:
         head = handle.read(8)
-    if head.startswith(b"%PDF"):
+    kind = ooxml.sniff(head, lambda needle: _file_contains(path, needle))
+    if kind == "pdf":
         raise _reject(
             "file.pdf",
             N_("This is a PDF file, not a PowerPoint file. Upload the .pptx deck itself."),
         )
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        # PowerPoint saves a password-protected .pptx inside such a compound file, as a stream
-        # of this name; telling that lecturer to "save it as .pptx" would only puzzle them.
-        if _file_contains(path, "EncryptedPackage".encode("utf-16-le")):
-            raise _reject(
-                "file.encrypted",
-                N_("The file is password-protected. Remove the password and upload again."),
-            )
+    if kind == "encrypted":
+        # Telling that lecturer to "save it as .pptx" would only puzzle them.
+        raise _reject(
+            "file.encrypted",
+            N_("The file is password-protected. Remove the password and upload again."),
+        )
+    if kind == "legacy-office":
         raise _reject(
             "file.legacy-ppt",
             N_(
@@ -97,234 +166,58 @@ def _sniff(path: Path) -> None:
             ),
         )
     if not head.startswith(b"PK"):
-        raise _reject("file.not-pptx", N_("This is not a PowerPoint (.pptx) file."))
-
-
-def _check_member_name(name: str) -> None:
-    posix = PurePosixPath(name)
-    if (
-        name.startswith(("/", "\\"))
-        or "\\" in name
-        or re.match(r"^[A-Za-z]:", name)
-        or ".." in posix.parts
-        or "\x00" in name
-    ):
         raise _reject(
-            "zip.unsafe-name",
-            N_("The file contains an unsafe path ({name}); it was not imported."),
-            name=name[:200],
+            "file.not-pptx",
+            N_(
+                "This is not a PowerPoint (.pptx) file. Save the deck as .pptx (PowerPoint, "
+                "Keynote, Google Slides and LibreOffice all can) and upload that."
+            ),
         )
 
 
-def _damaged() -> DeckRejected:
-    return _reject(
-        "file.corrupt",
-        N_("The file is damaged: a part cannot be unpacked. Save the deck again and upload it."),
-    )
-
-
-def _member_chunks(handle: BinaryIO, info: zipfile.ZipInfo) -> Iterator[bytes]:
-    """Yield one member's unpacked bytes in small chunks, checked against the zip's directory.
-
-    zipfile trusts the directory's size: it inflates a whole member in one call and only then
-    cuts the result to that size, so a part that claims 1 KB but inflates to 1 GB would still
-    cost python-pptx 1 GB of memory. Inflating here in bounded steps catches the lie early.
-    """
-    handle.seek(info.header_offset)
-    header = handle.read(_LOCAL_HEADER.size)
-    if len(header) < _LOCAL_HEADER.size or not header.startswith(b"PK\x03\x04"):
-        raise _damaged()
-    *_, name_length, extra_length = _LOCAL_HEADER.unpack(header)
-    handle.seek(info.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
-    deflated = info.compress_type == zipfile.ZIP_DEFLATED
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS) if deflated else None
-    left, size, crc = info.compress_size, 0, 0
-    while left > 0:
-        data = handle.read(min(_CHUNK, left))
-        if not data:
-            raise _damaged()
-        left -= len(data)
-        while True:  # also drains what zlib holds back once the output chunk is full
-            out = inflater.decompress(data, _CHUNK) if inflater else data
-            data = inflater.unconsumed_tail if inflater else b""
-            size += len(out)
-            if size > info.file_size:
-                raise _reject(
-                    "zip.bomb",
-                    N_(
-                        "Part {name} unpacks to more than the file says it holds, which no real "
-                        "deck does. The file was not imported."
-                    ),
-                    name=info.filename,
-                )
-            crc = zlib.crc32(out, crc)
-            yield out
-            if not data and len(out) < _CHUNK:
-                break
-    if size != info.file_size or crc != info.CRC:
-        raise _damaged()
-
-
-def _scan_xml(name: str, chunks: Iterable[bytes]) -> None:
-    """Look through one XML part for a DTD, after making sure it is UTF-8 as PowerPoint writes."""
-
-    def foreign_encoding() -> DeckRejected:
-        return _reject(
-            "xml.encoding",
-            N_("Part {name} is not UTF-8 text as PowerPoint writes it."),
-            name=name,
-        )
-
-    head = tail = b""
-    for chunk in chunks:
-        if len(head) < 1024:
-            head += chunk[:1024]
-        # NUL is never valid in XML: it means UTF-16 or UTF-32, with or without a byte-order mark.
-        if b"\x00" in chunk:
-            raise foreign_encoding()
-        if _DTD_PATTERN.search(tail + chunk):
-            raise _reject(
-                "xml.dtd",
-                N_(
-                    "Part {name} declares a DTD or entities, which PowerPoint never writes. "
-                    "The file may have been tampered with; it was not imported."
-                ),
-                name=name,
-            )
-        tail = chunk[-16:]
-    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-    declared = _DECLARED_ENCODING.match(head)
-    if (head and not head.startswith(b"<")) or (
-        declared and declared.group(1).lower() not in (b"utf-8", b"utf8")
-    ):
-        raise foreign_encoding()
-
-
-def _xml_parts(content_types: bytes, names: Iterable[str]) -> set[str]:
-    """Name the parts python-pptx will parse as XML.
-
-    It goes by the content type, not by the name, so a slide stored as ``slide1.dat`` is still
-    XML. Pictures are left out: an SVG may carry a harmless DOCTYPE and is never parsed.
-    """
-    try:
-        # Safe to parse: this part has already been scanned and has no DTD.
-        root = etree.fromstring(content_types, etree.XMLParser(resolve_entities=False))
-    except etree.XMLSyntaxError:
-        root = None  # python-pptx will fail on it too, with a clearer report
-    defaults: dict[str, str] = {}
-    overrides: dict[str, str] = {}
-    if root is not None:
-        for item in root.iter(f"{_CT_NS}Default"):
-            defaults[(item.get("Extension") or "").lower()] = item.get("ContentType") or ""
-        for item in root.iter(f"{_CT_NS}Override"):
-            overrides[(item.get("PartName") or "").lower()] = item.get("ContentType") or ""
-    xml = set()
-    for name in names:
-        kind = overrides.get("/" + name.lower()) or defaults.get(
-            name.rpartition(".")[2].lower() if "." in name else "", ""
-        )
-        if name.endswith(XML_SUFFIXES) or (kind.endswith("xml") and not kind.startswith("image/")):
-            xml.add(name)
-    return xml
-
-
-def check_package(path: Path, limits: Limits) -> None:
-    """Raise DeckRejected unless the file is a plausible, bounded .pptx package.
+def check_package(path: Path, limits: Limits) -> dict[str, bytes]:
+    """Return every part of the file by name; raise DeckRejected unless it is a plausible,
+    bounded .pptx package.
 
     Judges sizes and names from the central directory first, then unpacks every part once in
-    small steps to prove the directory honest and to scan the XML parts; nothing is kept.
+    small steps to prove the directory honest and to scan the XML parts.
     """
     _sniff(path)
     if path.stat().st_size > limits.max_bytes:
         raise _reject(
             "file.too-large",
-            N_("The file is larger than the limit of {limit_mb} MB."),
+            N_(
+                "The file is larger than the limit of {limit_mb} MB. Compress the pictures "
+                "and media in PowerPoint, or split the deck, and upload again."
+            ),
             limit_mb=limits.max_bytes // (1024 * 1024),
         )
+    container = ooxml.ContainerLimits(
+        max_members=limits.max_members,
+        max_unpacked_bytes=limits.max_uncompressed_bytes,
+        max_part_bytes=limits.max_part_bytes,
+        bomb_ratio=limits.max_compression_ratio,
+    )
     try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
-        raise _reject(
-            "file.truncated",
-            N_(
-                "The file is damaged or incomplete (perhaps the upload was cut off). "
-                "Save the deck again and upload it."
-            ),
-        ) from exc
-    with archive:
-        members = archive.infolist()
-        if len(members) > limits.max_members:
-            raise _reject(
-                "zip.too-many-members",
-                N_("The file has {count} parts; at most {limit} are allowed."),
-                count=len(members),
-                limit=limits.max_members,
-            )
-        total = 0
-        names = set()
-        for info in members:
-            _check_member_name(info.filename)
-            names.add(info.filename)
-            total += info.file_size
-            if total > limits.max_uncompressed_bytes:
+        with ooxml.open_archive(str(path)) as archive:
+            members = archive.infolist()
+            ooxml.check_count(members, container)
+            ooxml.check_members(members, container)
+            names = {info.filename for info in members}
+            missing = [part for part in REQUIRED_PARTS if part not in names]
+            if missing:
                 raise _reject(
-                    "zip.too-large-unpacked",
+                    "pptx.missing-parts",
                     N_(
-                        "Unpacked, the file would be larger than {limit_mb} MB; it was not "
-                        "imported."
+                        "This is a zip file but not a PowerPoint deck (missing: {parts}). "
+                        "Upload the .pptx file saved from your presentation program."
                     ),
-                    limit_mb=limits.max_uncompressed_bytes // (1024 * 1024),
+                    parts=", ".join(missing),
                 )
-            if (
-                info.file_size >= _RATIO_MIN_SIZE
-                and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1)
-            ):
-                raise _reject(
-                    "zip.bomb",
-                    N_(
-                        "Part {name} expands {ratio}-fold when unpacked, which no real deck does. "
-                        "The file was not imported."
-                    ),
-                    name=info.filename,
-                    ratio=info.file_size // max(info.compress_size, 1),
-                )
-            if info.flag_bits & 0x1:
-                raise _reject(
-                    "zip.encrypted",
-                    N_("The file is password-protected. Remove the password and upload again."),
-                )
-            if info.compress_type not in _METHODS:
-                raise _reject(
-                    "zip.compression",
-                    N_(
-                        "The file is packed in a way PowerPoint never uses. Open it in PowerPoint, "
-                        "save it as .pptx and upload it again."
-                    ),
-                )
-        missing = [part for part in REQUIRED_PARTS if part not in names]
-        if missing:
-            raise _reject(
-                "pptx.missing-parts",
-                N_("This is a zip file but not a PowerPoint deck (missing: {parts})."),
-                parts=", ".join(missing),
-            )
-        # Every part is unpacked once, in bounded steps: python-pptx will read them all.
-        try:
-            with path.open("rb") as handle:
-                content_types = b"".join(_member_chunks(handle, archive.getinfo(CONTENT_TYPES)))
-                _scan_xml(CONTENT_TYPES, [content_types])
-                xml_parts = _xml_parts(content_types, names)
-                for info in members:
-                    if info.filename == CONTENT_TYPES:
-                        continue
-                    chunks = _member_chunks(handle, info)
-                    if info.filename in xml_parts:
-                        _scan_xml(info.filename, chunks)
-                    else:
-                        for _ in chunks:
-                            pass
-        except (zlib.error, OSError) as exc:
-            raise _damaged() from exc
+            parts = _unpack_all(path, members)
+            content_types = parts[CONTENT_TYPES]
+    except ooxml.ContainerError as problem:
+        raise _container_rejection(problem) from problem
     if any(kind.encode() in content_types for kind in MACRO_TYPES):
         raise _reject(
             "pptx.macros",
@@ -333,5 +226,48 @@ def check_package(path: Path, limits: Limits) -> None:
     if not any(kind.encode() in content_types for kind in PRESENTATION_TYPES):
         raise _reject(
             "pptx.not-presentation",
-            N_("This Office file is not a PowerPoint presentation."),
+            N_(
+                "This Office file is not a PowerPoint presentation. Upload the .pptx deck "
+                "of the lecture."
+            ),
         )
+    return parts
+
+
+def _unpack_all(path: Path, members: list[zipfile.ZipInfo]) -> dict[str, bytes]:
+    """Unpack every part once, in bounded steps, scanning the XML parts; return every part.
+
+    The reader then takes the parts from here instead of unpacking them again: the memory is
+    what python-pptx would hold, and the directory has already bounded it.
+    """
+    parts: dict[str, bytes] = {}
+    try:
+        with path.open("rb") as handle:
+            info = {member.filename: member for member in members}
+            content_types = b"".join(ooxml.member_chunks(handle, info[CONTENT_TYPES]))
+            ooxml.scan_xml(CONTENT_TYPES, [content_types])
+            parts[CONTENT_TYPES] = content_types
+            xml_parts = ooxml.xml_parts(content_types, info)
+            for member in members:
+                if member.filename == CONTENT_TYPES:
+                    continue
+                chunks: list[bytes] = []
+                unpacked = ooxml.member_chunks(handle, member)
+                if member.filename in xml_parts:
+                    ooxml.scan_xml(member.filename, _kept(unpacked, chunks))
+                else:
+                    chunks.extend(unpacked)
+                parts[member.filename] = b"".join(chunks)
+    except OSError as exc:
+        raise ooxml.ContainerError("damaged", unpacking=True) from exc
+    except ooxml.ContainerError as problem:
+        if problem.reason == "damaged":
+            raise ooxml.ContainerError("damaged", unpacking=True) from problem
+        raise
+    return parts
+
+
+def _kept(chunks: Iterable[bytes], into: list[bytes]) -> Iterator[bytes]:
+    for chunk in chunks:
+        into.append(chunk)
+        yield chunk

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.decks.content import DeckContent, SlideContent
 from app.decks.problems import Problem
 from app.decks.quiz import is_quiz, parse_quiz
-from app.decks.reader import DeckContent, SlideContent
 from app.i18n import N_
 
 # "LP-02 出入国管理" -> code "LP-02", title "出入国管理"; a plain title has no code.

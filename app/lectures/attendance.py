@@ -20,7 +20,7 @@ from app.db import utcnow
 from app.i18n import N_
 from app.lectures import access, credit, presence, timeline
 from app.lectures.errors import InvalidLecture, LectureStateError, ReasonRequired
-from app.lectures.models import AttendanceRecord, Lecture, RosterEntry
+from app.lectures.models import AttendanceRecord, Lecture, PresenceInterval, RosterEntry
 from app.lectures.schemas import (
     AreaTaught,
     AttendanceRow,
@@ -134,8 +134,21 @@ def _credit_for(
         source = "roster"
     else:
         present = presence.intervals(session, lecture.id, trainee.id)
-        source = "device" if present else "none"
+        source = _presence_source(session, lecture, trainee) if present else "none"
     return credit.to_minutes(credit.credited_seconds(segments, present)), source, roster
+
+
+def _presence_source(session: Session, lecture: Lecture, trainee: Trainee) -> str:
+    """Phone pings (device), or a paper sheet or meeting report entered afterwards."""
+    kinds = set(
+        session.scalars(
+            select(PresenceInterval.source).where(
+                PresenceInterval.lecture_id == lecture.id,
+                PresenceInterval.trainee_id == trainee.id,
+            )
+        )
+    )
+    return next((kind for kind in ("paper", "meeting") if kind in kinds), "device")
 
 
 def attendance_sheet(

@@ -31,11 +31,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from app.i18n import N_
+
 JAPAN = ZoneInfo("Asia/Tokyo")
 
 
 class ReportUnreadable(ValueError):
-    """The file is not a participants report this module can read (the reason in English)."""
+    """The file is not a participants report this module can read: an English message
+    (translated where it is shown) and its parameters."""
+
+    def __init__(self, message: str, **params: str) -> None:
+        self.message, self.params = message, params
+        super().__init__(message.format(**params))
 
 
 @dataclass(frozen=True)
@@ -68,20 +75,30 @@ def decode(data: bytes) -> str:
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError as error:
-                raise ReportUnreadable("the file's text encoding is damaged") from error
+                raise ReportUnreadable(N_("The file's text encoding is damaged.")) from error
     if b"\x00" in data[:200]:
         even_zeros = data[0:200:2].count(0)
         encoding = "utf-16-be" if even_zeros > data[1:200:2].count(0) else "utf-16-le"
         try:
             return data.decode(encoding)
         except UnicodeDecodeError as error:
-            raise ReportUnreadable("the file is not a text report") from error
+            raise ReportUnreadable(
+                N_(
+                    "The file is not a participants report saved as CSV (Zoom, Microsoft Teams or "
+                    "Google Meet)."
+                )
+            ) from error
     for encoding in ("utf-8", "cp932"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ReportUnreadable("the file is not a text report")
+    raise ReportUnreadable(
+        N_(
+            "The file is not a participants report saved as CSV (Zoom, Microsoft Teams or "
+            "Google Meet)."
+        )
+    )
 
 
 # Header names, compared after normalising (lower case, no spaces or brackets).
@@ -268,7 +285,9 @@ def parse_report(data: bytes, *, day: date) -> Report:
     text = decode(data)
     tables = _tables(_rows(text))
     if not tables:
-        raise ReportUnreadable("no table with participants' names and join and leave times")
+        raise ReportUnreadable(
+            N_("The file has no table of participants' names with join and leave times.")
+        )
     # Teams has both a summary (first join, last leave) and one row per join: use the joins.
     table = next((t for t in tables if t.kind == "joins"), tables[0])
     if table.kind == "events":
@@ -285,13 +304,15 @@ def parse_report(data: bytes, *, day: date) -> Report:
                 start = parse_time(joined, day)
                 end = parse_time(left, day) if left else start
             except ValueError as error:
-                raise ReportUnreadable(f"a time the report gives is unreadable: {error}") from error
+                raise ReportUnreadable(
+                    N_("A time in the report cannot be read: {value}."), value=str(error)
+                ) from error
             if end < start:  # a leave time past midnight written without its date
                 end += timedelta(days=1)
             joins.append(Join(name, _cell(row, table.columns.get("email")), start, end))
         layout = _layout(text, table)
     if not joins:
-        raise ReportUnreadable("the report lists no participants")
+        raise ReportUnreadable(N_("The report lists no participants."))
     return Report(layout=layout, joins=joins)
 
 
@@ -317,7 +338,9 @@ def _events_to_joins(table: _Table, day: date) -> list[Join]:
         try:
             moment = parse_time(_cell(row, table.columns["stamp"]), day)
         except ValueError as error:
-            raise ReportUnreadable(f"a time the report gives is unreadable: {error}") from error
+            raise ReportUnreadable(
+                N_("A time in the report cannot be read: {value}."), value=str(error)
+            ) from error
         last_seen = max(last_seen or moment, moment)
         if action in _JOINED_WORDS and name not in opened:
             opened[name] = (_cell(row, table.columns.get("email")), moment)

@@ -74,6 +74,8 @@ NOT_OWNED: dict[str, str] = {
     # which lecture is the lectures' own rule. Here it only must not show B's data.
     "lecture_id": "1",
     "poll_id": "1",
+    # A sheet's scan or a meeting's report, kept with its lecture (reached through it).
+    "evidence_id": "1",
     "lecturer_id": "1",
 }
 

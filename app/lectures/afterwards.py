@@ -35,6 +35,7 @@ from app.cohorts.errors import TraineeNotFound
 from app.cohorts.models import Trainee
 from app.courses.definitions import CourseDefinition
 from app.courses.models import Module, Slide
+from app.db import utcnow
 from app.errors import InvalidInput, NotFound
 from app.files import service as files
 from app.i18n import N_
@@ -354,7 +355,7 @@ def _supersede_roster(session: Session, lecture: Lecture, trainee_ids: list[int]
                 RosterEntry.trainee_id.in_(trainee_ids),
                 RosterEntry.superseded_at.is_(None),
             )
-            .values(superseded_at=lecture.ended_at)
+            .values(superseded_at=utcnow())
         )
 
 
@@ -428,7 +429,8 @@ def record(
 ) -> RecordedRead:
     """Record what happened: the blocks (unless the lecture's times are already recorded) and
     each attendee's stay. Re-entering the blocks of a lecture recorded afterwards replaces
-    them and the sheet of the caller's trainees; on an ended live lecture the attendees are
+    them and, from a paper sheet, the sheet of the caller's trainees; otherwise a listed
+    attendee's stays of that source are replaced. On an ended live lecture the attendees are
     added to what the phones recorded."""
     _check_state(lecture, with_blocks=bool(blocks))
     checked = _blocks(session, lecture, blocks) if blocks else []
@@ -446,12 +448,12 @@ def record(
         interpreters=interpreters,
         venue=venue,
     )
+    replaced = [stay.trainee.id for stay in stays]
     if checked:
         _write_timeline(session, principal, lecture, checked)
         lecture.recorded_via = via
-        replaced = [t.id for t in attendance.trainees(session, principal, lecture)]
-    else:
-        replaced = [stay.trainee.id for stay in stays]
+        if via == "paper":  # the sheet lists everyone who was there: the rest were not
+            replaced = [t.id for t in attendance.trainees(session, principal, lecture)]
     if replaced:
         session.execute(
             delete(PresenceInterval).where(
@@ -732,7 +734,8 @@ def add_scan(
 # --- a video meeting's participants report --------------------------------------------------
 
 
-def _lecture_day(lecture: Lecture) -> date:
+def lecture_day(lecture: Lecture) -> date:
+    """The lecture's day in Japan: when it started, else when it was scheduled."""
     return (lecture.started_at or lecture.scheduled_start).astimezone(JAPAN).date()
 
 
@@ -747,7 +750,7 @@ def _people(session: Session, lecture: Lecture) -> dict[int, Trainee]:
 
 def _read_report(lecture: Lecture, data: bytes) -> meetings.Report:
     try:
-        return meetings.parse_report(data, day=_lecture_day(lecture))
+        return meetings.parse_report(data, day=lecture_day(lecture))
     except meetings.ReportUnreadable as error:
         raise CannotRecord(error.message, **error.params) from None
 
@@ -906,3 +909,31 @@ def latest_report(session: Session, lecture: Lecture) -> LectureEvidence | None:
         .where(LectureEvidence.lecture_id == lecture.id, LectureEvidence.kind == "meeting-report")
         .order_by(LectureEvidence.id.desc())
     )
+
+
+# --- what the recording page offers ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModuleChoice:
+    code: str
+    title: str
+    area: str | None
+
+
+def module_choices(session: Session, lecture: Lecture, language: str) -> list[ModuleChoice]:
+    """The modules of the lecture's revision a block may name, in course order."""
+    master = slides.master_language(session, lecture)
+    return [
+        ModuleChoice(m.code, m.titles.get(language) or m.titles.get(master) or m.code, m.area_code)
+        for m in session.scalars(
+            select(Module)
+            .where(Module.revision_id == lecture.revision_id)
+            .order_by(Module.position)
+        )
+    ]
+
+
+def may_record(lecture: Lecture) -> bool:
+    """Whether blocks or attendees can be entered now (not live, not confirmed)."""
+    return lecture.confirmed_at is None and lecture.status in ("scheduled", "ended")

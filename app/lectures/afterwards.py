@@ -17,6 +17,7 @@ input fits together: each check runs before the first row changes.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import pairwise
@@ -152,6 +153,16 @@ def _blocks(session: Session, lecture: Lecture, entered: list[BlockIn]) -> list[
                 N_("Block {number}: the lecture's course has no module {code}."),
                 number=number,
                 code=", ".join(unknown),
+            )
+        unmapped = [code for code in block.modules if modules[code].area_code is None]
+        if unmapped:
+            raise CannotRecord(
+                N_(
+                    "Block {number}: module {code} has no statutory area yet; an administrator "
+                    "assigns it on the course page."
+                ),
+                number=number,
+                code=", ".join(unmapped),
             )
         areas = {modules[code].area_code for code in block.modules}
         if len(areas) > 1:
@@ -318,6 +329,7 @@ def _write_stays(
     trainee_id: int,
     stays: list[tuple[datetime, datetime]],
     source: str,
+    device: str | None = None,
 ) -> int:
     """Add closed presence intervals, skipping any already there; return how many were new."""
     existing = {
@@ -339,6 +351,7 @@ def _write_stays(
             last_seen_at=end,
             closed=True,
             source=source,
+            device=device,
         )
         for start, end in new
     )
@@ -766,6 +779,12 @@ def _check_meeting_state(lecture: Lecture) -> None:
     _check_state(lecture, with_blocks=False)
 
 
+def participant_tag(row: LectureEvidence, name: str) -> str:
+    """What a meeting's presence interval keeps in ``device``: which report and which name in
+    it the stay came from, so a name assigned by hand is known as such later."""
+    return f"meeting:{row.id}:{hashlib.sha256(name.encode()).hexdigest()[:16]}"
+
+
 def import_report(
     session: Session,
     principal: Principal,
@@ -794,7 +813,14 @@ def import_report(
     written = 0
     for item in meetings.match(report, _persons(_people(session, lecture).values())):
         if item.trainee_id in visible:
-            written += _write_stays(session, lecture, item.trainee_id, item.stays, "meeting")
+            written += _write_stays(
+                session,
+                lecture,
+                item.trainee_id,
+                item.stays,
+                "meeting",
+                participant_tag(row, item.name),
+            )
     session.flush()
     _audit(
         session,
@@ -831,23 +857,18 @@ def meeting_report(
     report = _report_of(session, lecture, row, blobs_dir)
     people = _people(session, lecture)
     visible = {t.id for t in attendance.trainees(session, principal, lecture)}
-    stays_of: dict[int, set[tuple[float, float]]] = {}
-    for interval in session.scalars(
-        select(PresenceInterval).where(
-            PresenceInterval.lecture_id == lecture.id, PresenceInterval.source == "meeting"
-        )
-    ):
-        stays_of.setdefault(interval.trainee_id, set()).add(
-            (interval.started_at.timestamp(), interval.last_seen_at.timestamp())
-        )
+    assigned_to = dict(
+        session.execute(
+            select(PresenceInterval.device, PresenceInterval.trainee_id).where(
+                PresenceInterval.lecture_id == lecture.id, PresenceInterval.source == "meeting"
+            )
+        ).all()
+    )
     matched, unmatched = [], []
     for item in meetings.match(report, _persons(people.values())):
-        wanted = {(s.timestamp(), e.timestamp()) for s, e in item.stays}
         assigned = None
         if item.trainee_id is None:
-            assigned = next(
-                (tid for tid, known in sorted(stays_of.items()) if wanted <= known), None
-            )
+            assigned = assigned_to.get(participant_tag(row, item.name))
         trainee_id = item.trainee_id or assigned
         if trainee_id is not None and trainee_id not in visible:
             continue  # another cooperative's trainee: theirs to see
@@ -890,7 +911,9 @@ def assign(
     if item is None:
         raise CannotRecord(N_("The report has no participant named {name}."), name=name)
     if trainee is not None:
-        _write_stays(session, lecture, trainee.id, item.stays, "meeting")
+        _write_stays(
+            session, lecture, trainee.id, item.stays, "meeting", participant_tag(row, name)
+        )
         session.flush()
     _audit(
         session,

@@ -362,7 +362,9 @@ def normalise(name: str) -> str:
     read as katakana."""
     text = unicodedata.normalize("NFKC", name).casefold()
     text = text.replace("đ", "d")
-    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    # Accents of the Latin alphabet go (Nguyễn = Nguyen); kana keep their voicing marks.
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if not "\u0300" <= c <= "\u036f")
+
     text = unicodedata.normalize("NFC", text)
     text = "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in text)
     return _SEPARATORS.sub("", text)

@@ -21,7 +21,7 @@ from app.cohorts.models import Cohort, Trainee
 from app.cohorts.spreadsheet import TraineeRow
 from app.files.models import Blob
 from app.lectures.models import LectureEvidence, PresenceInterval
-from tests.conftest import World
+from tests.conftest import MARKER_B, World
 from tests.deckmaker import png
 from tests.lectures import reports
 
@@ -509,3 +509,66 @@ def test_another_cooperative_s_staff_gets_404_everywhere(
         assert response.status_code == 404, f"{method} {url}: {response.status_code}"
     trainee = signed_in(world.trainee_a)
     assert trainee.get(f"/api/v1/lectures/{lecture_id}/recorded").status_code == 403
+
+
+def test_a_joint_lecture_s_report_shows_staff_only_their_own_trainees(
+    published: TestClient, signed_in: Any, world: World
+) -> None:
+    """Cohorts of two cooperatives in one meeting: A's staff count A's trainees, and never see
+    the name of B's trainee, not even as a name to assign."""
+    admin = published
+    created = admin.post(
+        "/api/v1/lectures/recorded",
+        json={
+            "via": "meeting",
+            "lecturer_id": world.lecturer.id,
+            "cohort_ids": [world.cohort_a.id, world.cohort_b.id],
+            "blocks": [BLOCKS[0]],
+        },
+    )
+    assert created.status_code == 201, created.text
+    lecture_id = created.json()["lecture"]
+    report = reports.zoom(
+        [
+            ("FAMILYA VAN AN", "", jst(9), jst(11)),
+            (f"FAMILY{MARKER_B} VAN AN", "", jst(9), jst(10)),
+            ("Interpreter", "", jst(9), jst(11)),
+        ]
+    )
+    staff_a = signed_in(world.staff_a)
+    imported = staff_a.post(
+        f"/api/v1/lectures/{lecture_id}/meeting-report",
+        files={"file": ("zoom.csv", report, "text/csv")},
+    )
+    assert imported.status_code == 200, imported.text
+    assert MARKER_B not in imported.text
+    assert [m["trainee_id"] for m in imported.json()["matched"]] == [world.trainee_a.id]
+    assert [u["name"] for u in imported.json()["unmatched"]] == ["Interpreter"]
+    assert MARKER_B not in staff_a.get(f"/lectures/{lecture_id}/recorded").text
+    rows = sheet_rows(staff_a, lecture_id)
+    assert list(rows) == [world.trainee_a.id] and rows[world.trainee_a.id]["total"] == 120
+
+    # B's staff import the same report for B's trainee; A's minutes are as they were.
+    staff_b = signed_in(world.staff_b)
+    again = staff_b.post(
+        f"/api/v1/lectures/{lecture_id}/meeting-report",
+        files={"file": ("zoom.csv", report, "text/csv")},
+    )
+    assert [m["trainee_id"] for m in again.json()["matched"]] == [world.trainee_b.id]
+    assert sheet_rows(staff_b, lecture_id)[world.trainee_b.id]["total"] == 60
+    assert sheet_rows(staff_a, lecture_id)[world.trainee_a.id]["total"] == 120
+
+
+def test_the_lecturer_records_their_own_lecture_but_cannot_hand_it_to_another(
+    lecture: dict[str, Any], signed_in: Any, world: World
+) -> None:
+    lecturer = in_english(signed_in(world.lecturer))
+    url = f"/api/v1/lectures/{lecture['id']}/recorded"
+    other = lecturer.post(url, json={"blocks": BLOCKS, "lecturer_id": world.admin.id})
+    assert other.status_code == 422
+    assert "Only staff or an administrator can change the lecturer." in other.text
+    done = lecturer.post(
+        url, json={"blocks": BLOCKS, "attendees": [{"trainee_id": world.trainee_a.id}]}
+    )
+    assert done.status_code == 200, done.text
+    assert sheet_rows(lecturer, lecture["id"])[world.trainee_a.id]["total"] == 360

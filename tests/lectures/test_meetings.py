@@ -79,6 +79,7 @@ def test_a_trainee_who_dropped_and_rejoined_has_two_stays_and_one_trainee() -> N
         ("Nguyen Van An (Guest)", 1),  # Teams marks guests
         ("グエン・ヴァン・アン", 1),
         ("ぐえんゔぁんあん", 1),  # hiragana typed for the katakana name
+        ("クエン・ヴァン・アン", None),  # a voicing mark makes another name
         ("TRAN THI HOA", 2),
         ("チャンティホア", 2),
         ("Nguyen", None),  # a family name alone fits nobody

@@ -380,8 +380,15 @@ def _cooperatives_told(session: Session, principal: Principal, lecture: Lecture)
 
 
 def _audit(
-    session: Session, principal: Principal, lecture: Lecture, summary: str, changes: dict[str, Any]
+    session: Session,
+    principal: Principal,
+    lecture: Lecture,
+    summary: str,
+    changes: dict[str, Any],
+    own: dict[int, dict[str, Any]] | None = None,
 ) -> None:
+    """Log a step in each cooperative's audit log; ``own`` adds what only that cooperative
+    may read (its trainees)."""
     for coop in sorted(_cooperatives_told(session, principal, lecture)):
         audit.record(
             session,
@@ -391,7 +398,7 @@ def _audit(
             entity_id=lecture.id,
             cooperative_id=coop,
             summary=summary,
-            changes=changes,
+            changes={**changes, **(own or {}).get(coop, {})},
         )
 
 
@@ -479,17 +486,23 @@ def record(
         _write_stays(session, lecture, stay.trainee.id, [(stay.start, stay.end)], via)
     _supersede_roster(session, lecture, replaced)
     session.flush()
+    attendees: dict[int, dict[str, Any]] = {}
+    for stay in stays:
+        listed = attendees.setdefault(stay.trainee.cooperative_id, {"attendees": []})
+        listed["attendees"].append(
+            f"{stay.trainee.trainee_number} {_hm(stay.start)}-{_hm(stay.end)}"
+        )
     _audit(
         session,
         principal,
         lecture,
-        f"recorded afterwards ({via}): {len(checked)} blocks, {len(stays)} attendees",
+        f"recorded afterwards ({via}): {len(checked)} blocks",
         {
             **changes,
             "via": via,
             "blocks": [f"{_hm(b.start)}-{_hm(b.end)} {'/'.join(b.modules)}" for b in checked],
-            "attendees": [f"{s.trainee.trainee_number} {_hm(s.start)}-{_hm(s.end)}" for s in stays],
         },
+        attendees,
     )
     return recorded(session, principal, lecture)
 
@@ -919,9 +932,11 @@ def assign(
         session,
         principal,
         lecture,
-        f"meeting report: {name} → "
-        + (f"{trainee.trainee_number}" if trainee is not None else "not counted"),
-        {"evidence": row.id, "name": name, "trainee": trainee.id if trainee else None},
+        f"meeting report: {name} "
+        + ("counted for a trainee" if trainee is not None else "not counted"),
+        {"evidence": row.id, "name": name},
+        # Which trainee: only in the log of the trainee's own cooperative.
+        {trainee.cooperative_id: {"trainee": trainee.trainee_number}} if trainee else None,
     )
     return meeting_report(session, principal, lecture, row, blobs_dir=blobs_dir)
 

@@ -512,7 +512,10 @@ def test_another_cooperative_s_staff_gets_404_everywhere(
 
 
 def test_a_joint_lecture_s_report_shows_staff_only_their_own_trainees(
-    published: TestClient, signed_in: Any, world: World
+    published: TestClient,
+    signed_in: Any,
+    world: World,
+    session_factory: sessionmaker[Session],
 ) -> None:
     """Cohorts of two cooperatives in one meeting: A's staff count A's trainees, and never see
     the name of B's trainee, not even as a name to assign."""
@@ -557,6 +560,33 @@ def test_a_joint_lecture_s_report_shows_staff_only_their_own_trainees(
     assert [m["trainee_id"] for m in again.json()["matched"]] == [world.trainee_b.id]
     assert sheet_rows(staff_b, lecture_id)[world.trainee_b.id]["total"] == 60
     assert sheet_rows(staff_a, lecture_id)[world.trainee_a.id]["total"] == 120
+
+    # The lecturer counts a name for A's trainee: only A's audit log says for whom.
+    lecturer = signed_in(world.lecturer)
+    assert (
+        lecturer.post(
+            f"/api/v1/lectures/{lecture_id}/meeting-report/assign",
+            json={
+                "evidence_id": imported.json()["evidence"]["id"],
+                "name": "Interpreter",
+                "trainee_id": world.trainee_a.id,
+            },
+        ).status_code
+        == 200
+    )
+    with session_factory() as session:
+        logs = {
+            coop: str(
+                session.scalars(
+                    select(AuditEntry.changes).where(
+                        AuditEntry.cooperative_id == coop, AuditEntry.entity == "lecture"
+                    )
+                ).all()
+            )
+            for coop in (world.coop_a.id, world.coop_b.id)
+        }
+    assert "A-001" in logs[world.coop_a.id] and "A-001" not in logs[world.coop_b.id]
+    assert "B-001" not in logs[world.coop_a.id]
 
 
 def test_the_lecturer_records_their_own_lecture_but_cannot_hand_it_to_another(

@@ -95,6 +95,14 @@ def adopt(blobs_dir: Path, sha256: str, source: Path) -> None:
     os.utime(target)
 
 
+def put(session: Session, *, blobs_dir: Path, data: bytes, content_type: str) -> str:
+    """Store bytes once and return their sha256; storing the same bytes again is a no-op."""
+    digest = sha256_of(data)
+    write_bytes(blobs_dir, digest, data)
+    record(session, [(digest, content_type, len(data))])
+    return digest
+
+
 class Staging:
     """Files a job writes into its own folder, moved into the store all at once when done.
 

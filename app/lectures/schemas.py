@@ -258,3 +258,121 @@ class RecordVersion(BaseModel):
     reason: str
     recorded_at: datetime
     superseded_at: datetime | None
+
+
+# --- lectures recorded afterwards (paper sheet, video meeting report) --------------------
+
+
+class BlockIn(BaseModel):
+    """One stretch of one statutory area as it really ran: its modules, from when to when."""
+
+    modules: list[str] = []
+    start: datetime
+    end: datetime
+
+
+class AttendeeIn(BaseModel):
+    """A trainee on the sheet; without times they were there for the whole lecture."""
+
+    trainee_id: int
+    arrived: datetime | None = None
+    left: datetime | None = None
+
+
+class RecordedIn(BaseModel):
+    """What happened at a lecture held outside Koshu (or whose phones failed).
+
+    ``blocks`` are left out to add presence to a lecture whose times are already recorded
+    (an ended live lecture). Lecturer, interpreters and venue replace the scheduled ones when
+    given."""
+
+    via: Literal["paper", "meeting"] = "paper"
+    blocks: list[BlockIn] = []
+    attendees: list[AttendeeIn] = []
+    lecturer_id: int | None = None
+    interpreters: list[InterpreterIn] | None = None
+    venue: str | None = Field(default=None, max_length=300)
+
+
+class RecordedCreate(RecordedIn):
+    """A lecture scheduled and recorded in one step (held outside Koshu, entered afterwards)."""
+
+    course: str = "legal-protection"
+    title: str = Field(default="", max_length=200)
+    lecturer_id: int  # type: ignore[assignment]
+    cohort_ids: list[int] = Field(min_length=1)
+    delivery: Literal["classroom", "live-video"] = "classroom"
+    online_url: str = Field(default="", max_length=500)
+
+
+class BlockRead(BaseModel):
+    area: str | None
+    modules: list[str]
+    start: datetime
+    end: datetime
+    minutes: int
+
+
+class StayRead(BaseModel):
+    start: datetime
+    end: datetime
+
+
+class AttendeeRead(BaseModel):
+    trainee_id: int
+    trainee_number: str
+    name: str
+    source: str
+    stays: list[StayRead]
+
+
+class EvidenceRead(BaseModel):
+    id: int
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+
+
+class RecordedRead(BaseModel):
+    """A lecture's record as entered afterwards: how, its blocks and who was there when."""
+
+    lecture: int
+    status: str
+    recorded_via: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    blocks: list[BlockRead]
+    attendees: list[AttendeeRead]
+    evidence: list[EvidenceRead]
+
+
+class ParticipantRead(BaseModel):
+    """A name in a meeting's report, its stays, and the trainee it counts for (if any)."""
+
+    name: str
+    email: str
+    minutes: int
+    stays: list[StayRead]
+    trainee_id: int | None = None
+    trainee_name: str | None = None
+    assigned: bool = False  # matched by hand, not by the name
+    candidates: list[int] = []  # several trainees have this name: choose one
+
+
+class MeetingImportRead(BaseModel):
+    lecture: int
+    evidence: EvidenceRead
+    layout: str
+    matched: list[ParticipantRead]
+    unmatched: list[ParticipantRead]
+
+
+class AssignIn(BaseModel):
+    """Count a name of the report for a trainee, or (no trainee) leave it out on purpose."""
+
+    evidence_id: int
+    name: str = Field(min_length=1, max_length=300)
+    trainee_id: int | None = None

@@ -32,6 +32,11 @@ QUALIFICATIONS_JA = {
     "other": "その他",
 }
 DELIVERY_JA = {"classroom": "座学（対面）", "live-video": "双方向のライブ映像"}
+RECORDED_VIA_JA = {
+    "live": "Koshu（受講者の端末・出席簿）",
+    "paper": "紙の署名簿（講習後に入力）",
+    "meeting": "会議の参加者レポート（講習後に取込）",
+}
 RECORD_COLUMNS = [
     "実施日",
     "開始時刻",
@@ -46,6 +51,7 @@ RECORD_COLUMNS = [
     "実施場所・方法",
     "受講者数",
     "受講者（受講分数）",
+    "出席の記録方法",
     "備考（訂正）",
 ]
 
@@ -115,6 +121,9 @@ def lecture_rows(record: CohortRecord) -> list[dict[str, Any]]:
                     ),
                     "受講者数": len(present),
                     "受講者（受講分数）": _fits_a_cell("、".join(present), len(present)),
+                    "出席の記録方法": RECORDED_VIA_JA.get(
+                        lecture.recorded_via, lecture.recorded_via
+                    ),
                     "備考（訂正）": "；".join(notes),
                 }
             )

@@ -76,6 +76,8 @@ NOT_OWNED: dict[str, str] = {
     "poll_id": "1",
     # A phone's bridged gap is decided by the lecture's presenter, through the lecture.
     "gap_id": "1",
+    # A sheet's scan or a meeting's report, kept with its lecture (reached through it).
+    "evidence_id": "1",
     "lecturer_id": "1",
 }
 

@@ -33,6 +33,8 @@ from app.study.router import router as study_router
 from app.uploads import BodySizeLimit
 from app.web.accounts import router as web_accounts_router
 from app.web.admin import router as web_admin_router
+from app.web.afterwards import router as web_afterwards_router
+from app.web.attendance import router as web_attendance_router
 from app.web.cohorts import router as web_cohorts_router
 from app.web.courses import router as web_courses_router
 from app.web.lectures import router as web_lectures_router
@@ -99,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_cohorts_router,
         web_admin_router,
         web_lectures_router,
+        web_attendance_router,
+        web_afterwards_router,
         web_records_router,
         web_trainee_router,
     ):

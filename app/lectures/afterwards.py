@@ -8,7 +8,8 @@ attendance sheet, its confirmation and the records count it the same way:
   ``resume`` around the breaks, ``end`` at the last block's end;
 - each attendee's stay becomes a closed presence interval whose source says where it came
   from (``paper`` or ``meeting``);
-- the signed sheet's scan and the meeting's report are kept as the lecture's evidence.
+- the signed sheet's scan and the meeting's report are kept as the lecture's evidence
+  (``app.lectures.evidence``, which also reads a recorded lecture back).
 
 Every function receives a lecture whose attendance the caller keeps (``KeptAttendance``);
 staff enter only their own cooperative's trainees. Nothing is written unless all of the
@@ -17,11 +18,9 @@ input fits together: each check runs before the first row changes.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,59 +36,27 @@ from app.cohorts.models import Trainee
 from app.courses.definitions import CourseDefinition
 from app.courses.models import Module, Slide
 from app.db import utcnow
-from app.errors import InvalidInput, NotFound
-from app.files import service as files
 from app.i18n import N_
-from app.lectures import access, attendance, meetings, scheduling, slides, timeline
+from app.lectures import access, attendance, scheduling, slides
+from app.lectures.errors import CannotRecord
 from app.lectures.models import (
     Interpreter,
     Lecture,
     LectureEvent,
-    LectureEvidence,
     LectureModule,
     PresenceInterval,
     RosterEntry,
 )
 from app.lectures.schemas import (
     AttendeeIn,
-    AttendeeRead,
     BlockIn,
-    BlockRead,
-    EvidenceRead,
-    MeetingImportRead,
-    ParticipantRead,
-    RecordedRead,
-    StayRead,
 )
 
 JAPAN = ZoneInfo("Asia/Tokyo")
-EVIDENCE_LIMIT_BYTES = 20 * 1024 * 1024
 TIMELINE_KINDS = ("start", "slide", "pause", "resume", "end")
-# What a scan or photo of a signed sheet may be, told by its first bytes, not its name.
-SCAN_TYPES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
 
 
-class CannotRecord(InvalidInput):
-    code = "cannot-record"
-    message = N_("This lecture cannot be recorded afterwards.")
-
-
-class EvidenceTooLarge(InvalidInput):
-    status_code = 413
-    code = "evidence-too-large"
-    message = N_("The file is larger than {limit_mb} MB.")
-
-
-class EvidenceNotFound(NotFound):
-    code = "evidence-not-found"
-    message = N_("Evidence file not found.")
-
-
-def _hm(moment: datetime) -> str:
+def hm(moment: datetime) -> str:
     return moment.astimezone(JAPAN).strftime("%H:%M")
 
 
@@ -105,7 +72,7 @@ class _Block:
     first: int | None  # the position of the first module's first slide, shown from the start
 
 
-def _check_state(lecture: Lecture, *, with_blocks: bool) -> None:
+def check_state(lecture: Lecture, *, with_blocks: bool) -> None:
     if lecture.confirmed_at is not None:
         raise CannotRecord(
             N_(
@@ -185,8 +152,8 @@ def _blocks(session: Session, lecture: Lecture, entered: list[BlockIn]) -> list[
                     "Two blocks overlap: {first} and {second}. A block starts after the one "
                     "before it ends."
                 ),
-                first=f"{_hm(earlier.start)}–{_hm(earlier.end)}",
-                second=f"{_hm(later.start)}–{_hm(later.end)}",
+                first=f"{hm(earlier.start)}–{hm(earlier.end)}",
+                second=f"{hm(later.start)}–{hm(later.end)}",
             )
     return checked
 
@@ -207,7 +174,7 @@ def _first_slides(session: Session, lecture: Lecture) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
-class _Stay:
+class Stay:
     trainee: Trainee
     start: datetime
     end: datetime
@@ -240,9 +207,9 @@ def _stays(
     lecture: Lecture,
     entered: list[AttendeeIn],
     span: tuple[datetime, datetime],
-) -> list[_Stay]:
+) -> list[Stay]:
     first, last = span
-    stays: list[_Stay] = []
+    stays: list[Stay] = []
     seen: set[int] = set()
     for attendee in entered:
         trainee = _trainee_for(session, principal, lecture, attendee.trainee_id)
@@ -256,19 +223,19 @@ def _stays(
             raise CannotRecord(
                 N_("{name} leaves ({left}) before arriving ({arrived})."),
                 name=name,
-                left=_hm(end),
-                arrived=_hm(start),
+                left=hm(end),
+                arrived=hm(start),
             )
         if start < first or end > last:
             raise CannotRecord(
                 N_("{name}: {arrived}–{left} is outside the lecture ({start}–{end})."),
                 name=name,
-                arrived=_hm(start),
-                left=_hm(end),
-                start=_hm(first),
-                end=_hm(last),
+                arrived=hm(start),
+                left=hm(end),
+                start=hm(first),
+                end=hm(last),
             )
-        stays.append(_Stay(trainee, start, end))
+        stays.append(Stay(trainee, start, end))
     return stays
 
 
@@ -323,7 +290,7 @@ def _write_timeline(
     lecture.current_module = lecture.current_position = None
 
 
-def _write_stays(
+def write_stays(
     session: Session,
     lecture: Lecture,
     trainee_id: int,
@@ -379,7 +346,7 @@ def _cooperatives_told(session: Session, principal: Principal, lecture: Lecture)
     return {coop for _cohort, coop in access.lecture_cohorts(session, lecture.id)}
 
 
-def _audit(
+def audit_step(
     session: Session,
     principal: Principal,
     lecture: Lecture,
@@ -446,13 +413,13 @@ def record(
     lecturer_id: int | None = None,
     interpreters: list[tuple[str, str]] | None = None,
     venue: str | None = None,
-) -> RecordedRead:
+) -> None:
     """Record what happened: the blocks (unless the lecture's times are already recorded) and
     each attendee's stay. Re-entering the blocks of a lecture recorded afterwards replaces
     them and, from a paper sheet, the sheet of the caller's trainees; otherwise a listed
     attendee's stays of that source are replaced. On an ended live lecture the attendees are
     added to what the phones recorded."""
-    _check_state(lecture, with_blocks=bool(blocks))
+    check_state(lecture, with_blocks=bool(blocks))
     checked = _blocks(session, lecture, blocks) if blocks else []
     span = (
         (checked[0].start, checked[-1].end)
@@ -483,16 +450,14 @@ def record(
             )
         )
     for stay in stays:
-        _write_stays(session, lecture, stay.trainee.id, [(stay.start, stay.end)], via)
+        write_stays(session, lecture, stay.trainee.id, [(stay.start, stay.end)], via)
     _supersede_roster(session, lecture, replaced)
     session.flush()
     attendees: dict[int, dict[str, Any]] = {}
     for stay in stays:
         listed = attendees.setdefault(stay.trainee.cooperative_id, {"attendees": []})
-        listed["attendees"].append(
-            f"{stay.trainee.trainee_number} {_hm(stay.start)}-{_hm(stay.end)}"
-        )
-    _audit(
+        listed["attendees"].append(f"{stay.trainee.trainee_number} {hm(stay.start)}-{hm(stay.end)}")
+    audit_step(
         session,
         principal,
         lecture,
@@ -500,11 +465,10 @@ def record(
         {
             **changes,
             "via": via,
-            "blocks": [f"{_hm(b.start)}-{_hm(b.end)} {'/'.join(b.modules)}" for b in checked],
+            "blocks": [f"{hm(b.start)}-{hm(b.end)} {'/'.join(b.modules)}" for b in checked],
         },
         attendees,
     )
-    return recorded(session, principal, lecture)
 
 
 def create_recorded(
@@ -522,7 +486,7 @@ def create_recorded(
     online_url: str = "",
     delivery: str = "classroom",
     title: str = "",
-) -> tuple[Lecture, RecordedRead]:
+) -> Lecture:
     """Schedule a lecture held outside Koshu and record it, in one step."""
     for cohort_id in cohort_ids:  # another cooperative's cohort: 404 before anything else
         cohort_access.owned_cohort(session, principal, cohort_id)
@@ -550,403 +514,8 @@ def create_recorded(
         delivery=delivery,
         title=title,
     )
-    return lecture, record(session, principal, lecture, via=via, blocks=blocks, attendees=attendees)
-
-
-# --- reading it back ----------------------------------------------------------------------
-
-
-def _blocks_of(session: Session, lecture: Lecture) -> list[BlockRead]:
-    """The lecture's running stretches per area, with the modules shown in each."""
-    shown = [
-        (event.at, event.module_code)
-        for event in session.scalars(
-            select(LectureEvent)
-            .where(
-                LectureEvent.lecture_id == lecture.id,
-                LectureEvent.kind.in_(("start", "slide", "resume")),
-                LectureEvent.module_code.is_not(None),
-            )
-            .order_by(LectureEvent.at, LectureEvent.id)
-        )
-    ]
-    blocks = []
-    for segment in timeline.segments(session, lecture):
-        modules: list[str] = []
-        for at, code in shown:
-            if segment.start <= at < segment.end and code not in modules:
-                modules.append(code)
-        if not modules:  # the slide on screen when the segment began
-            before = [code for at, code in shown if at <= segment.start]
-            modules = before[-1:]
-        blocks.append(
-            BlockRead(
-                area=segment.area,
-                modules=modules,
-                start=segment.start,
-                end=segment.end,
-                minutes=int((segment.end - segment.start).total_seconds() // 60),
-            )
-        )
-    return blocks
-
-
-def recorded(session: Session, principal: Principal, lecture: Lecture) -> RecordedRead:
-    """The lecture as recorded: how, its blocks, the caller's trainees' stays, the evidence."""
-    visible = {t.id: t for t in attendance.trainees(session, principal, lecture)}
-    by_trainee: dict[int, list[PresenceInterval]] = {}
-    for interval in session.scalars(
-        select(PresenceInterval)
-        .where(
-            PresenceInterval.lecture_id == lecture.id,
-            PresenceInterval.trainee_id.in_(list(visible)),
-        )
-        .order_by(PresenceInterval.started_at)
-    ):
-        by_trainee.setdefault(interval.trainee_id, []).append(interval)
-    attendees = [
-        AttendeeRead(
-            trainee_id=trainee.id,
-            trainee_number=trainee.trainee_number,
-            name=f"{trainee.family_name} {trainee.given_name}",
-            source=sources_of(by_trainee[trainee.id]),
-            stays=[
-                StayRead(start=p.started_at, end=p.last_seen_at) for p in by_trainee[trainee.id]
-            ],
-        )
-        for trainee in visible.values()
-        if trainee.id in by_trainee
-    ]
-    return RecordedRead(
-        lecture=lecture.id,
-        status=lecture.status,
-        recorded_via=lecture.recorded_via,
-        started_at=lecture.started_at,
-        ended_at=lecture.ended_at,
-        blocks=_blocks_of(session, lecture),
-        attendees=attendees,
-        evidence=evidence_list(session, lecture),
-    )
-
-
-def sources_of(intervals: list[PresenceInterval]) -> str:
-    """Where a trainee's presence came from: a sheet or a report, when one completed it, over
-    the phone's pings."""
-    kinds = {p.source for p in intervals}
-    return next((k for k in ("paper", "meeting", "device") if k in kinds), "none")
-
-
-# --- evidence ------------------------------------------------------------------------------
-
-
-def _evidence_read(row: LectureEvidence, size: int) -> EvidenceRead:
-    return EvidenceRead(
-        id=row.id,
-        kind=row.kind,
-        filename=row.filename,
-        content_type=row.content_type,
-        size=size,
-        sha256=row.blob_sha256,
-        uploaded_at=row.uploaded_at,
-    )
-
-
-def evidence_list(session: Session, lecture: Lecture) -> list[EvidenceRead]:
-    rows = list(
-        session.scalars(
-            select(LectureEvidence)
-            .where(LectureEvidence.lecture_id == lecture.id)
-            .order_by(LectureEvidence.id)
-        )
-    )
-    sizes = {sha: files.get(session, sha) for sha in {r.blob_sha256 for r in rows}}
-    return [
-        _evidence_read(r, sizes[r.blob_sha256].size if sizes[r.blob_sha256] else 0) for r in rows
-    ]
-
-
-def evidence_of(session: Session, lecture: Lecture, evidence_id: int) -> LectureEvidence:
-    row = session.get(LectureEvidence, evidence_id)
-    if row is None or row.lecture_id != lecture.id:
-        raise EvidenceNotFound()
-    return row
-
-
-def scan_type(data: bytes) -> str | None:
-    """PDF, JPEG or PNG by the file's first bytes; None for anything else."""
-    return next((kind for magic, kind in SCAN_TYPES if data.startswith(magic)), None)
-
-
-def _store(
-    session: Session,
-    principal: Principal,
-    lecture: Lecture,
-    *,
-    blobs_dir: Path,
-    data: bytes,
-    filename: str,
-    kind: str,
-    content_type: str,
-) -> LectureEvidence:
-    # The blob is stored as plain bytes: /files serves pictures to anyone signed in, and a
-    # signed sheet is only for those who keep this lecture's attendance.
-    digest = files.put(
-        session, blobs_dir=blobs_dir, data=data, content_type="application/octet-stream"
-    )
-    row = session.scalar(
-        select(LectureEvidence).where(
-            LectureEvidence.lecture_id == lecture.id,
-            LectureEvidence.kind == kind,
-            LectureEvidence.blob_sha256 == digest,
-        )
-    )
-    if row is None:
-        row = LectureEvidence(
-            lecture_id=lecture.id,
-            kind=kind,
-            blob_sha256=digest,
-            filename=Path(filename or "evidence").name[:300],
-            content_type=content_type,
-            uploaded_by_id=principal.user_id,
-        )
-        session.add(row)
-        session.flush()
-        _audit(
-            session,
-            principal,
-            lecture,
-            f"evidence added ({kind}): {row.filename}",
-            {"kind": kind, "filename": row.filename, "sha256": digest, "size": len(data)},
-        )
-    return row
-
-
-def _check_size(data: bytes) -> None:
-    if len(data) > EVIDENCE_LIMIT_BYTES:
-        raise EvidenceTooLarge(limit_mb=EVIDENCE_LIMIT_BYTES // (1024 * 1024))
-    if not data:
-        raise CannotRecord(N_("The file is empty."))
-
-
-def add_scan(
-    session: Session,
-    principal: Principal,
-    lecture: Lecture,
-    *,
-    blobs_dir: Path,
-    data: bytes,
-    filename: str,
-) -> EvidenceRead:
-    """Keep a scan or photo of the signed sheet (PDF, JPEG or PNG, told by its bytes)."""
-    _check_size(data)
-    content_type = scan_type(data)
-    if content_type is None:
-        raise CannotRecord(
-            N_("The sheet's scan must be a PDF, JPEG or PNG file; this file is none of them.")
-        )
-    row = _store(
-        session,
-        principal,
-        lecture,
-        blobs_dir=blobs_dir,
-        data=data,
-        filename=filename,
-        kind="paper-sheet",
-        content_type=content_type,
-    )
-    return _evidence_read(row, len(data))
-
-
-# --- a video meeting's participants report --------------------------------------------------
-
-
-def lecture_day(lecture: Lecture) -> date:
-    """The lecture's day in Japan: when it started, else when it was scheduled."""
-    return (lecture.started_at or lecture.scheduled_start).astimezone(JAPAN).date()
-
-
-def _people(session: Session, lecture: Lecture) -> dict[int, Trainee]:
-    """Every trainee of the lecture: names are matched against all of them, so a name of
-    another cooperative's trainee is neither shown nor counted for the wrong person."""
-    cohort_ids = [cohort for cohort, _coop in access.lecture_cohorts(session, lecture.id)]
-    return {
-        t.id: t for t in session.scalars(select(Trainee).where(Trainee.cohort_id.in_(cohort_ids)))
-    }
-
-
-def _read_report(lecture: Lecture, data: bytes) -> meetings.Report:
-    try:
-        return meetings.parse_report(data, day=lecture_day(lecture))
-    except meetings.ReportUnreadable as error:
-        raise CannotRecord(error.message, **error.params) from None
-
-
-def _check_meeting_state(lecture: Lecture) -> None:
-    if lecture.status == "scheduled":
-        raise CannotRecord(
-            N_(
-                "Record the lecture's blocks first (which modules, from when to when); then "
-                "import the meeting's report."
-            )
-        )
-    _check_state(lecture, with_blocks=False)
-
-
-def participant_tag(row: LectureEvidence, name: str) -> str:
-    """What a meeting's presence interval keeps in ``device``: which report and which name in
-    it the stay came from, so a name assigned by hand is known as such later."""
-    return f"meeting:{row.id}:{hashlib.sha256(name.encode()).hexdigest()[:16]}"
-
-
-def import_report(
-    session: Session,
-    principal: Principal,
-    lecture: Lecture,
-    *,
-    blobs_dir: Path,
-    data: bytes,
-    filename: str,
-) -> MeetingImportRead:
-    """Keep a meeting's participants report and count the stays of every name that fits one
-    of the caller's trainees; the rest are listed to be assigned by hand."""
-    _check_meeting_state(lecture)
-    _check_size(data)
-    report = _read_report(lecture, data)
-    row = _store(
-        session,
-        principal,
-        lecture,
-        blobs_dir=blobs_dir,
-        data=data,
-        filename=filename,
-        kind="meeting-report",
-        content_type="text/csv",
-    )
-    visible = {t.id for t in attendance.trainees(session, principal, lecture)}
-    written = 0
-    for item in meetings.match(report, _persons(_people(session, lecture).values())):
-        if item.trainee_id in visible:
-            written += _write_stays(
-                session,
-                lecture,
-                item.trainee_id,
-                item.stays,
-                "meeting",
-                participant_tag(row, item.name),
-            )
-    session.flush()
-    _audit(
-        session,
-        principal,
-        lecture,
-        f"meeting report imported: {row.filename}",
-        {"evidence": row.id, "layout": report.layout, "stays": written},
-    )
-    return meeting_report(session, principal, lecture, row, blobs_dir=blobs_dir)
-
-
-def _persons(trainees: Any) -> list[meetings.Person]:
-    return [meetings.Person(t.id, t.family_name, t.given_name, t.name_katakana) for t in trainees]
-
-
-def _report_of(
-    session: Session, lecture: Lecture, row: LectureEvidence, blobs_dir: Path
-) -> meetings.Report:
-    if row.kind != "meeting-report":
-        raise EvidenceNotFound()
-    return _read_report(lecture, files.blob_path(blobs_dir, row.blob_sha256).read_bytes())
-
-
-def meeting_report(
-    session: Session,
-    principal: Principal,
-    lecture: Lecture,
-    row: LectureEvidence,
-    *,
-    blobs_dir: Path,
-) -> MeetingImportRead:
-    """The report's names: those counted for the caller's trainees (by name or by hand) and
-    those counted for nobody. Names of other cooperatives' trainees are left out."""
-    report = _report_of(session, lecture, row, blobs_dir)
-    people = _people(session, lecture)
-    visible = {t.id for t in attendance.trainees(session, principal, lecture)}
-    assigned_to = dict(
-        session.execute(
-            select(PresenceInterval.device, PresenceInterval.trainee_id).where(
-                PresenceInterval.lecture_id == lecture.id, PresenceInterval.source == "meeting"
-            )
-        ).all()
-    )
-    matched, unmatched = [], []
-    for item in meetings.match(report, _persons(people.values())):
-        assigned = None
-        if item.trainee_id is None:
-            assigned = assigned_to.get(participant_tag(row, item.name))
-        trainee_id = item.trainee_id or assigned
-        if trainee_id is not None and trainee_id not in visible:
-            continue  # another cooperative's trainee: theirs to see
-        trainee = people.get(trainee_id) if trainee_id is not None else None
-        read = ParticipantRead(
-            name=item.name,
-            email=item.email,
-            minutes=item.minutes,
-            stays=[StayRead(start=s, end=e) for s, e in item.stays],
-            trainee_id=trainee_id,
-            trainee_name=f"{trainee.family_name} {trainee.given_name}" if trainee else None,
-            assigned=assigned is not None,
-            candidates=[c for c in item.ambiguous if c in visible],
-        )
-        (matched if trainee_id is not None else unmatched).append(read)
-    return MeetingImportRead(
-        lecture=lecture.id,
-        evidence=_evidence_read(row, files.get(session, row.blob_sha256).size),  # type: ignore[union-attr]
-        layout=report.layout,
-        matched=matched,
-        unmatched=unmatched,
-    )
-
-
-def assign(
-    session: Session,
-    principal: Principal,
-    lecture: Lecture,
-    row: LectureEvidence,
-    *,
-    blobs_dir: Path,
-    name: str,
-    trainee: Trainee | None,
-) -> MeetingImportRead:
-    """Count a name of the report for a trainee (the lecturer knows who "iPhone 12" was), or
-    leave it out on purpose (the interpreter); both are audited."""
-    _check_meeting_state(lecture)
-    report = _report_of(session, lecture, row, blobs_dir)
-    item = next((p for p in meetings.participants(report.joins) if p.name == name), None)
-    if item is None:
-        raise CannotRecord(N_("The report has no participant named {name}."), name=name)
-    if trainee is not None:
-        _write_stays(
-            session, lecture, trainee.id, item.stays, "meeting", participant_tag(row, name)
-        )
-        session.flush()
-    _audit(
-        session,
-        principal,
-        lecture,
-        f"meeting report: {name} "
-        + ("counted for a trainee" if trainee is not None else "not counted"),
-        {"evidence": row.id, "name": name},
-        # Which trainee: only in the log of the trainee's own cooperative.
-        {trainee.cooperative_id: {"trainee": trainee.trainee_number}} if trainee else None,
-    )
-    return meeting_report(session, principal, lecture, row, blobs_dir=blobs_dir)
-
-
-def latest_report(session: Session, lecture: Lecture) -> LectureEvidence | None:
-    return session.scalar(
-        select(LectureEvidence)
-        .where(LectureEvidence.lecture_id == lecture.id, LectureEvidence.kind == "meeting-report")
-        .order_by(LectureEvidence.id.desc())
-    )
+    record(session, principal, lecture, via=via, blocks=blocks, attendees=attendees)
+    return lecture
 
 
 # --- what the recording page offers ---------------------------------------------------------

@@ -91,3 +91,19 @@ class ShortfallsNotAcknowledged(Conflict):
         "{count} trainees were credited less time in an area than the lecture taught. Check "
         "them on the attendance sheet, correct what is wrong, then confirm that you have."
     )
+
+
+class CannotRecord(InvalidInput):
+    code = "cannot-record"
+    message = N_("This lecture cannot be recorded afterwards.")
+
+
+class EvidenceTooLarge(InvalidInput):
+    status_code = 413
+    code = "evidence-too-large"
+    message = N_("The file is larger than {limit_mb} MB.")
+
+
+class EvidenceNotFound(NotFound):
+    code = "evidence-not-found"
+    message = N_("Evidence file not found.")

@@ -23,7 +23,16 @@ from app.db import transaction
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.files import service as files
 from app.http.openapi import file_download
-from app.lectures import access, afterwards, attendance, live, phones, presence, scheduling
+from app.lectures import (
+    access,
+    afterwards,
+    attendance,
+    evidence,
+    live,
+    phones,
+    presence,
+    scheduling,
+)
 from app.lectures.dependencies import (
     BroadcasterDep,
     FollowedLecture,
@@ -33,6 +42,7 @@ from app.lectures.dependencies import (
     PresentedLecture,
     ViewableLecture,
 )
+from app.lectures.errors import EvidenceNotFound
 from app.lectures.schemas import (
     AnswerIn,
     AnswerRead,
@@ -374,7 +384,7 @@ async def lecture_events(
 
 def _upload(file: UploadFile) -> tuple[bytes, str]:
     """The uploaded bytes (one past the limit at most, so the service can refuse them)."""
-    return file.file.read(afterwards.EVIDENCE_LIMIT_BYTES + 1), file.filename or ""
+    return file.file.read(evidence.EVIDENCE_LIMIT_BYTES + 1), file.filename or ""
 
 
 @router.post(
@@ -387,7 +397,7 @@ def create_recorded(
     session: SessionDep, principal: PrincipalDep, definitions: DefinitionsDep, body: RecordedCreate
 ) -> RecordedRead:
     """Schedule and record in one step a lecture held outside Koshu (paper, a video meeting)."""
-    _lecture, recorded = afterwards.create_recorded(
+    lecture = afterwards.create_recorded(
         session,
         principal,
         courses.get_definition(definitions, body.course),
@@ -402,7 +412,7 @@ def create_recorded(
         delivery=body.delivery,
         title=body.title,
     )
-    return recorded
+    return evidence.recorded(session, principal, lecture)
 
 
 @router.get("/lectures/{lecture_id}/recorded", response_model=RecordedRead)
@@ -410,7 +420,7 @@ def get_recorded(
     session: SessionDep, principal: PrincipalDep, lecture: KeptAttendance
 ) -> RecordedRead:
     """How the lecture was recorded, its blocks per area, who was there when, the evidence."""
-    return afterwards.recorded(session, principal, lecture)
+    return evidence.recorded(session, principal, lecture)
 
 
 @router.post("/lectures/{lecture_id}/recorded", response_model=RecordedRead)
@@ -419,7 +429,7 @@ def record_afterwards(
 ) -> RecordedRead:
     """Record a lecture held outside Koshu (blocks and attendees), or add the attendees of a
     paper sheet or a meeting to an ended live lecture whose phones failed."""
-    return afterwards.record(
+    afterwards.record(
         session,
         principal,
         lecture,
@@ -432,11 +442,12 @@ def record_afterwards(
         else [(i.name, i.language) for i in body.interpreters],
         venue=body.venue,
     )
+    return evidence.recorded(session, principal, lecture)
 
 
 @router.get("/lectures/{lecture_id}/evidence", response_model=list[EvidenceRead])
 def list_evidence(session: SessionDep, lecture: KeptAttendance) -> list[EvidenceRead]:
-    return afterwards.evidence_list(session, lecture)
+    return evidence.evidence_list(session, lecture)
 
 
 @router.post("/lectures/{lecture_id}/evidence", status_code=201, response_model=EvidenceRead)
@@ -449,7 +460,7 @@ def add_evidence(
 ) -> EvidenceRead:
     """Keep a scan or photo of the signed paper sheet (PDF, JPEG or PNG, at most 20 MB)."""
     data, filename = _upload(file)
-    return afterwards.add_scan(
+    return evidence.add_scan(
         session, principal, lecture, blobs_dir=settings.blobs_dir, data=data, filename=filename
     )
 
@@ -463,7 +474,7 @@ def get_evidence(
     session: SessionDep, settings: SettingsDep, lecture: KeptAttendance, evidence_id: int
 ) -> FileResponse:
     """Download a kept sheet or report, as an attachment."""
-    row = afterwards.evidence_of(session, lecture, evidence_id)
+    row = evidence.evidence_of(session, lecture, evidence_id)
     return FileResponse(
         files.blob_path(settings.blobs_dir, row.blob_sha256),
         media_type=row.content_type,
@@ -483,7 +494,7 @@ def import_meeting_report(
     """Count a video meeting's participants report (Zoom, Teams, Meet CSV) as presence; the
     names that fit no trainee come back to be assigned."""
     data, filename = _upload(file)
-    return afterwards.import_report(
+    return evidence.import_report(
         session, principal, lecture, blobs_dir=settings.blobs_dir, data=data, filename=filename
     )
 
@@ -493,10 +504,10 @@ def meeting_report(
     session: SessionDep, principal: PrincipalDep, settings: SettingsDep, lecture: KeptAttendance
 ) -> MeetingImportRead:
     """The latest report's names: counted for a trainee, or not counted."""
-    row = afterwards.latest_report(session, lecture)
+    row = evidence.latest_report(session, lecture)
     if row is None:
-        raise afterwards.EvidenceNotFound()
-    return afterwards.meeting_report(session, principal, lecture, row, blobs_dir=settings.blobs_dir)
+        raise EvidenceNotFound()
+    return evidence.meeting_report(session, principal, lecture, row, blobs_dir=settings.blobs_dir)
 
 
 @router.post("/lectures/{lecture_id}/meeting-report/assign", response_model=MeetingImportRead)
@@ -513,11 +524,11 @@ def assign_participant(
         if body.trainee_id is not None
         else None
     )
-    return afterwards.assign(
+    return evidence.assign(
         session,
         principal,
         lecture,
-        afterwards.evidence_of(session, lecture, body.evidence_id),
+        evidence.evidence_of(session, lecture, body.evidence_id),
         blobs_dir=settings.blobs_dir,
         name=body.name,
         trainee=trainee,

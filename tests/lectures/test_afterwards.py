@@ -470,9 +470,9 @@ def test_evidence_that_is_not_a_pdf_or_picture_is_refused_and_nothing_stored(
 def test_evidence_over_the_limit_is_refused(
     lecture: dict[str, Any], signed_in: Any, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.lectures import afterwards
+    from app.lectures import evidence
 
-    monkeypatch.setattr(afterwards, "EVIDENCE_LIMIT_BYTES", 1024)
+    monkeypatch.setattr(evidence, "EVIDENCE_LIMIT_BYTES", 1024)
     response = signed_in(world.staff_a).post(
         f"/api/v1/lectures/{lecture['id']}/evidence",
         files={"file": ("sheet.pdf", b"%PDF-1.7\n" + b"0" * 2048, "application/pdf")},

@@ -59,6 +59,9 @@ PYTHON_FILE_MESSAGES = {
 STAFF_ONLY_ERRORS: tuple[type[DomainError], ...] = (
     lecture_errors.GapNotFound,
     lecture_errors.ShortfallsNotAcknowledged,
+    lecture_errors.CannotRecord,
+    lecture_errors.EvidenceTooLarge,
+    lecture_errors.EvidenceNotFound,
 )
 # Errors a trainee may meet: their ``message`` attribute.
 ERROR_CLASSES: tuple[type[DomainError], ...] = (

@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from app.accounts import service as accounts
-from app.accounts.dependencies import CooperativeAccessDep
+from app.accounts.dependencies import MANAGES_COHORTS, READS_RECORDS, CooperativeAccessDep
 from app.cohorts import service
 from app.cohorts.errors import SpreadsheetTooLarge
 from app.cohorts.schemas import (
@@ -36,41 +36,44 @@ def read_spreadsheet(file: UploadFile) -> bytes:
     return data
 
 
-@router.get("/cohorts", response_model=list[CohortRead])
+@router.get("/cohorts", dependencies=[READS_RECORDS], response_model=list[CohortRead])
 def list_cohorts(session: SessionDep, principal: CooperativeAccessDep) -> Any:
     return service.list_cohorts(session, principal)
 
 
-@router.post("/cohorts", response_model=CohortRead, status_code=201)
+@router.post("/cohorts", dependencies=[MANAGES_COHORTS], response_model=CohortRead, status_code=201)
 def create_cohort(session: SessionDep, principal: CooperativeAccessDep, body: CohortCreate) -> Any:
     return service.create_cohort(session, principal, **body.model_dump())
 
 
-@router.get("/cohorts/{cohort_id}", response_model=CohortRead)
+@router.get("/cohorts/{cohort_id}", dependencies=[READS_RECORDS], response_model=CohortRead)
 def get_cohort(session: SessionDep, principal: CooperativeAccessDep, cohort_id: int) -> Any:
     return service.get_cohort(session, principal, cohort_id)
 
 
-@router.put("/cohorts/{cohort_id}", response_model=CohortRead)
+@router.put("/cohorts/{cohort_id}", dependencies=[MANAGES_COHORTS], response_model=CohortRead)
 def update_cohort(
     session: SessionDep, principal: CooperativeAccessDep, cohort_id: int, body: CohortUpdate
 ) -> Any:
     return service.update_cohort(session, principal, cohort_id, **body.model_dump())
 
 
-@router.delete("/cohorts/{cohort_id}", status_code=204)
+@router.delete("/cohorts/{cohort_id}", dependencies=[MANAGES_COHORTS], status_code=204)
 def delete_cohort(session: SessionDep, principal: CooperativeAccessDep, cohort_id: int) -> Response:
     service.delete_cohort(session, principal, cohort_id)
     return Response(status_code=204)
 
 
-@router.get("/cohorts/{cohort_id}/trainees", response_model=list[TraineeRead])
+@router.get(
+    "/cohorts/{cohort_id}/trainees", dependencies=[READS_RECORDS], response_model=list[TraineeRead]
+)
 def list_trainees(session: SessionDep, principal: CooperativeAccessDep, cohort_id: int) -> Any:
     return service.list_trainees(session, principal, cohort_id)
 
 
 @router.post(
     "/cohorts/{cohort_id}/import",
+    dependencies=[MANAGES_COHORTS],
     response_model=ImportReport,
     responses={422: {"model": ImportReport, "description": "nothing was imported"}},
 )
@@ -116,6 +119,7 @@ def issue_cards(session: SessionDep, principal: CooperativeAccessDep, cohort_id:
 
 @router.get(
     "/cohorts/{cohort_id}/trainees.csv",
+    dependencies=[READS_RECORDS],
     response_class=Response,
     responses=file_download("text/csv"),
 )
@@ -131,12 +135,12 @@ def export_trainees(
     )
 
 
-@router.get("/trainees/{trainee_id}", response_model=TraineeRead)
+@router.get("/trainees/{trainee_id}", dependencies=[READS_RECORDS], response_model=TraineeRead)
 def get_trainee(session: SessionDep, principal: CooperativeAccessDep, trainee_id: int) -> Any:
     return service.get_trainee(session, principal, trainee_id)
 
 
-@router.put("/trainees/{trainee_id}", response_model=TraineeRead)
+@router.put("/trainees/{trainee_id}", dependencies=[MANAGES_COHORTS], response_model=TraineeRead)
 def update_trainee(
     session: SessionDep, principal: CooperativeAccessDep, trainee_id: int, body: TraineeUpdate
 ) -> Any:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from app.accounts.dependencies import LecturerOrAdminDep, current_principal
+from app.accounts.dependencies import READS_RECORDS, LecturerOrAdminDep, current_principal
 from app.courses import flows, service
 from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
 from app.courses.schemas import (
@@ -28,13 +28,13 @@ from app.http.language import request_language
 router = APIRouter(prefix="/api/v1", tags=["courses"], dependencies=[Depends(current_principal)])
 
 
-@router.get("/courses", response_model=list[CourseOut])
+@router.get("/courses", dependencies=[READS_RECORDS], response_model=list[CourseOut])
 def list_courses(session: SessionDep, definitions: DefinitionsDep) -> list[dict[str, Any]]:
     """List the defined courses with their published and latest revision numbers."""
     return [service.course_summary(session, d) for d in definitions.values()]
 
 
-@router.get("/courses/{course}", response_model=CourseOut)
+@router.get("/courses/{course}", dependencies=[READS_RECORDS], response_model=CourseOut)
 def get_course(session: SessionDep, definition: DefinitionDep) -> dict[str, Any]:
     return service.course_summary(session, definition)
 
@@ -80,12 +80,18 @@ def upload_deck(
     return report
 
 
-@router.get("/courses/{course}/revisions", response_model=list[RevisionOut])
+@router.get(
+    "/courses/{course}/revisions", dependencies=[READS_RECORDS], response_model=list[RevisionOut]
+)
 def list_revisions(session: SessionDep, course: CourseDep) -> Any:
     return service.list_revisions(session, course)
 
 
-@router.get("/courses/{course}/revisions/{number}", response_model=RevisionDetail)
+@router.get(
+    "/courses/{course}/revisions/{number}",
+    dependencies=[READS_RECORDS],
+    response_model=RevisionDetail,
+)
 def get_revision(session: SessionDep, definition: DefinitionDep, revision: RevisionDep) -> Any:
     return {
         **RevisionOut.model_validate(revision).model_dump(),
@@ -102,13 +108,19 @@ def publish_revision(
     return service.publish(session, course, number)
 
 
-@router.get("/courses/{course}/revisions/{a}/diff/{b}", response_model=DiffOut)
+@router.get(
+    "/courses/{course}/revisions/{a}/diff/{b}", dependencies=[READS_RECORDS], response_model=DiffOut
+)
 def diff_revisions(session: SessionDep, course: CourseDep, a: int, b: int) -> DiffOut:
     """Added, removed and changed slides per module and language, with the changed text."""
     return service.diff_revisions(session, course, a, b)
 
 
-@router.get("/courses/{course}/revisions/{number}/modules/{code}", response_model=ModuleSlides)
+@router.get(
+    "/courses/{course}/revisions/{number}/modules/{code}",
+    dependencies=[READS_RECORDS],
+    response_model=ModuleSlides,
+)
 def module_slides(
     session: SessionDep,
     definition: DefinitionDep,
@@ -122,7 +134,11 @@ def module_slides(
     )
 
 
-@router.get("/courses/{course}/imports/{import_id}", response_model=ImportStatus)
+@router.get(
+    "/courses/{course}/imports/{import_id}",
+    dependencies=[READS_RECORDS],
+    response_model=ImportStatus,
+)
 def import_status(
     request: Request, session: SessionDep, course: CourseDep, import_id: int
 ) -> dict[str, Any]:

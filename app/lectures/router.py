@@ -16,7 +16,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from app.accounts.dependencies import PrincipalDep, optional_principal, require_roles
+from app.accounts.dependencies import (
+    READS_RECORDS,
+    SCHEDULES_LECTURES,
+    PrincipalDep,
+    optional_principal,
+    require_roles,
+)
 from app.accounts.errors import LoginRequired
 from app.config import Settings
 from app.courses import service as courses
@@ -56,7 +62,7 @@ def gap_limit(settings: Settings) -> timedelta:
     return timedelta(seconds=settings.presence_gap_seconds)
 
 
-@router.get("/lectures", response_model=list[LectureRead])
+@router.get("/lectures", dependencies=[READS_RECORDS], response_model=list[LectureRead])
 def list_lectures(session: SessionDep, principal: PrincipalDep) -> list[LectureRead]:
     return [
         scheduling.lecture_details(session, principal, lecture)
@@ -68,7 +74,7 @@ def list_lectures(session: SessionDep, principal: PrincipalDep) -> list[LectureR
     "/lectures",
     status_code=201,
     response_model=LectureRead,
-    dependencies=[Depends(require_roles("admin", "staff"))],
+    dependencies=[Depends(require_roles("admin", "staff")), SCHEDULES_LECTURES],
 )
 def schedule_lecture(
     session: SessionDep, principal: PrincipalDep, definitions: DefinitionsDep, body: LectureCreate
@@ -92,14 +98,14 @@ def schedule_lecture(
     return scheduling.lecture_details(session, principal, lecture)
 
 
-@router.get("/lectures/{lecture_id}", response_model=LectureRead)
+@router.get("/lectures/{lecture_id}", dependencies=[READS_RECORDS], response_model=LectureRead)
 def get_lecture(
     session: SessionDep, principal: PrincipalDep, lecture: ViewableLecture
 ) -> LectureRead:
     return scheduling.lecture_details(session, principal, lecture)
 
 
-@router.get("/lectures/{lecture_id}/state", response_model=LiveState)
+@router.get("/lectures/{lecture_id}/state", dependencies=[READS_RECORDS], response_model=LiveState)
 def lecture_state(session: SessionDep, lecture: ViewableLecture) -> LiveState:
     return live.state(session, lecture)
 
@@ -182,7 +188,7 @@ def close_poll(
 @router.get(
     "/lectures/{lecture_id}/poll/results",
     response_model=PollResults,
-    dependencies=[Depends(require_roles("admin", "lecturer", "staff"))],
+    dependencies=[Depends(require_roles("admin", "lecturer", "staff")), READS_RECORDS],
 )
 def poll_results(session: SessionDep, lecture: ViewableLecture) -> PollResults:
     return live.poll_results(session, lecture)
@@ -204,7 +210,11 @@ def ping(
     return presence.ping(session, followed, gap_limit=gap_limit(settings), leaving=body.leaving)
 
 
-@router.get("/lectures/{lecture_id}/attendance", response_model=AttendanceSheet)
+@router.get(
+    "/lectures/{lecture_id}/attendance",
+    dependencies=[READS_RECORDS],
+    response_model=AttendanceSheet,
+)
 def attendance_sheet(
     session: SessionDep,
     principal: PrincipalDep,
@@ -246,7 +256,9 @@ def confirm(
 
 
 @router.get(
-    "/lectures/{lecture_id}/attendance/{trainee_id}/history", response_model=list[RecordVersion]
+    "/lectures/{lecture_id}/attendance/{trainee_id}/history",
+    dependencies=[READS_RECORDS],
+    response_model=list[RecordVersion],
 )
 def attendance_history(
     session: SessionDep, lecture: KeptAttendance, trainee: LectureTrainee

@@ -30,6 +30,7 @@ from app.accounts.schemas import (
     UserRead,
 )
 from app.audit import service as audit
+from app.db import RowId
 from app.deps import SessionDep
 from app.http import csrf
 
@@ -63,7 +64,7 @@ def create_cooperative(session: SessionDep, principal: AdminDep, body: Cooperati
     "/cooperatives/{cooperative_id}", dependencies=[READS_RECORDS], response_model=CooperativeRead
 )
 def get_cooperative(
-    session: SessionDep, principal: CooperativeAccessDep, cooperative_id: int
+    session: SessionDep, principal: CooperativeAccessDep, cooperative_id: RowId
 ) -> Any:
     return service.get_cooperative(session, principal, cooperative_id)
 
@@ -72,7 +73,7 @@ def get_cooperative(
 def update_cooperative(
     session: SessionDep,
     principal: CooperativeAccessDep,
-    cooperative_id: int,
+    cooperative_id: RowId,
     body: CooperativeUpdate,
 ) -> Any:
     return service.update_cooperative(session, principal, cooperative_id, **body.model_dump())
@@ -93,7 +94,7 @@ def create_employer(
 
 
 @router.get("/employers/{employer_id}", dependencies=[READS_RECORDS], response_model=EmployerRead)
-def get_employer(session: SessionDep, principal: CooperativeAccessDep, employer_id: int) -> Any:
+def get_employer(session: SessionDep, principal: CooperativeAccessDep, employer_id: RowId) -> Any:
     return service.get_employer(session, principal, employer_id)
 
 
@@ -110,12 +111,12 @@ def create_user(session: SessionDep, principal: CooperativeAccessDep, body: User
 
 
 @router.get("/users/{user_id}", response_model=UserRead)
-def get_user(session: SessionDep, principal: CooperativeAccessDep, user_id: int) -> Any:
+def get_user(session: SessionDep, principal: CooperativeAccessDep, user_id: RowId) -> Any:
     return service.get_user(session, principal, user_id)
 
 
 @router.post("/users/{user_id}/reset", response_model=SecretIssued)
-def reset_user(session: SessionDep, principal: CooperativeAccessDep, user_id: int) -> Any:
+def reset_user(session: SessionDep, principal: CooperativeAccessDep, user_id: RowId) -> Any:
     """Give the user a new password (a trainee: a new PIN); shown once, sessions end."""
     user, secret = service.reset_secret(session, principal, user_id)
     return {"user_id": user.id, "secret": secret}
@@ -135,7 +136,7 @@ def create_token(session: SessionDep, principal: CooperativeAccessDep, body: Api
 
 
 @router.delete("/api-tokens/{token_id}", response_model=ApiTokenRead)
-def revoke_token(session: SessionDep, principal: CooperativeAccessDep, token_id: int) -> Any:
+def revoke_token(session: SessionDep, principal: CooperativeAccessDep, token_id: RowId) -> Any:
     return service.revoke_api_token(session, principal, token_id)
 
 

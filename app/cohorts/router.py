@@ -20,6 +20,7 @@ from app.cohorts.schemas import (
     TraineeRead,
     TraineeUpdate,
 )
+from app.db import RowId
 from app.deps import SessionDep
 from app.http.language import request_language
 from app.http.openapi import file_download
@@ -47,19 +48,21 @@ def create_cohort(session: SessionDep, principal: CooperativeAccessDep, body: Co
 
 
 @router.get("/cohorts/{cohort_id}", dependencies=[READS_RECORDS], response_model=CohortRead)
-def get_cohort(session: SessionDep, principal: CooperativeAccessDep, cohort_id: int) -> Any:
+def get_cohort(session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId) -> Any:
     return service.get_cohort(session, principal, cohort_id)
 
 
 @router.put("/cohorts/{cohort_id}", dependencies=[MANAGES_COHORTS], response_model=CohortRead)
 def update_cohort(
-    session: SessionDep, principal: CooperativeAccessDep, cohort_id: int, body: CohortUpdate
+    session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId, body: CohortUpdate
 ) -> Any:
     return service.update_cohort(session, principal, cohort_id, **body.model_dump())
 
 
 @router.delete("/cohorts/{cohort_id}", dependencies=[MANAGES_COHORTS], status_code=204)
-def delete_cohort(session: SessionDep, principal: CooperativeAccessDep, cohort_id: int) -> Response:
+def delete_cohort(
+    session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId
+) -> Response:
     service.delete_cohort(session, principal, cohort_id)
     return Response(status_code=204)
 
@@ -67,7 +70,7 @@ def delete_cohort(session: SessionDep, principal: CooperativeAccessDep, cohort_i
 @router.get(
     "/cohorts/{cohort_id}/trainees", dependencies=[READS_RECORDS], response_model=list[TraineeRead]
 )
-def list_trainees(session: SessionDep, principal: CooperativeAccessDep, cohort_id: int) -> Any:
+def list_trainees(session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId) -> Any:
     return service.list_trainees(session, principal, cohort_id)
 
 
@@ -81,7 +84,7 @@ def import_trainees(
     request: Request,
     session: SessionDep,
     principal: CooperativeAccessDep,
-    cohort_id: int,
+    cohort_id: RowId,
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or Shift_JIS) or XLSX")],
     valid_only: Annotated[bool, Form()] = False,
 ) -> Any:
@@ -103,7 +106,7 @@ def import_trainees(
 
 
 @router.post("/cohorts/{cohort_id}/cards", response_model=list[Card])
-def issue_cards(session: SessionDep, principal: CooperativeAccessDep, cohort_id: int) -> Any:
+def issue_cards(session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId) -> Any:
     """New PINs for every trainee of the cohort (shown once); old cards stop working."""
     return [
         {
@@ -124,7 +127,7 @@ def issue_cards(session: SessionDep, principal: CooperativeAccessDep, cohort_id:
     responses=file_download("text/csv"),
 )
 def export_trainees(
-    request: Request, session: SessionDep, principal: CooperativeAccessDep, cohort_id: int
+    request: Request, session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId
 ) -> Response:
     """The trainee list as CSV; cell text that a spreadsheet could run as a formula is quoted."""
     body = service.trainees_csv(session, principal, cohort_id, request_language(request))
@@ -136,13 +139,13 @@ def export_trainees(
 
 
 @router.get("/trainees/{trainee_id}", dependencies=[READS_RECORDS], response_model=TraineeRead)
-def get_trainee(session: SessionDep, principal: CooperativeAccessDep, trainee_id: int) -> Any:
+def get_trainee(session: SessionDep, principal: CooperativeAccessDep, trainee_id: RowId) -> Any:
     return service.get_trainee(session, principal, trainee_id)
 
 
 @router.put("/trainees/{trainee_id}", dependencies=[MANAGES_COHORTS], response_model=TraineeRead)
 def update_trainee(
-    session: SessionDep, principal: CooperativeAccessDep, trainee_id: int, body: TraineeUpdate
+    session: SessionDep, principal: CooperativeAccessDep, trainee_id: RowId, body: TraineeUpdate
 ) -> Any:
     fields = body.model_dump()
     if fields.get("employer_id") is not None:  # the employer must be the caller's too
@@ -151,7 +154,7 @@ def update_trainee(
 
 
 @router.post("/trainees/{trainee_id}/pin", response_model=Card)
-def reset_pin(session: SessionDep, principal: CooperativeAccessDep, trainee_id: int) -> Any:
+def reset_pin(session: SessionDep, principal: CooperativeAccessDep, trainee_id: RowId) -> Any:
     """A new PIN for one trainee (a lost card); shown once."""
     trainee = service.get_trainee(session, principal, trainee_id)
     (card,) = service.issue_pins(session, principal, trainee.cohort_id, [trainee.id])

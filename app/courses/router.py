@@ -21,6 +21,7 @@ from app.courses.schemas import (
     RevisionDetail,
     RevisionOut,
 )
+from app.db import RowId
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.http.language import request_language
 
@@ -58,7 +59,7 @@ def upload_deck(
     language: Annotated[str, Form(max_length=16)],
     note: Annotated[str | None, Form(max_length=2000)] = None,
     effective_date: Annotated[str | None, Form()] = None,
-    revision: Annotated[int | None, Form(ge=1)] = None,
+    revision: Annotated[RowId | None, Form()] = None,
 ) -> Any:
     """Import a deck: the master language makes a new draft revision, others are aligned to it."""
     report = flows.import_upload(
@@ -102,7 +103,7 @@ def get_revision(session: SessionDep, definition: DefinitionDep, revision: Revis
 
 @router.post("/courses/{course}/revisions/{number}/publish", response_model=RevisionOut)
 def publish_revision(
-    session: SessionDep, course: CourseDep, number: int, _caller: LecturerOrAdminDep
+    session: SessionDep, course: CourseDep, number: RowId, _caller: LecturerOrAdminDep
 ) -> Any:
     """Publish a draft: new cohorts are taught it; earlier revisions stay readable."""
     return service.publish(session, course, number)
@@ -111,7 +112,7 @@ def publish_revision(
 @router.get(
     "/courses/{course}/revisions/{a}/diff/{b}", dependencies=[READS_RECORDS], response_model=DiffOut
 )
-def diff_revisions(session: SessionDep, course: CourseDep, a: int, b: int) -> DiffOut:
+def diff_revisions(session: SessionDep, course: CourseDep, a: RowId, b: RowId) -> DiffOut:
     """Added, removed and changed slides per module and language, with the changed text."""
     return service.diff_revisions(session, course, a, b)
 
@@ -140,7 +141,7 @@ def module_slides(
     response_model=ImportStatus,
 )
 def import_status(
-    request: Request, session: SessionDep, course: CourseDep, import_id: int
+    request: Request, session: SessionDep, course: CourseDep, import_id: RowId
 ) -> dict[str, Any]:
     """The stored report of an import and the state of its slide-image rendering."""
     deck_import = service.get_import(session, course, import_id)

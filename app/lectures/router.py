@@ -26,7 +26,7 @@ from app.accounts.dependencies import (
 from app.accounts.errors import LoginRequired
 from app.config import Settings
 from app.courses import service as courses
-from app.db import transaction
+from app.db import RowId, transaction
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.lectures import access, attendance, live, phones, presence, scheduling
 from app.lectures.dependencies import (
@@ -276,7 +276,7 @@ def attendance_history(
     ]
 
 
-def _initial_state(request: Request, lecture_id: int) -> tuple[LiveState, bool]:
+def _initial_state(request: Request, lecture_id: RowId) -> tuple[LiveState, bool]:
     """The lecture's state for a new stream, and whether the caller sees answer updates.
 
     Uses a short-lived session of its own: a session dependency would hold a database
@@ -290,7 +290,7 @@ def _initial_state(request: Request, lecture_id: int) -> tuple[LiveState, bool]:
         return live.state(session, lecture), access.may_see_answers(principal)
 
 
-async def stream_start(request: Request, lecture_id: int) -> tuple[LiveState, bool]:
+async def stream_start(request: Request, lecture_id: RowId) -> tuple[LiveState, bool]:
     # A dependency, so that 401 and 404 are answered before the stream's 200 starts.
     return await run_in_threadpool(_initial_state, request, lecture_id)
 
@@ -298,7 +298,7 @@ async def stream_start(request: Request, lecture_id: int) -> tuple[LiveState, bo
 @router.get("/lectures/{lecture_id}/events", response_class=EventSourceResponse)
 async def lecture_events(
     request: Request,
-    lecture_id: int,
+    lecture_id: RowId,
     start: Annotated[tuple[LiveState, bool], Depends(stream_start)],
 ) -> AsyncIterator[LiveState]:
     """Server-sent events (``state``): the current state at once, then every change.

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.courses.schemas import SlideRead
+from app.db import RowId
 
 
 class InterpreterIn(BaseModel):
@@ -18,8 +19,8 @@ class InterpreterIn(BaseModel):
 class LectureCreate(BaseModel):
     course: str = "legal-protection"
     title: str = Field(default="", max_length=200)
-    lecturer_id: int
-    cohort_ids: list[int] = Field(min_length=1)
+    lecturer_id: RowId
+    cohort_ids: list[RowId] = Field(min_length=1)
     scheduled_start: datetime
     scheduled_end: datetime
     modules: list[str] = []
@@ -31,7 +32,7 @@ class LectureCreate(BaseModel):
 
 class SlideChange(BaseModel):
     module: str | None = None
-    position: int | None = None
+    position: RowId | None = None
     step: int = Field(default=0, ge=-1000, le=1000)
 
 
@@ -42,7 +43,7 @@ class Ping(BaseModel):
 
 
 class AnswerIn(BaseModel):
-    poll_id: int
+    poll_id: RowId
     choice: str = Field(min_length=1, max_length=4)
 
 

@@ -19,6 +19,7 @@ from app.cohorts import service
 from app.cohorts.models import Cohort, Trainee
 from app.cohorts.router import MAX_SPREADSHEET_BYTES, read_spreadsheet
 from app.cohorts.spreadsheet import COLUMN_LABELS
+from app.db import RowId
 from app.deps import SessionDep
 from app.errors import DomainError
 from app.http import csrf
@@ -61,7 +62,7 @@ def _cohort_page(
     request: Request,
     session: Session,
     principal: Principal,
-    cohort_id: int,
+    cohort_id: RowId,
     *,
     error: str | None = None,
     status_code: int = 200,
@@ -99,7 +100,7 @@ def create_cohort_form(
     training_end: DateField = None,
     work_start: DateField = None,
     languages: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
-    cooperative_id: Annotated[int | None, Form()] = None,
+    cooperative_id: Annotated[RowId | None, Form()] = None,
 ) -> Any:
     csrf.verify(request, csrf_token)
     fields = {
@@ -126,7 +127,7 @@ def create_cohort_form(
 
 @router.get("/cohorts/{cohort_id}", response_class=HTMLResponse)
 def cohort_page(
-    request: Request, session: SessionDep, principal: CooperativeAccessDep, cohort_id: int
+    request: Request, session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId
 ) -> Any:
     return _cohort_page(request, session, principal, cohort_id)
 
@@ -136,7 +137,7 @@ def update_cohort_form(
     request: Request,
     session: SessionDep,
     principal: CooperativeAccessDep,
-    cohort_id: int,
+    cohort_id: RowId,
     name: Annotated[str, Form(min_length=1, max_length=200)],
     csrf_token: CsrfField = "",
     arrival_date: DateField = None,
@@ -170,7 +171,7 @@ def _import_page(
     request: Request,
     session: Session,
     principal: Principal,
-    cohort_id: int,
+    cohort_id: RowId,
     *,
     report: dict[str, Any] | None = None,
     error: str | None = None,
@@ -192,7 +193,7 @@ def _import_page(
 
 @router.get("/cohorts/{cohort_id}/import", response_class=HTMLResponse)
 def import_page(
-    request: Request, session: SessionDep, principal: CooperativeAccessDep, cohort_id: int
+    request: Request, session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId
 ) -> Any:
     return _import_page(request, session, principal, cohort_id)
 
@@ -202,7 +203,7 @@ def import_form(
     request: Request,
     session: SessionDep,
     principal: CooperativeAccessDep,
-    cohort_id: int,
+    cohort_id: RowId,
     file: Annotated[UploadFile, File()],
     csrf_token: CsrfField = "",
     valid_only: Annotated[bool, Form()] = False,
@@ -264,7 +265,7 @@ def print_cards(
     request: Request,
     session: SessionDep,
     principal: CooperativeAccessDep,
-    cohort_id: int,
+    cohort_id: RowId,
     csrf_token: CsrfField = "",
 ) -> Any:
     """New PINs for the whole cohort, shown once on printable cards; old cards stop working."""
@@ -279,7 +280,7 @@ def print_one_card(
     request: Request,
     session: SessionDep,
     principal: CooperativeAccessDep,
-    trainee_id: int,
+    trainee_id: RowId,
     csrf_token: CsrfField = "",
 ) -> Any:
     """A new PIN for one trainee (a lost card) on a single printable card."""

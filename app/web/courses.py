@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from app.accounts.dependencies import LecturerOrAdminDep, require_roles
 from app.courses import flows, service
 from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
+from app.db import RowId
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.http import csrf
 from app.http.rendering import render, ui_language
@@ -90,7 +91,7 @@ def import_page(
     session: SessionDep,
     definition: DefinitionDep,
     course: CourseDep,
-    import_id: int,
+    import_id: RowId,
 ) -> Any:
     deck_import = service.get_import(session, course, import_id)
     report = service.localize_report(deck_import.report, ui_language(request))
@@ -132,7 +133,7 @@ def publish_form(
     session: SessionDep,
     _caller: LecturerOrAdminDep,
     course: CourseDep,
-    number: int,
+    number: RowId,
     csrf_token: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     csrf.verify(request, csrf_token)
@@ -171,8 +172,8 @@ def diff_page(
     session: SessionDep,
     definition: DefinitionDep,
     course: CourseDep,
-    a: int,
-    b: int,
+    a: RowId,
+    b: RowId,
 ) -> Any:
     return render(
         request,

@@ -7,8 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from app.accounts.dependencies import READS_RECORDS, LecturerOrAdminDep, current_principal
-from app.courses import flows, service
+from app.accounts.dependencies import (
+    READS_RECORDS,
+    LecturerOrAdminDep,
+    PrincipalDep,
+    current_principal,
+    require_roles,
+)
+from app.courses import access, flows, service
 from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
 from app.courses.schemas import (
     AreaAssigned,
@@ -27,6 +33,8 @@ from app.http.language import request_language
 
 # Every route needs a signed-in caller; changing content needs a lecturer or an admin.
 router = APIRouter(prefix="/api/v1", tags=["courses"], dependencies=[Depends(current_principal)])
+# Diffs and import reports show notes, hidden slides and answers: not for trainees.
+EDITORS_ONLY = Depends(require_roles(*access.EDITORIAL_ROLES))
 
 
 @router.get("/courses", dependencies=[READS_RECORDS], response_model=list[CourseOut])
@@ -110,7 +118,9 @@ def publish_revision(
 
 
 @router.get(
-    "/courses/{course}/revisions/{a}/diff/{b}", dependencies=[READS_RECORDS], response_model=DiffOut
+    "/courses/{course}/revisions/{a}/diff/{b}",
+    dependencies=[READS_RECORDS, EDITORS_ONLY],
+    response_model=DiffOut,
 )
 def diff_revisions(session: SessionDep, course: CourseDep, a: RowId, b: RowId) -> DiffOut:
     """Added, removed and changed slides per module and language, with the changed text."""
@@ -126,18 +136,22 @@ def module_slides(
     session: SessionDep,
     definition: DefinitionDep,
     revision: RevisionDep,
+    principal: PrincipalDep,
     code: str,
     language: str | None = None,
 ) -> ModuleSlides:
-    """A module's slides in a language, falling back to the master where a slide is missing."""
-    return service.module_slides(
+    """A module's slides in a language, falling back to the master where a slide is missing.
+
+    Trainees get the trainee view: no hidden slides, notes or quiz answers."""
+    slides = service.module_slides(
         session, revision, definition, code, language or definition.master_language
     )
+    return access.module_for(principal, slides)
 
 
 @router.get(
     "/courses/{course}/imports/{import_id}",
-    dependencies=[READS_RECORDS],
+    dependencies=[READS_RECORDS, EDITORS_ONLY],
     response_model=ImportStatus,
 )
 def import_status(

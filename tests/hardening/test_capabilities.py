@@ -104,9 +104,9 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/courses/{course}/revisions": EVERYONE,
     "GET /api/v1/courses/{course}/revisions/{number}": EVERYONE,
     "POST /api/v1/courses/{course}/revisions/{number}/publish": "AL",
-    "GET /api/v1/courses/{course}/revisions/{a}/diff/{b}": EVERYONE,
+    "GET /api/v1/courses/{course}/revisions/{a}/diff/{b}": "ASLK",
     "GET /api/v1/courses/{course}/revisions/{number}/modules/{code}": EVERYONE,
-    "GET /api/v1/courses/{course}/imports/{import_id}": EVERYONE,
+    "GET /api/v1/courses/{course}/imports/{import_id}": "ASLK",
     "PUT /api/v1/courses/{course}/modules/{code}/area": "AL",
     "GET /files/{sha256}": PEOPLE,
     # pages

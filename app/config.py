@@ -40,6 +40,9 @@ class Settings(BaseSettings):
 
     # A trainee's page pings every 15 s; a longer silence than this ends a presence interval.
     presence_gap_seconds: int = 60
+    # An open event stream checks this often that its login session is still valid (and sends
+    # a keep-alive when idle); it ends once the session was revoked or expired.
+    stream_check_seconds: float = Field(default=15.0, gt=0)
 
     # Tests and rehearsals only: a file holding seconds to add to the server's clock.
     clock_offset_file: Path | None = None

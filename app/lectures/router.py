@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts.dependencies import (
@@ -28,6 +30,7 @@ from app.config import Settings
 from app.courses import service as courses
 from app.db import RowId, transaction
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
+from app.errors import DomainError
 from app.lectures import access, attendance, live, phones, presence, scheduling
 from app.lectures.dependencies import (
     BroadcasterDep,
@@ -38,6 +41,7 @@ from app.lectures.dependencies import (
     PresentedLecture,
     ViewableLecture,
 )
+from app.lectures.models import Lecture
 from app.lectures.schemas import (
     AnswerIn,
     AnswerRead,
@@ -55,7 +59,6 @@ from app.lectures.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["lectures"])
-HEARTBEAT_SECONDS = 15.0
 
 
 def gap_limit(settings: Settings) -> timedelta:
@@ -276,18 +279,34 @@ def attendance_history(
     ]
 
 
-def _initial_state(request: Request, lecture_id: RowId) -> tuple[LiveState, bool]:
+def _initial_state(request: Request, lecture_id: int) -> tuple[LiveState, bool]:
     """The lecture's state for a new stream, and whether the caller sees answer updates.
 
     Uses a short-lived session of its own: a session dependency would hold a database
     connection for as long as the stream stays open, and 200 phones would empty the pool.
     """
     with transaction(request.app.state.session_factory) as session:
-        principal = optional_principal(request, session)
-        if principal is None:
-            raise LoginRequired()
-        lecture = access.viewable(session, principal, lecture_id)
+        lecture = _viewable_by_caller(request, session, lecture_id)
+        principal = request.state.principal
         return live.state(session, lecture), access.may_see_answers(principal)
+
+
+def _viewable_by_caller(request: Request, session: Session, lecture_id: int) -> Lecture:
+    principal = optional_principal(request, session)
+    if principal is None:
+        raise LoginRequired()
+    request.state.principal = principal
+    return access.viewable(session, principal, lecture_id)
+
+
+def _still_allowed(request: Request, lecture_id: int) -> bool:
+    """Whether the stream's caller is still signed in and may still see the lecture."""
+    try:
+        with transaction(request.app.state.session_factory) as session:
+            _viewable_by_caller(request, session, lecture_id)
+    except DomainError:
+        return False
+    return True
 
 
 async def stream_start(request: Request, lecture_id: RowId) -> tuple[LiveState, bool]:
@@ -304,18 +323,29 @@ async def lecture_events(
     """Server-sent events (``state``): the current state at once, then every change.
 
     Browsers reconnect on their own after a drop and get the current state again, so a
-    phone that lost the network catches up without reloading. FastAPI sends the keep-alive.
+    phone that lost the network catches up without reloading. Every ``stream_check_seconds``
+    the stream checks that the caller's session is still valid (a PIN reset or a logout
+    elsewhere revokes it) and ends when it is not; when idle it sends a keep-alive then.
     """
     initial, sees_answers = start
     hub = request.app.state.broadcaster.hub
+    interval = request.app.state.settings.stream_check_seconds
     async with hub.subscribe(live.topic(lecture_id)) as queue:
         yield ServerSentEvent(event="state", data=initial, retry=2000)
+        checked = time.monotonic()
         while True:
             try:
-                message = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_SECONDS)
+                message = await asyncio.wait_for(queue.get(), timeout=interval)
             except TimeoutError:
+                message = None
+            if time.monotonic() - checked >= interval:
                 if await request.is_disconnected():
                     return
+                if not await run_in_threadpool(_still_allowed, request, lecture_id):
+                    return
+                checked = time.monotonic()
+            if message is None:
+                yield ServerSentEvent(comment="keep-alive")
                 continue
             if message.get("answers") and not sees_answers:
                 continue  # answer counts are for the presenter, not for 200 phones

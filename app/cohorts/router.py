@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from app.accounts import service as accounts
 from app.accounts.dependencies import MANAGES_COHORTS, READS_RECORDS, CooperativeAccessDep
 from app.cohorts import service
+from app.cohorts.dependencies import OwnedCohort
 from app.cohorts.errors import SpreadsheetTooLarge
 from app.cohorts.schemas import (
     Card,
@@ -22,10 +23,11 @@ from app.cohorts.schemas import (
 )
 from app.db import RowId
 from app.deps import SessionDep
+from app.http.gate import CheckedBeforeBody
 from app.http.language import request_language
 from app.http.openapi import file_download
 
-router = APIRouter(prefix="/api/v1", tags=["cohorts"])
+router = APIRouter(prefix="/api/v1", tags=["cohorts"], route_class=CheckedBeforeBody)
 MAX_SPREADSHEET_BYTES = 5 * 1024 * 1024
 
 
@@ -85,6 +87,7 @@ def import_trainees(
     session: SessionDep,
     principal: CooperativeAccessDep,
     cohort_id: RowId,
+    _cohort: OwnedCohort,  # checked before the file is read (app.http.gate)
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or Shift_JIS) or XLSX")],
     valid_only: Annotated[bool, Form()] = False,
 ) -> Any:

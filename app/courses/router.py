@@ -29,10 +29,16 @@ from app.courses.schemas import (
 )
 from app.db import RowId
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
+from app.http.gate import CheckedBeforeBody
 from app.http.language import request_language
 
 # Every route needs a signed-in caller; changing content needs a lecturer or an admin.
-router = APIRouter(prefix="/api/v1", tags=["courses"], dependencies=[Depends(current_principal)])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["courses"],
+    dependencies=[Depends(current_principal)],
+    route_class=CheckedBeforeBody,
+)
 # Diffs and import reports show notes, hidden slides and answers: not for trainees.
 EDITORS_ONLY = Depends(require_roles(*access.EDITORIAL_ROLES))
 

@@ -16,6 +16,7 @@ from app.accounts import service as accounts
 from app.accounts.dependencies import CooperativeAccessDep, require_roles
 from app.accounts.tenancy import Principal
 from app.cohorts import service
+from app.cohorts.dependencies import OwnedCohort
 from app.cohorts.models import Cohort, Trainee
 from app.cohorts.router import MAX_SPREADSHEET_BYTES, read_spreadsheet
 from app.cohorts.spreadsheet import COLUMN_LABELS
@@ -23,9 +24,14 @@ from app.db import RowId
 from app.deps import SessionDep
 from app.errors import DomainError
 from app.http import csrf
+from app.http.gate import CheckedBeforeBody
 from app.http.rendering import render, ui_language
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(require_roles("admin", "staff"))])
+router = APIRouter(
+    include_in_schema=False,
+    dependencies=[Depends(require_roles("admin", "staff"))],
+    route_class=CheckedBeforeBody,
+)
 
 CsrfField = Annotated[str, Form()]
 DateField = Annotated[date | None, Form()]
@@ -204,6 +210,7 @@ def import_form(
     session: SessionDep,
     principal: CooperativeAccessDep,
     cohort_id: RowId,
+    _cohort: OwnedCohort,  # checked before the file is read (app.http.gate)
     file: Annotated[UploadFile, File()],
     csrf_token: CsrfField = "",
     valid_only: Annotated[bool, Form()] = False,

@@ -13,11 +13,14 @@ from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
 from app.db import RowId
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.http import csrf
+from app.http.gate import CheckedBeforeBody
 from app.http.rendering import render, ui_language
 
 # Lecturers and admins work on decks; cooperative staff may read them; trainees have their own.
 router = APIRouter(
-    include_in_schema=False, dependencies=[Depends(require_roles("admin", "lecturer", "staff"))]
+    include_in_schema=False,
+    dependencies=[Depends(require_roles("admin", "lecturer", "staff"))],
+    route_class=CheckedBeforeBody,
 )
 
 

@@ -119,7 +119,7 @@ def declared_capabilities(dependant: Any) -> set[Capability]:
 
 
 def capable(capability: Capability) -> Any:
-    """``dependencies=[capable(...)]`` for a route that uses the caller some other way."""
+    """The declaration as a route dependency: ``dependencies=[capable(...)]``."""
     return Depends(Capable(capability))
 
 

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
 
+    # An open event stream checks this often that its login session is still valid (and sends
+    # a keep-alive when idle); it ends once the session was revoked or expired.
+    stream_check_seconds: float = Field(default=15.0, gt=0)
+
     # Tests and rehearsals only: a file holding seconds to add to the server's clock.
     clock_offset_file: Path | None = None
 

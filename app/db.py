@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
+from annotated_types import Ge, Le
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from app import clock
+
+# The largest id (or revision number, or position) a PostgreSQL integer column holds. A larger
+# one in a request names no row, and would make the query itself fail; RowId turns it into a
+# validation error, for path and query parameters and request bodies alike.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Ge(1), Le(MAX_ROW_ID)]
 
 # Stable constraint names so Alembic migrations (and SQLite batch mode) can address them.
 NAMING_CONVENTION = {

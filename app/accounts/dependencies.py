@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from app.accounts import service
+from app.accounts import access, service
+from app.accounts.access import Capability
 from app.accounts.errors import LoginRequired
 from app.accounts.tenancy import Principal
 from app.deps import SessionDep
@@ -58,6 +59,8 @@ def optional_principal(request: Request, session: SessionDep) -> Principal | Non
         principal = service.principal_for_api_token(session, authorization[7:].strip())
         if principal is None:
             raise LoginRequired(N_("The API token is not valid or has been revoked."))
+        route = request.scope.get("route")
+        access.require_any(principal, declared_capabilities(getattr(route, "dependant", None)))
         return principal
     token = session_token(request)
     user = service.user_for_session(session, token) if token else None
@@ -88,8 +91,46 @@ def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     return dependency
 
 
+class Capable:
+    """Declare the capability a route needs: ``Depends(Capable(Capability.READ_RECORDS))``.
+
+    Checked once per request, where a bearer token becomes a principal; a route that declares
+    no capability an API token holds refuses tokens (``app.accounts.access``).
+    """
+
+    def __init__(self, capability: Capability) -> None:
+        self.capability = capability
+
+    async def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> None:
+        access.require(principal, self.capability)
+
+
+def declared_capabilities(dependant: Any) -> set[Capability]:
+    """The capabilities a route's dependant declares through ``Capable`` at any depth."""
+    found: set[Capability] = set()
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        if current is None:
+            continue
+        if isinstance(current.call, Capable):
+            found.add(current.call.capability)
+        pending.extend(current.dependencies)
+    return found
+
+
+def capable(capability: Capability) -> Any:
+    """The declaration as a route dependency: ``dependencies=[capable(...)]``."""
+    return Depends(Capable(capability))
+
+
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]
 CooperativeAccessDep = Annotated[Principal, Depends(require_roles("admin", "staff"))]
 AdminDep = Annotated[Principal, Depends(require_roles("admin"))]
 LecturerOrAdminDep = Annotated[Principal, Depends(require_roles("admin", "lecturer"))]
+
+# What an API token may do, declared per route: `@router.get(..., dependencies=[READS_RECORDS])`.
+READS_RECORDS = capable(Capability.READ_RECORDS)
+MANAGES_COHORTS = capable(Capability.MANAGE_COHORTS)
+SCHEDULES_LECTURES = capable(Capability.SCHEDULE_LECTURES)

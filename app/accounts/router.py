@@ -7,7 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from app.accounts import service
-from app.accounts.dependencies import AdminDep, CooperativeAccessDep, PrincipalDep
+from app.accounts.dependencies import (
+    MANAGES_COHORTS,
+    READS_RECORDS,
+    AdminDep,
+    CooperativeAccessDep,
+    PrincipalDep,
+)
 from app.accounts.schemas import (
     ApiTokenCreate,
     ApiTokenIssued,
@@ -24,13 +30,14 @@ from app.accounts.schemas import (
     UserRead,
 )
 from app.audit import service as audit
+from app.db import RowId
 from app.deps import SessionDep
 from app.http import csrf
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
-@router.get("/me", response_model=Me)
+@router.get("/me", dependencies=[READS_RECORDS], response_model=Me)
 def me(request: Request, principal: PrincipalDep) -> dict[str, Any]:
     """Who is calling, and the CSRF token a browser script sends in X-CSRF-Token."""
     token = None if principal.via_token else csrf.issue_token(request)[1]
@@ -43,7 +50,7 @@ def me(request: Request, principal: PrincipalDep) -> dict[str, Any]:
     }
 
 
-@router.get("/cooperatives", response_model=list[CooperativeRead])
+@router.get("/cooperatives", dependencies=[READS_RECORDS], response_model=list[CooperativeRead])
 def list_cooperatives(session: SessionDep, principal: CooperativeAccessDep) -> Any:
     return service.list_cooperatives(session, principal)
 
@@ -53,9 +60,11 @@ def create_cooperative(session: SessionDep, principal: AdminDep, body: Cooperati
     return service.create_cooperative(session, principal, **body.model_dump())
 
 
-@router.get("/cooperatives/{cooperative_id}", response_model=CooperativeRead)
+@router.get(
+    "/cooperatives/{cooperative_id}", dependencies=[READS_RECORDS], response_model=CooperativeRead
+)
 def get_cooperative(
-    session: SessionDep, principal: CooperativeAccessDep, cooperative_id: int
+    session: SessionDep, principal: CooperativeAccessDep, cooperative_id: RowId
 ) -> Any:
     return service.get_cooperative(session, principal, cooperative_id)
 
@@ -64,26 +73,28 @@ def get_cooperative(
 def update_cooperative(
     session: SessionDep,
     principal: CooperativeAccessDep,
-    cooperative_id: int,
+    cooperative_id: RowId,
     body: CooperativeUpdate,
 ) -> Any:
     return service.update_cooperative(session, principal, cooperative_id, **body.model_dump())
 
 
-@router.get("/employers", response_model=list[EmployerRead])
+@router.get("/employers", dependencies=[READS_RECORDS], response_model=list[EmployerRead])
 def list_employers(session: SessionDep, principal: CooperativeAccessDep) -> Any:
     return service.list_employers(session, principal)
 
 
-@router.post("/employers", response_model=EmployerRead, status_code=201)
+@router.post(
+    "/employers", dependencies=[MANAGES_COHORTS], response_model=EmployerRead, status_code=201
+)
 def create_employer(
     session: SessionDep, principal: CooperativeAccessDep, body: EmployerCreate
 ) -> Any:
     return service.create_employer(session, principal, **body.model_dump())
 
 
-@router.get("/employers/{employer_id}", response_model=EmployerRead)
-def get_employer(session: SessionDep, principal: CooperativeAccessDep, employer_id: int) -> Any:
+@router.get("/employers/{employer_id}", dependencies=[READS_RECORDS], response_model=EmployerRead)
+def get_employer(session: SessionDep, principal: CooperativeAccessDep, employer_id: RowId) -> Any:
     return service.get_employer(session, principal, employer_id)
 
 
@@ -100,12 +111,12 @@ def create_user(session: SessionDep, principal: CooperativeAccessDep, body: User
 
 
 @router.get("/users/{user_id}", response_model=UserRead)
-def get_user(session: SessionDep, principal: CooperativeAccessDep, user_id: int) -> Any:
+def get_user(session: SessionDep, principal: CooperativeAccessDep, user_id: RowId) -> Any:
     return service.get_user(session, principal, user_id)
 
 
 @router.post("/users/{user_id}/reset", response_model=SecretIssued)
-def reset_user(session: SessionDep, principal: CooperativeAccessDep, user_id: int) -> Any:
+def reset_user(session: SessionDep, principal: CooperativeAccessDep, user_id: RowId) -> Any:
     """Give the user a new password (a trainee: a new PIN); shown once, sessions end."""
     user, secret = service.reset_secret(session, principal, user_id)
     return {"user_id": user.id, "secret": secret}
@@ -125,7 +136,7 @@ def create_token(session: SessionDep, principal: CooperativeAccessDep, body: Api
 
 
 @router.delete("/api-tokens/{token_id}", response_model=ApiTokenRead)
-def revoke_token(session: SessionDep, principal: CooperativeAccessDep, token_id: int) -> Any:
+def revoke_token(session: SessionDep, principal: CooperativeAccessDep, token_id: RowId) -> Any:
     return service.revoke_api_token(session, principal, token_id)
 
 

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.db import RowId
+
 Name = Field(min_length=1, max_length=200)
 
 
@@ -36,7 +38,7 @@ class CooperativeRead(CooperativeCreate):
 class EmployerCreate(BaseModel):
     name: str = Name
     address: str = Field(default="", max_length=500)
-    cooperative_id: int | None = Field(default=None, description="admins only; staff: their own")
+    cooperative_id: RowId | None = Field(default=None, description="admins only; staff: their own")
 
 
 class EmployerRead(BaseModel):
@@ -49,8 +51,8 @@ class EmployerRead(BaseModel):
 
 class Affiliation(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    cooperative_id: int | None = None
-    employer_id: int | None = None
+    cooperative_id: RowId | None = None
+    employer_id: RowId | None = None
 
 
 class UserCreate(BaseModel):
@@ -58,7 +60,7 @@ class UserCreate(BaseModel):
     email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     display_name: str = Name
     password: str = Field(min_length=1, max_length=200)
-    cooperative_id: int | None = None
+    cooperative_id: RowId | None = None
     qualification: str | None = None
     registration_number: str = Field(default="", max_length=50)
     affiliations: list[Affiliation] = []
@@ -90,7 +92,7 @@ class Me(BaseModel):
 
 class ApiTokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
-    cooperative_id: int | None = None
+    cooperative_id: RowId | None = None
 
 
 class ApiTokenRead(BaseModel):

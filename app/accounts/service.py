@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from app.accounts import limits, security
+from app.accounts import access, limits, security
+from app.accounts.access import Capability
 from app.accounts.errors import (
     AlreadyExists,
     BadCredentials,
@@ -200,6 +201,7 @@ def create_user(
     if role not in ("admin", "lecturer", "staff"):
         raise InvalidInput(N_("Unknown role {role}."), role=role)
     if actor is not None:
+        access.require(actor, Capability.MANAGE_USERS)
         if role == "staff":
             cooperative_id = target_cooperative(actor, cooperative_id)
         else:
@@ -278,6 +280,7 @@ def end_sessions(session: Session, user_id: int) -> None:
 
 def reset_secret(session: Session, actor: Principal, user_id: int) -> tuple[User, str]:
     """Give a user a new random password (PIN for a trainee); their sessions end. Returns it once."""
+    access.require(actor, Capability.ISSUE_SECRETS)
     user = get_user(session, actor, user_id)
     if user.role == "admin" and not actor.is_admin:
         raise Forbidden()
@@ -438,8 +441,7 @@ def create_api_token(
     session: Session, principal: Principal, *, name: str, cooperative_id: int | None = None
 ) -> IssuedToken:
     """Issue a token for a cooperative's integrations (not by another token)."""
-    if principal.via_token:
-        raise Forbidden()
+    access.require(principal, Capability.MANAGE_TOKENS)
     owner = target_cooperative(principal, cooperative_id)
     get_cooperative(session, principal, owner)
     secret = security.new_token(API_TOKEN_PREFIX)
@@ -469,8 +471,7 @@ def list_api_tokens(session: Session, principal: Principal) -> list[ApiToken]:
 
 
 def revoke_api_token(session: Session, principal: Principal, token_id: int) -> ApiToken:
-    if principal.via_token:
-        raise Forbidden()
+    access.require(principal, Capability.MANAGE_TOKENS)
     token = get_owned(session, principal, ApiToken, token_id, TokenNotFound)
     if token.revoked_at is None:
         token.revoked_at = utcnow()

@@ -9,14 +9,17 @@ from fastapi import Depends
 from app.accounts.dependencies import CooperativeAccessDep
 from app.cohorts import access
 from app.cohorts.models import Cohort, Trainee
+from app.db import RowId
 from app.deps import SessionDep
 
 
-def owned_cohort(session: SessionDep, principal: CooperativeAccessDep, cohort_id: int) -> Cohort:
+def owned_cohort(session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId) -> Cohort:
     return access.owned_cohort(session, principal, cohort_id)
 
 
-def owned_trainee(session: SessionDep, principal: CooperativeAccessDep, trainee_id: int) -> Trainee:
+def owned_trainee(
+    session: SessionDep, principal: CooperativeAccessDep, trainee_id: RowId
+) -> Trainee:
     return access.owned_trainee(session, principal, trainee_id)
 
 

@@ -8,8 +8,9 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from app.accounts import service as accounts
-from app.accounts.dependencies import CooperativeAccessDep
+from app.accounts.dependencies import MANAGES_COHORTS, READS_RECORDS, CooperativeAccessDep
 from app.cohorts import service
+from app.cohorts.dependencies import OwnedCohort
 from app.cohorts.errors import SpreadsheetTooLarge
 from app.cohorts.schemas import (
     Card,
@@ -20,11 +21,13 @@ from app.cohorts.schemas import (
     TraineeRead,
     TraineeUpdate,
 )
+from app.db import RowId
 from app.deps import SessionDep
+from app.http.gate import CheckedBeforeBody
 from app.http.language import request_language
 from app.http.openapi import file_download
 
-router = APIRouter(prefix="/api/v1", tags=["cohorts"])
+router = APIRouter(prefix="/api/v1", tags=["cohorts"], route_class=CheckedBeforeBody)
 MAX_SPREADSHEET_BYTES = 5 * 1024 * 1024
 
 
@@ -36,41 +39,46 @@ def read_spreadsheet(file: UploadFile) -> bytes:
     return data
 
 
-@router.get("/cohorts", response_model=list[CohortRead])
+@router.get("/cohorts", dependencies=[READS_RECORDS], response_model=list[CohortRead])
 def list_cohorts(session: SessionDep, principal: CooperativeAccessDep) -> Any:
     return service.list_cohorts(session, principal)
 
 
-@router.post("/cohorts", response_model=CohortRead, status_code=201)
+@router.post("/cohorts", dependencies=[MANAGES_COHORTS], response_model=CohortRead, status_code=201)
 def create_cohort(session: SessionDep, principal: CooperativeAccessDep, body: CohortCreate) -> Any:
     return service.create_cohort(session, principal, **body.model_dump())
 
 
-@router.get("/cohorts/{cohort_id}", response_model=CohortRead)
-def get_cohort(session: SessionDep, principal: CooperativeAccessDep, cohort_id: int) -> Any:
+@router.get("/cohorts/{cohort_id}", dependencies=[READS_RECORDS], response_model=CohortRead)
+def get_cohort(session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId) -> Any:
     return service.get_cohort(session, principal, cohort_id)
 
 
-@router.put("/cohorts/{cohort_id}", response_model=CohortRead)
+@router.put("/cohorts/{cohort_id}", dependencies=[MANAGES_COHORTS], response_model=CohortRead)
 def update_cohort(
-    session: SessionDep, principal: CooperativeAccessDep, cohort_id: int, body: CohortUpdate
+    session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId, body: CohortUpdate
 ) -> Any:
     return service.update_cohort(session, principal, cohort_id, **body.model_dump())
 
 
-@router.delete("/cohorts/{cohort_id}", status_code=204)
-def delete_cohort(session: SessionDep, principal: CooperativeAccessDep, cohort_id: int) -> Response:
+@router.delete("/cohorts/{cohort_id}", dependencies=[MANAGES_COHORTS], status_code=204)
+def delete_cohort(
+    session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId
+) -> Response:
     service.delete_cohort(session, principal, cohort_id)
     return Response(status_code=204)
 
 
-@router.get("/cohorts/{cohort_id}/trainees", response_model=list[TraineeRead])
-def list_trainees(session: SessionDep, principal: CooperativeAccessDep, cohort_id: int) -> Any:
+@router.get(
+    "/cohorts/{cohort_id}/trainees", dependencies=[READS_RECORDS], response_model=list[TraineeRead]
+)
+def list_trainees(session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId) -> Any:
     return service.list_trainees(session, principal, cohort_id)
 
 
 @router.post(
     "/cohorts/{cohort_id}/import",
+    dependencies=[MANAGES_COHORTS],
     response_model=ImportReport,
     responses={422: {"model": ImportReport, "description": "nothing was imported"}},
 )
@@ -78,7 +86,8 @@ def import_trainees(
     request: Request,
     session: SessionDep,
     principal: CooperativeAccessDep,
-    cohort_id: int,
+    cohort_id: RowId,
+    _cohort: OwnedCohort,  # checked before the file is read (app.http.gate)
     file: Annotated[UploadFile | None, File(description="CSV (UTF-8 or Shift_JIS) or XLSX")] = None,
     valid_only: Annotated[bool, Form()] = False,
 ) -> Any:
@@ -103,7 +112,7 @@ def import_trainees(
 
 
 @router.post("/cohorts/{cohort_id}/cards", response_model=list[Card])
-def issue_cards(session: SessionDep, principal: CooperativeAccessDep, cohort_id: int) -> Any:
+def issue_cards(session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId) -> Any:
     """New PINs for every trainee of the cohort (shown once); old cards stop working."""
     return [
         {
@@ -119,11 +128,12 @@ def issue_cards(session: SessionDep, principal: CooperativeAccessDep, cohort_id:
 
 @router.get(
     "/cohorts/{cohort_id}/trainees.csv",
+    dependencies=[READS_RECORDS],
     response_class=Response,
     responses=file_download("text/csv"),
 )
 def export_trainees(
-    request: Request, session: SessionDep, principal: CooperativeAccessDep, cohort_id: int
+    request: Request, session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId
 ) -> Response:
     """The trainee list as CSV; cell text that a spreadsheet could run as a formula is quoted."""
     body = service.trainees_csv(session, principal, cohort_id, request_language(request))
@@ -134,14 +144,14 @@ def export_trainees(
     )
 
 
-@router.get("/trainees/{trainee_id}", response_model=TraineeRead)
-def get_trainee(session: SessionDep, principal: CooperativeAccessDep, trainee_id: int) -> Any:
+@router.get("/trainees/{trainee_id}", dependencies=[READS_RECORDS], response_model=TraineeRead)
+def get_trainee(session: SessionDep, principal: CooperativeAccessDep, trainee_id: RowId) -> Any:
     return service.get_trainee(session, principal, trainee_id)
 
 
-@router.put("/trainees/{trainee_id}", response_model=TraineeRead)
+@router.put("/trainees/{trainee_id}", dependencies=[MANAGES_COHORTS], response_model=TraineeRead)
 def update_trainee(
-    session: SessionDep, principal: CooperativeAccessDep, trainee_id: int, body: TraineeUpdate
+    session: SessionDep, principal: CooperativeAccessDep, trainee_id: RowId, body: TraineeUpdate
 ) -> Any:
     fields = body.model_dump()
     if fields.get("employer_id") is not None:  # the employer must be the caller's too
@@ -150,7 +160,7 @@ def update_trainee(
 
 
 @router.post("/trainees/{trainee_id}/pin", response_model=Card)
-def reset_pin(session: SessionDep, principal: CooperativeAccessDep, trainee_id: int) -> Any:
+def reset_pin(session: SessionDep, principal: CooperativeAccessDep, trainee_id: RowId) -> Any:
     """A new PIN for one trainee (a lost card); shown once."""
     trainee = service.get_trainee(session, principal, trainee_id)
     (card,) = service.issue_pins(session, principal, trainee.cohort_id, [trainee.id])

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.db import RowId
 from app.hygiene import Line
 
 
@@ -19,7 +20,7 @@ class CohortCreate(BaseModel):
     languages: list[str] = []
     course_code: str = "legal-protection"
     programme_end: date | None = Field(default=None, description="end of the internship")
-    cooperative_id: int | None = Field(default=None, description="admins only; staff: their own")
+    cooperative_id: RowId | None = Field(default=None, description="admins only; staff: their own")
 
 
 class CohortUpdate(BaseModel):
@@ -68,7 +69,7 @@ class TraineeUpdate(BaseModel):
     name_katakana: Line | None = Field(default=None, min_length=1, max_length=200)
     preferred_language: str | None = None
     trainee_number: str | None = Field(default=None, min_length=1, max_length=50)
-    employer_id: int | None = None
+    employer_id: RowId | None = None
 
 
 class ImportReport(BaseModel):

@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.accounts import access as capabilities
 from app.accounts import security
 from app.accounts import service as accounts
+from app.accounts.access import Capability
 from app.accounts.models import Cooperative, Employer, User
 from app.accounts.tenancy import Principal, owned, target_cooperative
 from app.audit import service as audit
@@ -386,6 +388,7 @@ def issue_pins(
 
     Returns (trainee, login code, PIN) once; PINs are stored only as argon2 hashes.
     """
+    capabilities.require(principal, Capability.ISSUE_SECRETS)
     trainees = list_trainees(session, principal, cohort_id)
     if trainee_ids is not None:
         wanted = set(trainee_ids)

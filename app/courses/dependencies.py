@@ -9,6 +9,7 @@ from fastapi import Depends, Path
 from app.courses import service
 from app.courses.definitions import CourseDefinition
 from app.courses.models import Course, Revision
+from app.db import RowId
 from app.deps import DefinitionsDep, SessionDep
 
 
@@ -28,7 +29,7 @@ def valid_course(session: SessionDep, definition: DefinitionDep) -> Course:
 CourseDep = Annotated[Course, Depends(valid_course)]
 
 
-def valid_revision(session: SessionDep, course: CourseDep, number: int) -> Revision:
+def valid_revision(session: SessionDep, course: CourseDep, number: RowId) -> Revision:
     return service.get_revision(session, course, number)
 
 

@@ -7,8 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from app.accounts.dependencies import LecturerOrAdminDep, current_principal
-from app.courses import diffs, flows, service
+from app.accounts.dependencies import (
+    READS_RECORDS,
+    LecturerOrAdminDep,
+    PrincipalDep,
+    current_principal,
+    require_roles,
+)
+from app.courses import access, diffs, flows, service
 from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
 from app.courses.models import DeckImport
 from app.courses.schemas import (
@@ -22,21 +28,30 @@ from app.courses.schemas import (
     RevisionDetail,
     RevisionOut,
 )
+from app.db import RowId
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
+from app.http.gate import CheckedBeforeBody
 from app.http.language import request_language
 from app.i18n import gettext
 
 # Every route needs a signed-in caller; changing content needs a lecturer or an admin.
-router = APIRouter(prefix="/api/v1", tags=["courses"], dependencies=[Depends(current_principal)])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["courses"],
+    dependencies=[Depends(current_principal)],
+    route_class=CheckedBeforeBody,
+)
+# Diffs and import reports show notes, hidden slides and answers: not for trainees.
+EDITORS_ONLY = Depends(require_roles(*access.EDITORIAL_ROLES))
 
 
-@router.get("/courses", response_model=list[CourseOut])
+@router.get("/courses", dependencies=[READS_RECORDS], response_model=list[CourseOut])
 def list_courses(session: SessionDep, definitions: DefinitionsDep) -> list[dict[str, Any]]:
     """List the defined courses with their published and latest revision numbers."""
     return [service.course_summary(session, d) for d in definitions.values()]
 
 
-@router.get("/courses/{course}", response_model=CourseOut)
+@router.get("/courses/{course}", dependencies=[READS_RECORDS], response_model=CourseOut)
 def get_course(session: SessionDep, definition: DefinitionDep) -> dict[str, Any]:
     return service.course_summary(session, definition)
 
@@ -60,7 +75,7 @@ def upload_deck(
     language: Annotated[str, Form(max_length=16)],
     note: Annotated[str | None, Form(max_length=2000)] = None,
     effective_date: Annotated[str | None, Form()] = None,
-    revision: Annotated[int | None, Form(ge=1)] = None,
+    revision: Annotated[RowId | None, Form()] = None,
 ) -> Any:
     """Import a deck: the master language makes a new draft revision, others are aligned to it."""
     report = flows.import_upload(
@@ -82,12 +97,18 @@ def upload_deck(
     return report
 
 
-@router.get("/courses/{course}/revisions", response_model=list[RevisionOut])
+@router.get(
+    "/courses/{course}/revisions", dependencies=[READS_RECORDS], response_model=list[RevisionOut]
+)
 def list_revisions(session: SessionDep, course: CourseDep) -> Any:
     return service.list_revisions(session, course)
 
 
-@router.get("/courses/{course}/revisions/{number}", response_model=RevisionDetail)
+@router.get(
+    "/courses/{course}/revisions/{number}",
+    dependencies=[READS_RECORDS],
+    response_model=RevisionDetail,
+)
 def get_revision(session: SessionDep, definition: DefinitionDep, revision: RevisionDep) -> Any:
     return {
         **RevisionOut.model_validate(revision).model_dump(),
@@ -98,30 +119,42 @@ def get_revision(session: SessionDep, definition: DefinitionDep, revision: Revis
 
 @router.post("/courses/{course}/revisions/{number}/publish", response_model=RevisionOut)
 def publish_revision(
-    session: SessionDep, course: CourseDep, number: int, _caller: LecturerOrAdminDep
+    session: SessionDep, course: CourseDep, number: RowId, _caller: LecturerOrAdminDep
 ) -> Any:
     """Publish a draft: new cohorts are taught it; earlier revisions stay readable."""
     return service.publish(session, course, number)
 
 
-@router.get("/courses/{course}/revisions/{a}/diff/{b}", response_model=DiffOut)
-def diff_revisions(session: SessionDep, course: CourseDep, a: int, b: int) -> DiffOut:
+@router.get(
+    "/courses/{course}/revisions/{a}/diff/{b}",
+    dependencies=[READS_RECORDS, EDITORS_ONLY],
+    response_model=DiffOut,
+)
+def diff_revisions(session: SessionDep, course: CourseDep, a: RowId, b: RowId) -> DiffOut:
     """Added, removed and changed slides per module and language, with the changed text."""
     return diffs.diff_revisions(session, course, a, b)
 
 
-@router.get("/courses/{course}/revisions/{number}/modules/{code}", response_model=ModuleSlides)
+@router.get(
+    "/courses/{course}/revisions/{number}/modules/{code}",
+    dependencies=[READS_RECORDS],
+    response_model=ModuleSlides,
+)
 def module_slides(
     session: SessionDep,
     definition: DefinitionDep,
     revision: RevisionDep,
+    principal: PrincipalDep,
     code: str,
     language: str | None = None,
 ) -> ModuleSlides:
-    """A module's slides in a language, falling back to the master where a slide is missing."""
-    return service.module_slides(
+    """A module's slides in a language, falling back to the master where a slide is missing.
+
+    Trainees get the trainee view: no hidden slides, notes or quiz answers."""
+    slides = service.module_slides(
         session, revision, definition, code, language or definition.master_language
     )
+    return access.module_for(principal, slides)
 
 
 def _import_status(
@@ -145,9 +178,13 @@ def _import_status(
     }
 
 
-@router.get("/courses/{course}/imports/{import_id}", response_model=ImportStatus)
+@router.get(
+    "/courses/{course}/imports/{import_id}",
+    dependencies=[READS_RECORDS, EDITORS_ONLY],
+    response_model=ImportStatus,
+)
 def import_status(
-    request: Request, session: SessionDep, course: CourseDep, import_id: int
+    request: Request, session: SessionDep, course: CourseDep, import_id: RowId
 ) -> dict[str, Any]:
     """The stored report of an import and the state of its slide-image rendering."""
     return _import_status(request, session, service.get_import(session, course, import_id))
@@ -165,7 +202,7 @@ def retry_render(
     settings: SettingsDep,
     _caller: LecturerOrAdminDep,
     course: CourseDep,
-    import_id: int,
+    import_id: RowId,
 ) -> dict[str, Any]:
     """Queue a failed slide-image rendering again."""
     deck_import = flows.retry_render(

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from app.accounts.dependencies import PrincipalDep
 from app.cohorts.models import Trainee
 from app.courses.definitions import CourseDefinition
+from app.db import RowId
 from app.deps import DefinitionsDep, SessionDep
 from app.lectures import access, attendance, scheduling
 from app.lectures.access import Followed
@@ -24,7 +25,7 @@ async def get_broadcaster(request: Request) -> Broadcaster:
     return request.app.state.broadcaster  # type: ignore[no-any-return]
 
 
-def viewable_lecture(session: SessionDep, principal: PrincipalDep, lecture_id: int) -> Lecture:
+def viewable_lecture(session: SessionDep, principal: PrincipalDep, lecture_id: RowId) -> Lecture:
     """A lecture the caller may see (404 otherwise)."""
     return access.viewable(session, principal, lecture_id)
 
@@ -51,7 +52,7 @@ KeptAttendance = Annotated[Lecture, Depends(kept_attendance)]
 
 
 def attended_by(
-    session: SessionDep, principal: PrincipalDep, lecture: KeptAttendance, trainee_id: int
+    session: SessionDep, principal: PrincipalDep, lecture: KeptAttendance, trainee_id: RowId
 ) -> Trainee:
     """A trainee of the lecture whose attendance the caller keeps (404 otherwise)."""
     return attendance.lecture_trainee(session, principal, lecture, trainee_id)
@@ -60,7 +61,7 @@ def attended_by(
 LectureTrainee = Annotated[Trainee, Depends(attended_by)]
 
 
-def followed_lecture(session: SessionDep, principal: PrincipalDep, lecture_id: int) -> Followed:
+def followed_lecture(session: SessionDep, principal: PrincipalDep, lecture_id: RowId) -> Followed:
     """The lecture and the signed-in trainee whose cohort is in it."""
     return access.followed_by(session, principal, lecture_id)
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cohorts.models import Trainee
+from app.courses import access as course_access
 from app.i18n import N_
 from app.lectures import live, slides
 from app.lectures.access import Followed
@@ -69,6 +70,8 @@ def trainee_view(
         if ref is not None
         else None
     )
+    if slide is not None:  # a trainee's phone gets neither notes nor the answer key
+        slide = slide.model_copy(update={"slide": course_access.trainee_slide(slide.slide)})
     poll = live.open_poll_of(session, lecture.id)
     if poll is not None and (
         ref is None or (poll.module_code, poll.position) != (ref.module, ref.position)

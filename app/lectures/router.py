@@ -8,20 +8,30 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import FileResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.accounts.dependencies import PrincipalDep, optional_principal, require_roles
+from app.accounts.dependencies import (
+    READS_RECORDS,
+    SCHEDULES_LECTURES,
+    PrincipalDep,
+    optional_principal,
+    require_roles,
+)
 from app.accounts.errors import LoginRequired
 from app.courses import service as courses
-from app.db import transaction
+from app.db import RowId, transaction
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
+from app.errors import DomainError
 from app.files import service as files
+from app.http.gate import CheckedBeforeBody
 from app.http.openapi import file_download
 from app.lectures import (
     access,
@@ -43,6 +53,7 @@ from app.lectures.dependencies import (
     ViewableLecture,
 )
 from app.lectures.errors import EvidenceNotFound
+from app.lectures.models import Lecture
 from app.lectures.schemas import (
     AnswerIn,
     AnswerRead,
@@ -70,12 +81,11 @@ from app.lectures.schemas import (
     SlideChange,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["lectures"])
-HEARTBEAT_SECONDS = 15.0
+router = APIRouter(prefix="/api/v1", tags=["lectures"], route_class=CheckedBeforeBody)
 NO_SNIFF = {"X-Content-Type-Options": "nosniff"}
 
 
-@router.get("/lectures", response_model=list[LectureRead])
+@router.get("/lectures", dependencies=[READS_RECORDS], response_model=list[LectureRead])
 def list_lectures(session: SessionDep, principal: PrincipalDep) -> list[LectureRead]:
     return [
         scheduling.lecture_details(session, principal, lecture)
@@ -87,7 +97,7 @@ def list_lectures(session: SessionDep, principal: PrincipalDep) -> list[LectureR
     "/lectures",
     status_code=201,
     response_model=LectureRead,
-    dependencies=[Depends(require_roles("admin", "staff"))],
+    dependencies=[Depends(require_roles("admin", "staff")), SCHEDULES_LECTURES],
 )
 def schedule_lecture(
     session: SessionDep, principal: PrincipalDep, definitions: DefinitionsDep, body: LectureCreate
@@ -111,14 +121,14 @@ def schedule_lecture(
     return scheduling.lecture_details(session, principal, lecture)
 
 
-@router.get("/lectures/{lecture_id}", response_model=LectureRead)
+@router.get("/lectures/{lecture_id}", dependencies=[READS_RECORDS], response_model=LectureRead)
 def get_lecture(
     session: SessionDep, principal: PrincipalDep, lecture: ViewableLecture
 ) -> LectureRead:
     return scheduling.lecture_details(session, principal, lecture)
 
 
-@router.get("/lectures/{lecture_id}/state", response_model=LiveState)
+@router.get("/lectures/{lecture_id}/state", dependencies=[READS_RECORDS], response_model=LiveState)
 def lecture_state(session: SessionDep, lecture: ViewableLecture) -> LiveState:
     return live.state(session, lecture)
 
@@ -203,7 +213,7 @@ def close_poll(
 @router.get(
     "/lectures/{lecture_id}/poll/results",
     response_model=PollResults,
-    dependencies=[Depends(require_roles("admin", "lecturer", "staff"))],
+    dependencies=[Depends(require_roles("admin", "lecturer", "staff")), READS_RECORDS],
 )
 def poll_results(session: SessionDep, lecture: ViewableLecture) -> PollResults:
     return live.poll_results(session, lecture)
@@ -227,7 +237,11 @@ def ping(
     return presence.ping(session, followed, definition.presence, signal)
 
 
-@router.get("/lectures/{lecture_id}/attendance", response_model=AttendanceSheet)
+@router.get(
+    "/lectures/{lecture_id}/attendance",
+    dependencies=[READS_RECORDS],
+    response_model=AttendanceSheet,
+)
 def attendance_sheet(
     session: SessionDep,
     principal: PrincipalDep,
@@ -276,7 +290,7 @@ def decide_gap(
     session: SessionDep,
     principal: PrincipalDep,
     lecture: PresentedLecture,
-    gap_id: int,
+    gap_id: RowId,
     body: GapDecision,
 ) -> GapRead:
     """Accept or reject a bridged gap (a phone that went quiet and came back)."""
@@ -303,17 +317,18 @@ def confirm(
     principal: PrincipalDep,
     lecture: PresentedLecture,
     definition: LectureDefinition,
-    body: ConfirmIn | None = None,
+    body: ConfirmIn = ConfirmIn(),  # the body may be left out: nothing acknowledged
 ) -> AttendanceSheet:
     """Confirm the sheet; with shortfalls, only once the lecturer acknowledges them (409)."""
-    acknowledged = body is not None and body.acknowledge_shortfalls
     return attendance.confirm(
-        session, principal, lecture, definition, acknowledge_shortfalls=acknowledged
+        session, principal, lecture, definition, acknowledge_shortfalls=body.acknowledge_shortfalls
     )
 
 
 @router.get(
-    "/lectures/{lecture_id}/attendance/{trainee_id}/history", response_model=list[RecordVersion]
+    "/lectures/{lecture_id}/attendance/{trainee_id}/history",
+    dependencies=[READS_RECORDS],
+    response_model=list[RecordVersion],
 )
 def attendance_history(
     session: SessionDep, lecture: KeptAttendance, trainee: LectureTrainee
@@ -338,14 +353,30 @@ def _initial_state(request: Request, lecture_id: int) -> tuple[LiveState, bool]:
     connection for as long as the stream stays open, and 200 phones would empty the pool.
     """
     with transaction(request.app.state.session_factory) as session:
-        principal = optional_principal(request, session)
-        if principal is None:
-            raise LoginRequired()
-        lecture = access.viewable(session, principal, lecture_id)
+        lecture = _viewable_by_caller(request, session, lecture_id)
+        principal = request.state.principal
         return live.state(session, lecture), access.may_see_answers(principal)
 
 
-async def stream_start(request: Request, lecture_id: int) -> tuple[LiveState, bool]:
+def _viewable_by_caller(request: Request, session: Session, lecture_id: int) -> Lecture:
+    principal = optional_principal(request, session)
+    if principal is None:
+        raise LoginRequired()
+    request.state.principal = principal
+    return access.viewable(session, principal, lecture_id)
+
+
+def _still_allowed(request: Request, lecture_id: int) -> bool:
+    """Whether the stream's caller is still signed in and may still see the lecture."""
+    try:
+        with transaction(request.app.state.session_factory) as session:
+            _viewable_by_caller(request, session, lecture_id)
+    except DomainError:
+        return False
+    return True
+
+
+async def stream_start(request: Request, lecture_id: RowId) -> tuple[LiveState, bool]:
     # A dependency, so that 401 and 404 are answered before the stream's 200 starts.
     return await run_in_threadpool(_initial_state, request, lecture_id)
 
@@ -353,24 +384,35 @@ async def stream_start(request: Request, lecture_id: int) -> tuple[LiveState, bo
 @router.get("/lectures/{lecture_id}/events", response_class=EventSourceResponse)
 async def lecture_events(
     request: Request,
-    lecture_id: int,
+    lecture_id: RowId,
     start: Annotated[tuple[LiveState, bool], Depends(stream_start)],
 ) -> AsyncIterator[LiveState]:
     """Server-sent events (``state``): the current state at once, then every change.
 
     Browsers reconnect on their own after a drop and get the current state again, so a
-    phone that lost the network catches up without reloading. FastAPI sends the keep-alive.
+    phone that lost the network catches up without reloading. Every ``stream_check_seconds``
+    the stream checks that the caller's session is still valid (a PIN reset or a logout
+    elsewhere revokes it) and ends when it is not; when idle it sends a keep-alive then.
     """
     initial, sees_answers = start
     hub = request.app.state.broadcaster.hub
+    interval = request.app.state.settings.stream_check_seconds
     async with hub.subscribe(live.topic(lecture_id)) as queue:
         yield ServerSentEvent(event="state", data=initial, retry=2000)
+        checked = time.monotonic()
         while True:
             try:
-                message = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_SECONDS)
+                message = await asyncio.wait_for(queue.get(), timeout=interval)
             except TimeoutError:
+                message = None
+            if time.monotonic() - checked >= interval:
                 if await request.is_disconnected():
                     return
+                if not await run_in_threadpool(_still_allowed, request, lecture_id):
+                    return
+                checked = time.monotonic()
+            if message is None:
+                yield ServerSentEvent(comment="keep-alive")
                 continue
             if message.get("answers") and not sees_answers:
                 continue  # answer counts are for the presenter, not for 200 phones
@@ -471,7 +513,7 @@ def add_evidence(
     responses=file_download("application/pdf", "image/jpeg", "image/png", "text/csv"),
 )
 def get_evidence(
-    session: SessionDep, settings: SettingsDep, lecture: KeptAttendance, evidence_id: int
+    session: SessionDep, settings: SettingsDep, lecture: KeptAttendance, evidence_id: RowId
 ) -> FileResponse:
     """Download a kept sheet or report, as an attachment."""
     row = evidence.evidence_of(session, lecture, evidence_id)

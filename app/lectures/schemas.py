@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.courses.schemas import SlideRead
+from app.db import RowId
 from app.hygiene import Line, MultiLine, WebUrl
 
 
@@ -19,8 +20,8 @@ class InterpreterIn(BaseModel):
 class LectureCreate(BaseModel):
     course: str = "legal-protection"
     title: Line = Field(default="", max_length=200)
-    lecturer_id: int
-    cohort_ids: list[int] = Field(min_length=1)
+    lecturer_id: RowId
+    cohort_ids: list[RowId] = Field(min_length=1)
     scheduled_start: datetime
     scheduled_end: datetime
     modules: list[str] = []
@@ -32,7 +33,7 @@ class LectureCreate(BaseModel):
 
 class SlideChange(BaseModel):
     module: str | None = None
-    position: int | None = None
+    position: RowId | None = None
     step: int = Field(default=0, ge=-1000, le=1000)
 
 
@@ -45,7 +46,7 @@ class Ping(BaseModel):
 
 
 class AnswerIn(BaseModel):
-    poll_id: int
+    poll_id: RowId
     choice: str = Field(min_length=1, max_length=4)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.accounts.dependencies import CooperativeAccessDep
+from app.accounts.dependencies import READS_RECORDS, CooperativeAccessDep
 from app.cohorts import service as cohorts
 from app.cohorts.dependencies import OwnedCohort, OwnedTrainee
 from app.deps import SessionDep
@@ -19,7 +19,9 @@ router = APIRouter(prefix="/api/v1", tags=["records"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.get("/cohorts/{cohort_id}/compliance", response_model=CohortCompliance)
+@router.get(
+    "/cohorts/{cohort_id}/compliance", dependencies=[READS_RECORDS], response_model=CohortCompliance
+)
 def cohort_compliance(request: Request, record: CohortRecordDep) -> CohortCompliance:
     """Each trainee's minutes per statutory area, quiz score, status and reasons."""
     language = request_language(request)
@@ -31,7 +33,11 @@ def cohort_compliance(request: Request, record: CohortRecordDep) -> CohortCompli
     )
 
 
-@router.get("/trainees/{trainee_id}/compliance", response_model=TraineeCompliance)
+@router.get(
+    "/trainees/{trainee_id}/compliance",
+    dependencies=[READS_RECORDS],
+    response_model=TraineeCompliance,
+)
 def trainee_compliance(
     request: Request, session: SessionDep, trainee: OwnedTrainee, definition_of: DefinitionForDep
 ) -> TraineeCompliance:
@@ -40,7 +46,10 @@ def trainee_compliance(
 
 
 @router.get(
-    "/cohorts/{cohort_id}/record.xlsx", response_class=Response, responses=file_download(XLSX)
+    "/cohorts/{cohort_id}/record.xlsx",
+    dependencies=[READS_RECORDS],
+    response_class=Response,
+    responses=file_download(XLSX),
 )
 def record_xlsx(request: Request, record: CohortRecordDep) -> Response:
     """The post-entry training record (入国後講習実施記録) as an Excel workbook."""
@@ -56,7 +65,10 @@ def record_xlsx(request: Request, record: CohortRecordDep) -> Response:
 
 
 @router.get(
-    "/cohorts/{cohort_id}/record.csv", response_class=Response, responses=file_download("text/csv")
+    "/cohorts/{cohort_id}/record.csv",
+    dependencies=[READS_RECORDS],
+    response_class=Response,
+    responses=file_download("text/csv"),
 )
 def record_csv(record: CohortRecordDep) -> Response:
     """The post-entry training record as CSV (UTF-8 with BOM)."""
@@ -73,6 +85,7 @@ def record_csv(record: CohortRecordDep) -> Response:
 
 @router.get(
     "/cohorts/{cohort_id}/xapi",
+    dependencies=[READS_RECORDS],
     response_model=list[XapiStatement],
     response_model_exclude_none=True,
 )

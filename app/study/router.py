@@ -11,6 +11,7 @@ from app.accounts.dependencies import PrincipalDep, require_roles
 from app.cohorts.access import trainee_of
 from app.cohorts.models import Trainee
 from app.courses.dependencies import DefinitionDep
+from app.db import RowId
 from app.deps import SessionDep
 from app.study import service
 from app.study.schemas import StudyAnswerIn, StudyAnswerResult, StudyPingRead
@@ -50,7 +51,7 @@ def study_answer(
     trainee: StudyingTrainee,
     definition: DefinitionDep,
     code: str,
-    position: int,
+    position: RowId,
     body: StudyAnswerIn,
 ) -> StudyAnswerResult:
     """Answer a module's quiz: right or wrong at once, with the explanation."""

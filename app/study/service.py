@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cohorts.models import Trainee
+from app.courses import access as course_access
 from app.courses import service as courses
 from app.courses.definitions import CourseDefinition
 from app.courses.models import Module, Revision
@@ -159,25 +160,20 @@ def module(
     session: Session, trainee: Trainee, definition: CourseDefinition, module_code: str
 ) -> StudyModule:
     """A published module in the trainee's language, as ``courses.service.module_slides`` gives
-    it, without hidden slides and without quiz answers: the page must not give them away."""
+    it, in the trainee view (``courses.access``): the page must not give answers away."""
     revision, module_row = _published_module(session, definition, module_code)
     language = (
         trainee.preferred_language
         if trainee.preferred_language in definition.languages
         else definition.master_language
     )
-    slides = courses.module_slides(session, revision, definition, module_code, language)
-    shown = []
-    for slide in slides.slides:
-        if slide.hidden:
-            continue
-        if slide.quiz is not None:
-            slide.quiz = {k: v for k, v in slide.quiz.items() if k != "answer"}
-        shown.append(slide)
+    slides = course_access.trainee_module(
+        courses.module_slides(session, revision, definition, module_code, language)
+    )
     master = definition.master_language
     return StudyModule(
         **slides.model_dump(exclude={"slides"}),
-        slides=shown,
+        slides=slides.slides,
         master_language=master,
         title_language=language if module_row.titles.get(language) else master,
     )

@@ -17,6 +17,7 @@ from app.accounts.dependencies import CooperativeAccessDep, require_roles
 from app.accounts.models import QUALIFICATIONS
 from app.accounts.tenancy import Principal
 from app.audit import service as audit
+from app.db import RowId
 from app.deps import SessionDep
 from app.errors import DomainError
 from app.http import csrf
@@ -109,7 +110,7 @@ def _cooperative_page(
     request: Request,
     session: Session,
     principal: Principal,
-    cooperative_id: int,
+    cooperative_id: RowId,
     *,
     error: str | None = None,
     status_code: int = 200,
@@ -127,7 +128,7 @@ def _cooperative_page(
 
 @router.get("/cooperatives/{cooperative_id}", response_class=HTMLResponse)
 def cooperative_page(
-    request: Request, session: SessionDep, principal: CooperativeAccessDep, cooperative_id: int
+    request: Request, session: SessionDep, principal: CooperativeAccessDep, cooperative_id: RowId
 ) -> Any:
     return _cooperative_page(request, session, principal, cooperative_id)
 
@@ -137,7 +138,7 @@ def update_cooperative_form(
     request: Request,
     session: SessionDep,
     principal: CooperativeAccessDep,
-    cooperative_id: int,
+    cooperative_id: RowId,
     name: Annotated[str, Form(min_length=1, max_length=200)],
     csrf_token: CsrfField = "",
     address: Text = "",
@@ -175,7 +176,7 @@ def create_employer_form(
     request: Request,
     session: SessionDep,
     principal: CooperativeAccessDep,
-    cooperative_id: int,
+    cooperative_id: RowId,
     name: Annotated[str, Form(min_length=1, max_length=200)],
     csrf_token: CsrfField = "",
     address: Text = "",
@@ -243,7 +244,7 @@ def create_user_form(
     password: Annotated[str, Form(min_length=1, max_length=200)],
     csrf_token: CsrfField = "",
     role: Annotated[str, Form(max_length=16)] = "staff",
-    cooperative_id: Annotated[int | None, Form()] = None,
+    cooperative_id: Annotated[RowId | None, Form()] = None,
     qualification: Annotated[str | None, Form(max_length=40)] = None,
     registration_number: Annotated[str, Form(max_length=50)] = "",
     affiliations: Annotated[str, Form(max_length=4000)] = "",
@@ -290,7 +291,7 @@ def reset_password_form(
     request: Request,
     session: SessionDep,
     principal: CooperativeAccessDep,
-    user_id: int,
+    user_id: RowId,
     csrf_token: CsrfField = "",
 ) -> Any:
     """A new temporary password, shown on this page once (only its hash is kept)."""
@@ -337,7 +338,7 @@ def create_token_form(
     principal: CooperativeAccessDep,
     name: Annotated[str, Form(min_length=1, max_length=100)],
     csrf_token: CsrfField = "",
-    cooperative_id: Annotated[int | None, Form()] = None,
+    cooperative_id: Annotated[RowId | None, Form()] = None,
 ) -> Any:
     """Issue a token and show it once on the answer to this post (it cannot be shown again)."""
     csrf.verify(request, csrf_token)
@@ -358,7 +359,7 @@ def revoke_token_form(
     request: Request,
     session: SessionDep,
     principal: CooperativeAccessDep,
-    token_id: int,
+    token_id: RowId,
     csrf_token: CsrfField = "",
 ) -> Any:
     csrf.verify(request, csrf_token)

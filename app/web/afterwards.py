@@ -16,6 +16,7 @@ from app.config import Settings
 from app.deps import SessionDep, SettingsDep
 from app.errors import DomainError
 from app.http import csrf
+from app.http.gate import CheckedBeforeBody
 from app.http.rendering import render, ui_language
 from app.i18n import N_
 from app.lectures import afterwards, attendance, evidence, scheduling
@@ -32,7 +33,9 @@ from app.lectures.schemas import (
 from app.web.lectures import TOKYO, CsrfField, failed, tokyo
 
 router = APIRouter(
-    include_in_schema=False, dependencies=[Depends(require_roles("admin", "lecturer", "staff"))]
+    include_in_schema=False,
+    dependencies=[Depends(require_roles("admin", "lecturer", "staff"))],
+    route_class=CheckedBeforeBody,  # the scan and the meeting report: refused before reading
 )
 
 

@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from app.accounts.dependencies import PrincipalDep, require_roles
 from app.accounts.tenancy import Principal
 from app.courses.definitions import CourseDefinition
+from app.db import RowId
 from app.deps import SessionDep
 from app.errors import DomainError
 from app.http import csrf
@@ -130,9 +131,10 @@ def roster_sheet_form(
     lecture: KeptAttendance,
     definition: LectureDefinition,
     form: Annotated[FormData, Depends(form_data)],
+    csrf_token: CsrfField = "",
 ) -> Any:
     """Save the whole sheet's marks at once; if one mark is refused, none is saved."""
-    csrf.verify(request, str(form.get("csrf_token") or ""))
+    csrf.verify(request, csrf_token)
     return _from_sheet(
         request,
         session,
@@ -150,11 +152,12 @@ def gap_form(
     principal: PrincipalDep,
     lecture: PresentedLecture,
     definition: LectureDefinition,
-    gap_id: int,
+    gap_id: RowId,
     form: Annotated[FormData, Depends(form_data)],
+    csrf_token: CsrfField = "",
 ) -> Any:
     """The lecturer accepts or rejects a bridged gap from the sheet."""
-    csrf.verify(request, str(form.get("csrf_token") or ""))
+    csrf.verify(request, csrf_token)
     try:
         decision = GapDecision.model_validate(
             {"status": form.get("decision"), "reason": form.get("gap_reason") or ""}

@@ -16,15 +16,22 @@ from app.accounts import service as accounts
 from app.accounts.dependencies import CooperativeAccessDep, require_roles
 from app.accounts.tenancy import Principal
 from app.cohorts import service
+from app.cohorts.dependencies import OwnedCohort
 from app.cohorts.models import Cohort, Trainee
 from app.cohorts.router import MAX_SPREADSHEET_BYTES, read_spreadsheet
 from app.cohorts.spreadsheet import COLUMN_LABELS
+from app.db import RowId
 from app.deps import SessionDep
 from app.errors import DomainError
 from app.http import csrf
+from app.http.gate import CheckedBeforeBody
 from app.http.rendering import render, ui_language
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(require_roles("admin", "staff"))])
+router = APIRouter(
+    include_in_schema=False,
+    dependencies=[Depends(require_roles("admin", "staff"))],
+    route_class=CheckedBeforeBody,
+)
 
 CsrfField = Annotated[str, Form()]
 DateField = Annotated[date | None, Form()]
@@ -61,7 +68,7 @@ def _cohort_page(
     request: Request,
     session: Session,
     principal: Principal,
-    cohort_id: int,
+    cohort_id: RowId,
     *,
     error: str | None = None,
     status_code: int = 200,
@@ -99,7 +106,7 @@ def create_cohort_form(
     training_end: DateField = None,
     work_start: DateField = None,
     languages: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
-    cooperative_id: Annotated[int | None, Form()] = None,
+    cooperative_id: Annotated[RowId | None, Form()] = None,
 ) -> Any:
     csrf.verify(request, csrf_token)
     fields = {
@@ -126,7 +133,7 @@ def create_cohort_form(
 
 @router.get("/cohorts/{cohort_id}", response_class=HTMLResponse)
 def cohort_page(
-    request: Request, session: SessionDep, principal: CooperativeAccessDep, cohort_id: int
+    request: Request, session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId
 ) -> Any:
     return _cohort_page(request, session, principal, cohort_id)
 
@@ -136,7 +143,7 @@ def update_cohort_form(
     request: Request,
     session: SessionDep,
     principal: CooperativeAccessDep,
-    cohort_id: int,
+    cohort_id: RowId,
     name: Annotated[str, Form(min_length=1, max_length=200)],
     csrf_token: CsrfField = "",
     arrival_date: DateField = None,
@@ -170,7 +177,7 @@ def _import_page(
     request: Request,
     session: Session,
     principal: Principal,
-    cohort_id: int,
+    cohort_id: RowId,
     *,
     report: dict[str, Any] | None = None,
     error: str | None = None,
@@ -192,7 +199,7 @@ def _import_page(
 
 @router.get("/cohorts/{cohort_id}/import", response_class=HTMLResponse)
 def import_page(
-    request: Request, session: SessionDep, principal: CooperativeAccessDep, cohort_id: int
+    request: Request, session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId
 ) -> Any:
     return _import_page(request, session, principal, cohort_id)
 
@@ -202,7 +209,8 @@ def import_form(
     request: Request,
     session: SessionDep,
     principal: CooperativeAccessDep,
-    cohort_id: int,
+    cohort_id: RowId,
+    _cohort: OwnedCohort,  # checked before the file is read (app.http.gate)
     file: Annotated[UploadFile, File()],
     csrf_token: CsrfField = "",
     valid_only: Annotated[bool, Form()] = False,
@@ -264,7 +272,7 @@ def print_cards(
     request: Request,
     session: SessionDep,
     principal: CooperativeAccessDep,
-    cohort_id: int,
+    cohort_id: RowId,
     csrf_token: CsrfField = "",
 ) -> Any:
     """New PINs for the whole cohort, shown once on printable cards; old cards stop working."""
@@ -279,7 +287,7 @@ def print_one_card(
     request: Request,
     session: SessionDep,
     principal: CooperativeAccessDep,
-    trainee_id: int,
+    trainee_id: RowId,
     csrf_token: CsrfField = "",
 ) -> Any:
     """A new PIN for one trainee (a lost card) on a single printable card."""

@@ -10,13 +10,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from app.accounts.dependencies import LecturerOrAdminDep, require_roles
 from app.courses import diffs, flows, service
 from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
+from app.db import RowId
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.http import csrf
+from app.http.gate import CheckedBeforeBody
 from app.http.rendering import render, ui_language
 
 # Lecturers and admins work on decks; cooperative staff may read them; trainees have their own.
 router = APIRouter(
-    include_in_schema=False, dependencies=[Depends(require_roles("admin", "lecturer", "staff"))]
+    include_in_schema=False,
+    dependencies=[Depends(require_roles("admin", "lecturer", "staff"))],
+    route_class=CheckedBeforeBody,
 )
 
 
@@ -90,7 +94,7 @@ def import_page(
     session: SessionDep,
     definition: DefinitionDep,
     course: CourseDep,
-    import_id: int,
+    import_id: RowId,
 ) -> Any:
     deck_import = service.get_import(session, course, import_id)
     report = service.localize_report(deck_import.report, ui_language(request))
@@ -111,7 +115,7 @@ def retry_render_form(
     settings: SettingsDep,
     _caller: LecturerOrAdminDep,
     course: CourseDep,
-    import_id: int,
+    import_id: RowId,
     csrf_token: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     csrf.verify(request, csrf_token)
@@ -147,7 +151,7 @@ def publish_form(
     session: SessionDep,
     _caller: LecturerOrAdminDep,
     course: CourseDep,
-    number: int,
+    number: RowId,
     csrf_token: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     csrf.verify(request, csrf_token)
@@ -186,8 +190,8 @@ def diff_page(
     session: SessionDep,
     definition: DefinitionDep,
     course: CourseDep,
-    a: int,
-    b: int,
+    a: RowId,
+    b: RowId,
 ) -> Any:
     return render(
         request,

@@ -18,6 +18,7 @@ from app.accounts.tenancy import Principal
 from app.cohorts import service as cohorts
 from app.courses import service as courses
 from app.courses.definitions import CourseDefinition
+from app.db import RowId
 from app.deps import DefinitionsDep, SessionDep
 from app.errors import DomainError
 from app.http import csrf
@@ -113,12 +114,12 @@ def schedule_form(
     principal: PrincipalDep,
     definitions: DefinitionsDep,
     course: Annotated[str, Form(max_length=64)],
-    lecturer_id: Annotated[int, Form()],
+    lecturer_id: Annotated[RowId, Form()],
     day: Annotated[date, Form()],
     start_time: Annotated[time, Form()],
     end_time: Annotated[time, Form()],
     csrf_token: CsrfField = "",
-    cohort_ids: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
+    cohort_ids: Annotated[list[RowId], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
     modules: Annotated[list[str], Form()] = [],  # noqa: B006
     venue: Annotated[str, Form(max_length=300)] = "",
     online_url: Annotated[str, Form(max_length=500)] = "",
@@ -225,7 +226,7 @@ def slide_fragment(
     lecture: PresentedLecture,
     definition: LectureDefinition,
     module: str | None = None,
-    position: int | None = None,
+    position: RowId | None = None,
     language: str | None = None,
 ) -> Any:
     """The presenter's slide, the next one and the speaker notes, as HTML for the page's script."""
@@ -275,7 +276,7 @@ def audience_fragment(
     session: SessionDep,
     lecture: PresentedLecture,
     module: str | None = None,
-    position: int | None = None,
+    position: RowId | None = None,
 ) -> Any:
     """The projector's slide (and a closed poll's chart), as HTML for the window's script."""
     view = live.presenter_view(session, lecture, module=module, position=position)

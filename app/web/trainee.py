@@ -18,6 +18,7 @@ from app.cohorts.access import trainee_of
 from app.cohorts.models import Trainee
 from app.courses import service as courses
 from app.courses.definitions import CourseDefinition
+from app.db import RowId
 from app.deps import DefinitionsDep, SessionDep
 from app.errors import NotFound
 from app.http.rendering import render, ui_language
@@ -53,7 +54,7 @@ def home_context(
     }
 
 
-def _not_a_trainee(principal: Principal, lecture_id: int) -> RedirectResponse | None:
+def _not_a_trainee(principal: Principal, lecture_id: RowId) -> RedirectResponse | None:
     """Staff, lecturers and admins who open a trainee's address get their own page."""
     if principal.role == "trainee":
         return None
@@ -83,7 +84,7 @@ def join(request: Request, session: SessionDep, principal: PrincipalDep, join_co
 
 @router.get("/t/lectures/{lecture_id}", response_class=HTMLResponse)
 def follow_page(
-    request: Request, session: SessionDep, principal: PrincipalDep, lecture_id: int
+    request: Request, session: SessionDep, principal: PrincipalDep, lecture_id: RowId
 ) -> Any:
     """Follow the lecture on a phone: the slide on screen in the trainee's language, polls."""
     if (redirect := _not_a_trainee(principal, lecture_id)) is not None:
@@ -106,9 +107,9 @@ def follow_slide(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    lecture_id: int,
+    lecture_id: RowId,
     module: str | None = None,
-    position: int | None = None,
+    position: RowId | None = None,
 ) -> Any:
     """One slide of the lecture in the trainee's language, as HTML for the page's script."""
     try:

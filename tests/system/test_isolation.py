@@ -25,6 +25,8 @@ from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts import service as accounts
+from app.accounts.access import API_TOKEN_CAPABILITIES
+from app.accounts.dependencies import declared_capabilities, optional_principal
 from app.accounts.tenancy import Principal
 from app.db import Base
 from app.i18n import gettext
@@ -444,6 +446,20 @@ def callers(
 # --- what a cooperative has --------------------------------------------------------------------
 
 
+def token_may_call(endpoint: Endpoint) -> bool:
+    """Whether the route is public or declares a capability an API token holds
+    (app.accounts.access)."""
+    public = not any(d.call is optional_principal for d in _walk_dependants(endpoint.dependant))
+    return public or bool(declared_capabilities(endpoint.dependant) & API_TOKEN_CAPABILITIES)
+
+
+def _walk_dependants(dependant: Any) -> Iterator[Any]:
+    if dependant is not None:
+        yield dependant
+        for child in dependant.dependencies:
+            yield from _walk_dependants(child)
+
+
 def rows_of_cooperative(engine: Engine, coop_id: int) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of a cooperative: its own row, every row with its cooperative_id, and rows
     that hang off its users (sessions, profiles)."""
@@ -549,7 +565,9 @@ def test_lists_show_cooperative_a_only(
         response = call.send(caller.client)
         seen = f"{role}: GET {call.url} -> {response.status_code}"
         assert not leaks(response), f"{seen} shows cooperative B's data"
-        if endpoint.is_page and response.status_code == 303:  # e.g. / and /t: to the role's home
+        if role == "API token A" and not token_may_call(endpoint):
+            assert response.status_code == 403, f"{seen}: closed to API tokens"
+        elif endpoint.is_page and response.status_code == 303:  # e.g. / and /t: to the role's home
             location = response.headers["location"].split("?")[0]
             assert location not in LOGIN_PAGES, f"{seen}: signed in, yet sent to log in"
         else:

@@ -41,7 +41,7 @@ DELIVERY_JA = {"classroom": "座学（対面）", "live-video": "双方向のラ
 # Where a trainee's minutes came from (AttendanceRecord.source).
 SOURCES_JA = {
     "device": "端末",
-    "roster": "名簿（手記入）",
+    "roster": "名簿記入",
     "paper": "紙の出席簿",
     "meeting": "会議の参加記録",
     "none": "記録なし",

@@ -159,15 +159,39 @@ def dashboard(
 @router.get("/cohorts/{cohort_id}/record", response_class=HTMLResponse)
 def training_record(request: Request, record: CohortRecordDep) -> Any:
     """The post-entry training record (入国後講習実施記録), printable on A4 landscape."""
-    trainees = exports.trainee_rows(record, ui_language(request))
+    language = ui_language(request)
     return render(
         request,
         "records/record.html",
         record=record,
-        columns=exports.RECORD_COLUMNS,
-        lectures=exports.lecture_rows(record),
-        trainees=trainees,
-        trainee_columns=list(trainees[0]) if trainees else [],
+        heading=exports.heading(record),
+        tables=[
+            (
+                "講習の実施状況",
+                "record-lectures",
+                exports.RECORD_COLUMNS,
+                exports.lecture_rows(record),
+            ),
+            (
+                "受講者別の受講状況",
+                "record-trainees",
+                exports.columns_of(record, exports.TRAINEE_COLUMNS),
+                exports.trainee_rows(record, language),
+            ),
+            (
+                "出席明細",
+                "record-attendance",
+                exports.columns_of(record, exports.ATTENDANCE_COLUMNS),
+                exports.attendance_rows(record),
+            ),
+            (
+                "自習時間（講習時間とは別に記録）",
+                "record-self-study",
+                exports.columns_of(record, exports.SELF_STUDY_COLUMNS),
+                exports.self_study_rows(record),
+            ),
+        ],
+        cell_text=exports.cell_text,
         made_on=utcnow().astimezone(JAPAN).date(),
     )
 

@@ -133,8 +133,8 @@ def country_ja(code: str) -> str:
 
 
 def clock_time(moment: datetime) -> time:
-    """A moment's time of day to the second (a spreadsheet time cell)."""
-    return moment.time().replace(microsecond=0)
+    """A moment's time of day to the minute, as the record shows it (a spreadsheet time cell)."""
+    return moment.time().replace(second=0, microsecond=0)
 
 
 def hh_mm(moment: datetime | time | None) -> str:

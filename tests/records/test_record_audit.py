@@ -356,3 +356,62 @@ def _guide_columns() -> dict[str, list[str]]:
 
 def test_the_guide_lists_every_column_of_every_sheet() -> None:
     assert _guide_columns() == exports.SHEETS
+
+
+ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")  # RFC 5646, the shapes used
+IRI = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$")
+
+
+def _valid_statement(statement: dict[str, Any]) -> None:
+    """The xAPI 1.0.3 rules a learning record store checks first."""
+    uuid_shape = r"^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+    assert re.match(uuid_shape, statement["id"])
+    actor = statement["actor"]
+    assert actor["objectType"] == "Agent"
+    identifiers = [key for key in ("mbox", "mbox_sha1sum", "openid", "account") if key in actor]
+    assert len(identifiers) == 1  # exactly one inverse functional identifier
+    if "account" in actor:
+        assert IRI.match(actor["account"]["homePage"]) and actor["account"]["name"]
+    else:
+        assert actor["mbox"].startswith("mailto:")
+    verb = statement["verb"]
+    assert IRI.match(verb["id"]) and verb["display"]
+    assert all(LANGUAGE_TAG.match(tag) for tag in verb["display"])
+    assert statement["object"]["objectType"] == "Activity"
+    assert IRI.match(statement["object"]["id"])
+    for tag in statement["object"].get("definition", {}).get("name", {}):
+        assert LANGUAGE_TAG.match(tag)
+    if "duration" in statement.get("result", {}):
+        assert ISO_DURATION.match(statement["result"]["duration"])
+    moment = datetime.fromisoformat(statement["timestamp"])
+    assert moment.tzinfo is not None
+    context = statement["context"]
+    assert LANGUAGE_TAG.match(context["language"])
+    assert isinstance(context["revision"], str) and context["revision"]
+
+
+def test_xapi_says_only_what_happened_and_follows_the_statement_rules(
+    audited: Audited, world: World
+) -> None:
+    statements = audited.staff.get(f"/api/v1/cohorts/{world.cohort_a.id}/xapi").json()
+    for statement in statements:
+        _valid_statement(statement)
+    attended = {s["actor"]["name"]: s for s in statements if s["verb"]["id"].endswith("/attended")}
+    # PHAM was marked absent: no statement says he attended, not even for PT0M.
+    assert set(attended) == {"FAMILYA VAN AN", "TRAN VAN AN", "SOK DARA"}
+    assert attended["FAMILYA VAN AN"]["result"]["duration"] == "PT2H"
+    assert attended["SOK DARA"]["result"]["duration"] == "PT1H20M"
+    assert attended["FAMILYA VAN AN"]["context"]["language"] == "vi"
+    assert attended["FAMILYA VAN AN"]["context"]["revision"] == "1"
+    assert not [s for s in statements if s["verb"]["id"].endswith("/completed")]  # 30 min/area
+
+
+def test_iso_durations() -> None:
+    assert [exports.iso_duration(m) for m in (0, 45, 60, 500)] == [
+        "PT0M",
+        "PT45M",
+        "PT1H",
+        "PT8H20M",
+    ]
+    assert all(ISO_DURATION.match(exports.iso_duration(m)) for m in range(0, 1000, 7))

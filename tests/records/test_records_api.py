@@ -144,6 +144,9 @@ def test_xapi_statements_carry_language_and_revision(
     assert attended["result"]["duration"] == "PT8H20M"
     assert attended["actor"]["account"]["name"] == world.pins[world.trainee_a.id][0]
     assert attended["object"]["id"].endswith(f"/lectures/{taught['id']}")
+    (completed,) = [s for s in statements if s["verb"]["id"].endswith("/completed")]
+    assert completed["object"]["id"].endswith("/courses/legal-protection")
+    assert (completed["result"]["duration"], completed["context"]["language"]) == ("PT8H20M", "vi")
 
 
 def test_records_cannot_be_deleted_before_retention_ends(

@@ -25,6 +25,7 @@ from app.i18n import N_, gettext
 from app.records import exports, service
 from app.records.dependencies import CohortRecordDep, DefinitionForDep
 from app.records.service import JAPAN, CohortRecord, TraineeRecord
+from app.web import paging, record_charts
 from app.web.cohorts import country_name
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_roles("admin", "staff"))])
@@ -96,10 +97,23 @@ class DashboardRow:
     item: TraineeRecord
     short_areas: set[str]
     reasons: list[tuple[str, bool]]  # (text in the UI language, blocking)
+    missing: int  # minutes still missing across the areas
 
     @property
     def status(self) -> str:
         return self.item.compliance.status
+
+    @property
+    def self_study(self) -> int:
+        return sum(self.item.compliance.self_study_minutes.values())
+
+
+# Trainees at risk first: a problem, then the most minutes missing, then by number.
+RISK = {"problem": 0, "in-progress": 1, "complete": 2}
+
+
+def _at_risk_first(row: DashboardRow) -> tuple[int, int, str]:
+    return RISK.get(row.status, 1), -row.missing, row.item.trainee.trainee_number
 
 
 def _dashboard_row(
@@ -114,7 +128,16 @@ def _dashboard_row(
             if minutes.get(area.code, 0) < area.minimum_minutes
         },
         reasons=[(reason.text(language), reason.blocking) for reason in item.compliance.reasons],
+        missing=sum(
+            max(0, area.minimum_minutes - minutes.get(area.code, 0)) for area in definition.areas
+        ),
     )
+
+
+def days_left(record: CohortRecord, today: date) -> int | None:
+    """Days from today until work starts (0 on the day; negative once it has started)."""
+    work_start = record.cohort.work_start
+    return (work_start - today).days if work_start else None
 
 
 @router.get("/cohorts/{cohort_id}/dashboard", response_class=HTMLResponse)
@@ -123,25 +146,49 @@ def dashboard(
     record: CohortRecordDep,
     status: str = "all",
     short: str = "",
+    q: str = "",
 ) -> Any:
-    """Each trainee's minutes per statutory area against the minimums, status and reasons."""
+    """Each cohort's progress at a glance (charts of the areas and of the period, days left
+    before work starts), then its trainees, those at risk first, with minutes per statutory
+    area against the minimums, self-study time, status and reasons."""
     definition = record.definition
     language = ui_language(request)
-    rows = [_dashboard_row(item, definition, language) for item in record.trainees]
+    today = record.today or utcnow().astimezone(JAPAN).date()
+    rows = sorted(
+        (_dashboard_row(item, definition, language) for item in record.trainees),
+        key=_at_risk_first,
+    )
     status = status if status in STATUSES else "all"
     short = short if definition.area(short) is not None else ""
-    shown = [
-        row
-        for row in rows
-        if (status == "all" or row.status == status) and (not short or short in row.short_areas)
-    ]
+    q = paging.query_text(q)
+    shown = paging.filtered(
+        (
+            row
+            for row in rows
+            if (status == "all" or row.status == status) and (not short or short in row.short_areas)
+        ),
+        q,
+        lambda row: (
+            row.item.trainee.trainee_number,
+            row.item.trainee.family_name,
+            row.item.trainee.given_name,
+            row.item.trainee.name_katakana,
+        ),
+    )
     return render(
         request,
         "records/dashboard.html",
         record=record,
         definition=definition,
-        rows=shown,
+        paged=paging.paginate(request, shown, q),
+        shown=len(shown),
         total=len(rows),
+        q=q,
+        today=today,
+        days_left=days_left(record, today),
+        area_chart=record_charts.area_chart(record),
+        progress=record_charts.progress_chart(record, today),
+        self_study_counts=definition.self_study_counts,
         counts={key: sum(1 for row in rows if row.status == key) for key in STATUSES},
         short_counts={
             area.code: sum(1 for row in rows if area.code in row.short_areas)

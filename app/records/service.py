@@ -508,7 +508,9 @@ def quiz_answers(session: Session, cohort_id: int) -> list[AnswerRow]:
     ]
 
 
-def compliance_out(item: TraineeRecord, language: str) -> TraineeCompliance:
+def compliance_out(
+    item: TraineeRecord, language: str, definition: CourseDefinition | None = None
+) -> TraineeCompliance:
     """A trainee's compliance as the API gives it, reasons in the reader's language."""
     c = item.compliance
     return TraineeCompliance(
@@ -527,4 +529,6 @@ def compliance_out(item: TraineeRecord, language: str) -> TraineeCompliance:
             ReasonRead(code=r.code, message=r.text(language), blocking=r.blocking)
             for r in c.reasons
         ],
+        self_study=c.self_study_minutes,
+        self_study_counted=bool(definition and definition.self_study_counts),
     )

@@ -24,7 +24,7 @@ from app.http.rendering import render, ui_language
 from app.i18n import N_, gettext
 from app.records import exports, service
 from app.records.dependencies import CohortRecordDep, DefinitionForDep
-from app.records.service import JAPAN, CohortRecord, TraineeRecord
+from app.records.service import JAPAN, CohortRecord, LectureInfo, TraineeRecord
 from app.web import paging, record_charts
 from app.web.cohorts import country_name
 
@@ -200,6 +200,73 @@ def dashboard(
         status_labels=STATUS_LABELS,
         area_title=area_title,
         course_title=course_title,
+    )
+
+
+# How a trainee's minutes were recorded (AttendanceRecord.source), in the staff's language.
+SOURCE_LABELS = {
+    "device": N_("Trainee's phone"),
+    "roster": N_("Roster mark"),
+    "paper": N_("Paper sheet"),
+    "meeting": N_("Meeting report"),
+    "none": N_("No data"),
+}
+ROSTER_LABELS = {
+    "present": N_("present"),
+    "late": N_("late"),
+    "left-early": N_("left early"),
+    "absent": N_("absent"),
+}
+
+
+@dataclass
+class LectureLine:
+    """One confirmed lecture on a trainee's own record."""
+
+    info: LectureInfo
+    person: exports.Attendee
+    excluded: list[str]  # why it does not count, in the UI language (empty: it counts)
+
+
+@router.get("/trainees/{trainee_id}/record", response_class=HTMLResponse)
+def trainee_record_page(
+    request: Request,
+    session: SessionDep,
+    trainee: OwnedTrainee,
+    definition_of: DefinitionForDep,
+) -> Any:
+    """A trainee's own record: each lecture with minutes per area, how they were recorded,
+    arrival and leaving, corrections and whether it counts; then self-study, kept apart."""
+    record, mine = service.trainee_record(session, trainee, definition_of)
+    language = ui_language(request)
+    excluded = mine.compliance.excluded
+    lines = [
+        LectureLine(
+            info,
+            person,
+            [reason.text(language) for reason in excluded.get(info.lecture.id, [])],
+        )
+        for info in record.confirmed_lectures()
+        for person in exports.attendees(record, info.lecture.id)
+        if person.trainee.id == trainee.id
+    ]
+    study = mine.compliance.self_study_minutes
+    codes = {area.code for area in record.definition.areas}
+    return render(
+        request,
+        "records/trainee.html",
+        record=record,
+        mine=mine,
+        definition=record.definition,
+        lines=lines,
+        self_study=[(area, study.get(area.code, 0)) for area in record.definition.areas],
+        self_study_other=sum(v for k, v in study.items() if k not in codes),
+        self_study_total=sum(study.values()),
+        source_labels=SOURCE_LABELS,
+        roster_labels=ROSTER_LABELS,
+        status_labels=STATUS_LABELS,
+        area_title=area_title,
+        hh_mm=exports.hh_mm,
     )
 
 

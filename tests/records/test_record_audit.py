@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import clock
@@ -27,7 +28,9 @@ from app.accounts.models import LecturerProfile
 from app.accounts.tenancy import Principal
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort
+from app.lectures.models import Lecture
 from app.records import exports
+from app.study.models import StudySession
 from tests.conftest import PASSWORD, World, _trainee_row, upload
 from tests.pages import page, text_of
 
@@ -415,3 +418,53 @@ def test_iso_durations() -> None:
         "PT8H20M",
     ]
     assert all(ISO_DURATION.match(exports.iso_duration(m)) for m in range(0, 1000, 7))
+
+
+def test_self_study_is_shown_everywhere_and_counted_nowhere(
+    audited: Audited, world: World, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as session:
+        revision_id = session.scalar(select(Lecture.revision_id))
+        began = datetime(2026, 12, 4, 19, 0, tzinfo=JAPAN)
+        session.add(
+            StudySession(
+                trainee_id=world.trainee_a.id,
+                revision_id=revision_id,
+                module_code="LP-02",
+                area_code="immigration",
+                started_at=began,
+                last_seen_at=began + timedelta(minutes=45),
+            )
+        )
+        session.commit()
+    staff = audited.staff
+    compliance = staff.get(f"/api/v1/trainees/{world.trainee_a.id}/compliance").json()
+    assert compliance["self_study"] == {"immigration": 45}
+    assert compliance["self_study_counted"] is False
+    assert compliance["minutes"]["immigration"] == 30  # the lecture's minutes alone
+
+    dashboard = page(staff, f"/cohorts/{world.cohort_a.id}/dashboard")
+    cell = dashboard.xpath(
+        f'//tr[@data-trainee="{world.trainee_a.id}"]/td[contains(@class, "self-study")]'
+    )[0]
+    assert cell.get("data-self-study") == "45"
+
+    mine = page(staff, f"/trainees/{world.trainee_a.id}/record?lang=en")
+    study = mine.xpath('//table[@class="trainee-self-study"]//td[@data-area]')
+    assert {td.get("data-area"): text_of(td) for td in study}["immigration"] == "45"
+    assert "does not count" in text_of(mine.xpath('//div[contains(@class, "self-study")]')[0])
+    (line,) = mine.xpath('//table[@class="trainee-lectures"]/tbody/tr')
+    assert line.get("data-source") == "device" and "Trainee's phone" in text_of(line)
+    tran = page(staff, f"/trainees/{_id_of(staff, world, 'A-002')}/record?lang=en")
+    assert "Roster mark (present)" in text_of(tran.xpath('//td[@class="source"]')[0])
+
+    _, rows = _sheet_rows(_xlsx(staff, world.cohort_a.id)["自習時間"])
+    by_number = {r["実習生番号"]: r for r in rows}
+    assert by_number["A-001"]["出入国管理及び難民認定法"] == 45
+    assert by_number["A-001"]["講習時間への算入"] == "算入しない（参考）"
+    assert by_number["A-002"]["合計（分）"] == 0
+
+
+def _id_of(staff: TestClient, world: World, number: str) -> int:
+    listed = staff.get(f"/api/v1/cohorts/{world.cohort_a.id}/trainees").json()
+    return next(t["id"] for t in listed if t["trainee_number"] == number)

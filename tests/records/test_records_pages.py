@@ -260,7 +260,7 @@ def test_the_printable_record_keeps_corrections_next_to_the_old_value(
     doc = page(taught.staff, url)
     headings = [text_of(th) for th in doc.xpath('//table[@class="record-lectures"]/thead//th')]
     assert headings == RECORD_COLUMNS
-    assert '/static/records.css' in html.tostring(doc, encoding="unicode")
+    assert "/static/records.css" in html.tostring(doc, encoding="unicode")
     assert "@page { size: A4 landscape" in taught.staff.get("/static/records.css").text
     head = {
         text_of(th): text_of(th.getnext()) for th in doc.xpath('//table[@class="record-head"]//th')

@@ -31,8 +31,9 @@ from app.cohorts.models import Cohort
 from app.lectures.models import Lecture
 from app.records import exports
 from app.study.models import StudySession
-from tests.conftest import PASSWORD, World, _trainee_row, upload
+from tests.conftest import PASSWORD, World, _trainee_row
 from tests.pages import page, text_of
+from tests.records.helpers import publish_sample_decks
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 MODULES = ["LP-01", "LP-02", "LP-03", "LP-04"]
@@ -134,9 +135,7 @@ def audited(
     world: World,
     session_factory: sessionmaker[Session],
 ) -> Audited:
-    assert upload(client, decks / "ja.pptx", "ja").status_code == 201
-    assert upload(client, decks / "vi.pptx", "vi").status_code == 201
-    assert client.post("/api/v1/courses/legal-protection/revisions/1/publish").status_code == 200
+    publish_sample_decks(client, decks)
     names = _add_trainees(session_factory, world)
     clock.advance((datetime(2026, 12, 3, 9, 0, tzinfo=JAPAN) - clock.now()).total_seconds())
     staff = signed_in(world.staff_a)

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from app import clock
-from tests.conftest import World, upload
+from tests.conftest import World
+from tests.records.helpers import publish_sample_decks
 
 MODULES = ["LP-01", "LP-02", "LP-03", "LP-04"]
 AREAS = ["training-act", "immigration", "labour", "protection"]
@@ -22,9 +23,7 @@ LECTURE_DAY = datetime(2026, 12, 3, 0, 0, tzinfo=UTC)  # 09:00 in Japan, inside 
 @pytest.fixture
 def taught(client: TestClient, decks: Path, signed_in: Any, world: World) -> dict[str, Any]:
     """Trainee A attends one lecture covering all four modules for 125 minutes each."""
-    assert upload(client, decks / "ja.pptx", "ja").status_code == 201
-    assert upload(client, decks / "vi.pptx", "vi").status_code == 201
-    client.post("/api/v1/courses/legal-protection/revisions/1/publish")
+    publish_sample_decks(client, decks)
     clock.advance((LECTURE_DAY - clock.now()).total_seconds())
     staff, lecturer = signed_in(world.staff_a), signed_in(world.lecturer)
     trainee = signed_in(world.trainee_a)

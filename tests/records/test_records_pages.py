@@ -27,8 +27,9 @@ from app.i18n import TRAINEE_LANGUAGES, TRANSLATIONS_DIR, gettext
 from app.records.errors import NotComplete
 from app.records.exports import RECORD_COLUMNS
 from app.web.records import CERTIFICATE_TEXTS, DEFINITION_TITLES
-from tests.conftest import MARKER_B, World, _trainee_row, upload
+from tests.conftest import MARKER_B, World, _trainee_row
 from tests.pages import page, text_of
+from tests.records.helpers import publish_sample_decks
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 MODULES = ["LP-01", "LP-02", "LP-03", "LP-04"]
@@ -67,9 +68,7 @@ def taught(
     session_factory: sessionmaker[Session],
 ) -> Taught:
     """A confirmed lecture of cohort A on 2026-12-03: 125 minutes in each of the four areas."""
-    assert upload(client, decks / "ja.pptx", "ja").status_code == 201
-    assert upload(client, decks / "vi.pptx", "vi").status_code == 201
-    assert client.post("/api/v1/courses/legal-protection/revisions/1/publish").status_code == 200
+    publish_sample_decks(client, decks)
     second = _add_second_trainee(session_factory, world)
     start = datetime(2026, 12, 3, 9, 0, tzinfo=JAPAN)
     clock.advance((start - clock.now()).total_seconds())  # into cohort A's training period

@@ -261,6 +261,8 @@ def lecture_remarks(record: CohortRecord, info: LectureInfo, people: list[Attend
 
 def _absences(people: list[Attendee], block: AreaBlock) -> str:
     """Who missed this area's time, or part of it: absent, arrived late, left early."""
+    if not block.minutes:  # under a minute on screen: nobody could have attended it
+        return ""
     notes = []
     for person in people:
         presence = person.presence

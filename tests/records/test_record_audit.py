@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import clock
@@ -28,7 +28,8 @@ from app.accounts.models import LecturerProfile
 from app.accounts.tenancy import Principal
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort
-from app.lectures.models import Lecture
+from app.files.models import Blob
+from app.lectures.models import Lecture, LectureEvent, LectureEvidence
 from app.records import exports
 from app.study.models import StudySession
 from tests.conftest import PASSWORD, World, _trainee_row
@@ -467,3 +468,70 @@ def test_self_study_is_shown_everywhere_and_counted_nowhere(
 def _id_of(staff: TestClient, world: World, number: str) -> int:
     listed = staff.get(f"/api/v1/cohorts/{world.cohort_a.id}/trainees").json()
     return next(t["id"] for t in listed if t["trainee_number"] == number)
+
+
+def test_a_confirmed_lecture_that_credited_nothing_is_on_the_record_with_its_evidence(
+    client: TestClient,
+    decks: Path,
+    signed_in: Any,
+    world: World,
+    session_factory: sessionmaker[Session],
+) -> None:
+    publish_sample_decks(client, decks)
+    start = datetime(2026, 12, 3, 9, 0, tzinfo=JAPAN)
+    clock.advance((start - clock.now()).total_seconds())
+    staff, lecturer = signed_in(world.staff_a), signed_in(world.lecturer)
+    lecture_id = staff.post(
+        "/api/v1/lectures",
+        json={
+            "lecturer_id": world.lecturer.id,
+            "cohort_ids": [world.cohort_a.id],
+            "scheduled_start": start.astimezone(UTC).isoformat(),
+            "scheduled_end": (start + timedelta(hours=1)).astimezone(UTC).isoformat(),
+            "modules": MODULES,
+        },
+    ).json()["id"]
+    base = f"/api/v1/lectures/{lecture_id}"
+    assert lecturer.post(f"{base}/start").status_code == 200
+    assert lecturer.post(f"{base}/end").status_code == 200  # ended at once: 0 minutes taught
+    assert (
+        staff.put(f"{base}/roster/{world.trainee_a.id}", json={"status": "present"}).status_code
+        == 200
+    )
+    assert (
+        lecturer.post(f"{base}/confirm", json={"acknowledge_shortfalls": True}).status_code == 200
+    )
+    with session_factory() as session:
+        session.add(Blob(sha256="a" * 64, content_type="application/pdf", size=1))
+        session.add(
+            LectureEvidence(
+                lecture_id=lecture_id,
+                kind="paper-sheet",
+                blob_sha256="a" * 64,
+                filename="sign-in.pdf",
+                content_type="application/pdf",
+            )
+        )
+        session.commit()
+    doc = page(staff, f"/cohorts/{world.cohort_a.id}/record")
+    text = text_of(doc)
+    assert "確定した講習はまだありません" not in text
+    headings = [text_of(th) for th in doc.xpath('//table[@class="record-lectures"]/thead//th')]
+    rows = [
+        dict(zip(headings, (text_of(td) for td in tr.xpath("td")), strict=True))
+        for tr in doc.xpath('//table[@class="record-lectures"]/tbody/tr')
+    ]
+    assert rows  # the lecture is on the record, with the time it had (under a minute)
+    for row in rows:
+        assert (row["実施日"], row["時間（分）"], row["受講者数"]) == ("2026-12-03", "0", "0")
+        assert row["欠席・遅刻・早退"] == ""
+        assert "証拠：署名入り出席簿（sign-in.pdf）" in row["備考"]
+    # A lecture with no statutory area on screen at all (say, recorded without a timeline)
+    # still has its row, saying so.
+    with session_factory() as session:
+        session.execute(delete(LectureEvent).where(LectureEvent.lecture_id == lecture_id))
+        session.commit()
+    (row,) = page(staff, f"/cohorts/{world.cohort_a.id}/record").xpath(
+        '//table[@class="record-lectures"]/tbody/tr'
+    )
+    assert "（法定科目の講習時間なし）" in text_of(row) and "sign-in.pdf" in text_of(row)

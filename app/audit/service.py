@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.accounts.tenancy import Principal, owned
@@ -83,7 +83,12 @@ def update(
     return changes
 
 
-def entries(session: Session, principal: Principal, *, limit: int = 200) -> list[AuditEntry]:
-    """The newest entries the caller may see: their cooperative's (admins: everything)."""
+def visible_entries(principal: Principal) -> Select[tuple[AuditEntry]]:
+    """The entries the caller may see, newest first: their cooperative's (admins: everything)."""
     query = owned(principal, AuditEntry) if not principal.is_admin else select(AuditEntry)
-    return list(session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))
+    return query.order_by(AuditEntry.id.desc())
+
+
+def entries(session: Session, principal: Principal, *, limit: int = 200) -> list[AuditEntry]:
+    """The newest entries the caller may see."""
+    return list(session.scalars(visible_entries(principal).limit(limit)))

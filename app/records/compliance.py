@@ -70,6 +70,21 @@ class Compliance:
     quiz_passed: bool | None
     revisions: list[int]
     languages: list[str]
+    # Lectures the trainee attended that do not count, with why (the record's 備考).
+    excluded: dict[int, list[Reason]] = field(default_factory=dict)
+    self_study_minutes: dict[str, int] = field(default_factory=dict)  # shown, counted only if
+    # the course definition says so
+
+
+def affiliations_on(affiliations: list[dict[str, Any]], day: date) -> list[dict[str, Any]]:
+    """The affiliations that held on ``day``: an affiliation may carry ISO ``since`` and
+    ``until`` dates (inclusive); one without them holds on every day."""
+    return [
+        a
+        for a in affiliations
+        if (not a.get("since") or str(a["since"]) <= day.isoformat())
+        and (not a.get("until") or day.isoformat() <= str(a["until"]))
+    ]
 
 
 def lecture_problems(
@@ -103,7 +118,7 @@ def lecture_problems(
     if definition.lecturer_must_be_independent and any(
         (a.get("cooperative_id") is not None and a.get("cooperative_id") == facts.cooperative_id)
         or (a.get("employer_id") is not None and a.get("employer_id") == facts.employer_id)
-        for a in lecture.lecturer_affiliations
+        for a in affiliations_on(lecture.lecturer_affiliations, lecture.date)
     ):
         reasons.append(
             Reason(
@@ -152,6 +167,7 @@ def evaluate(definition: CourseDefinition, facts: TraineeFacts, today: date) -> 
     reasons: list[Reason] = []
     minutes: dict[str, int] = defaultdict(int)
     counted = []
+    excluded: dict[int, list[Reason]] = {}
     # A lecture with no minutes for this trainee is one they were not at: it neither counts,
     # nor gives a reason, nor shows up as a revision or language they were taught.
     attended = [lecture for lecture in facts.lectures if any(lecture.minutes.values())]
@@ -159,6 +175,7 @@ def evaluate(definition: CourseDefinition, facts: TraineeFacts, today: date) -> 
         problems = lecture_problems(definition, facts, lecture)
         if problems:
             reasons.extend(problems)
+            excluded[lecture.lecture_id] = problems
             continue
         counted.append(lecture.lecture_id)
         for area, value in lecture.minutes.items():
@@ -234,4 +251,6 @@ def evaluate(definition: CourseDefinition, facts: TraineeFacts, today: date) -> 
         quiz_passed=quiz_passed,
         revisions=sorted({lecture.revision for lecture in attended}),
         languages=sorted({lecture.language for lecture in attended}),
+        excluded=excluded,
+        self_study_minutes=dict(facts.self_study_minutes),
     )

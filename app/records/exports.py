@@ -11,18 +11,24 @@ import csv
 import io
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from itertools import pairwise
 from typing import Any
 
+from babel import Locale
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from app.cohorts.models import Trainee
 from app.cohorts.service import spreadsheet_safe
+from app.courses.definitions import Area
 from app.i18n import gettext
-from app.languages import language_name
+from app.lectures.models import AttendanceRecord
+from app.records.compliance import affiliations_on
 from app.records.schemas import XapiStatement
-from app.records.service import CohortRecord
+from app.records.service import AreaBlock, CohortRecord, LectureInfo, Presence
 
 QUALIFICATIONS_JA = {
     "attorney": "弁護士",
@@ -32,11 +38,25 @@ QUALIFICATIONS_JA = {
     "other": "その他",
 }
 DELIVERY_JA = {"classroom": "座学（対面）", "live-video": "双方向のライブ映像"}
+# How a lecture's time and attendance were recorded, when not live in Koshu (in 備考).
 RECORDED_VIA_JA = {
-    "live": "Koshu（受講者の端末・出席簿）",
     "paper": "紙の署名簿（講習後に入力）",
     "meeting": "会議の参加者レポート（講習後に取込）",
 }
+# Where a trainee's minutes came from (AttendanceRecord.source).
+SOURCES_JA = {
+    "device": "端末",
+    "roster": "名簿記入",
+    "paper": "紙の出席簿",
+    "meeting": "会議の参加記録",
+    "none": "記録なし",
+}
+EVIDENCE_JA = {"paper-sheet": "署名入り出席簿", "meeting-report": "会議の参加者レポート"}
+NO_AREA = "科目外"
+
+# The columns of each sheet, in order; slides/RECORD.ja.md says where each comes from. AREAS
+# stands for one column per statutory area of the course definition, titled in Japanese.
+AREAS = "〔法定科目〕"
 RECORD_COLUMNS = [
     "実施日",
     "開始時刻",
@@ -46,85 +66,274 @@ RECORD_COLUMNS = [
     "内容（モジュール）",
     "講師氏名",
     "講師の資格",
+    "講師の登録番号",
     "講師の所属",
     "通訳者（言語）",
-    "実施場所・方法",
+    "実施場所",
+    "実施方法",
     "受講者数",
-    "受講者（受講分数）",
-    "出席の記録方法",
-    "備考（訂正）",
+    "受講者（受講分数・記録方法）",
+    "欠席・遅刻・早退",
+    "備考",
 ]
+TRAINEE_COLUMNS = [
+    "実習生番号",
+    "氏名",
+    "カタカナ",
+    "国籍",
+    "実習実施者",
+    "受講言語",
+    "改訂",
+    AREAS,
+    "合計（分）",
+    "確認テスト正答率",
+    "自習（分・参考）",
+    "状況",
+    "理由",
+]
+ATTENDANCE_COLUMNS = [
+    "実施日",
+    "開始時刻",
+    "終了時刻",
+    "実習生番号",
+    "氏名",
+    "受講言語",
+    "記録方法",
+    "出欠",
+    "到着時刻",
+    "退出時刻",
+    AREAS,
+    "合計（分）",
+    "訂正（理由・訂正前）",
+]
+SELF_STUDY_COLUMNS = ["実習生番号", "氏名", AREAS, NO_AREA, "合計（分）", "講習時間への算入"]
+SHEETS = {
+    "入国後講習実施記録": RECORD_COLUMNS,
+    "受講者別": TRAINEE_COLUMNS,
+    "出席明細": ATTENDANCE_COLUMNS,
+    "自習時間": SELF_STUDY_COLUMNS,
+}
+
+
+def columns_of(record: CohortRecord, template: list[str]) -> list[str]:
+    """A sheet's columns with AREAS spelled out as the definition's areas."""
+    areas = [area_ja(area) for area in record.definition.areas]
+    return [name for column in template for name in (areas if column == AREAS else [column])]
+
+
+def area_ja(area: Area) -> str:
+    return area.titles.get("ja", area.code)
+
+
+def language_ja(tag: str) -> str:
+    """A language's name in Japanese from CLDR (クメール語), the tag itself if unknown."""
+    names = Locale("ja").languages
+    key = tag.replace("-", "_")
+    return str(names.get(key) or names.get(key.split("_")[0]) or tag)
+
+
+def country_ja(code: str) -> str:
+    """A country's name in Japanese from CLDR (ベトナム), the code itself if unknown."""
+    return str(Locale("ja").territories.get(code.upper(), code))
+
+
+def clock_time(moment: datetime) -> time:
+    """A moment's time of day to the minute, as the record shows it (a spreadsheet time cell)."""
+    return moment.time().replace(second=0, microsecond=0)
+
+
+def hh_mm(moment: datetime | time | None) -> str:
+    return f"{moment:%H:%M}" if moment is not None else ""
+
+
+def cell_text(value: Any) -> str:
+    """A typed cell as text (the CSV and the printable page): dates ISO, times HH:MM."""
+    if isinstance(value, datetime | time):
+        return hh_mm(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """A trainee expected at a confirmed lecture: their record's versions and how they came."""
+
+    trainee: Trainee
+    versions: list[AttendanceRecord]
+    presence: Presence | None
+
+    @property
+    def current(self) -> AttendanceRecord:
+        return next((v for v in self.versions if v.superseded_at is None), self.versions[-1])
+
+    @property
+    def name(self) -> str:
+        return f"{self.trainee.family_name} {self.trainee.given_name}"
+
+    def minutes(self, area: str) -> int:
+        return int(self.current.minutes_by_area.get(area, 0))
+
+    @property
+    def total(self) -> int:
+        return sum(int(v) for v in self.current.minutes_by_area.values())
+
+    @property
+    def source(self) -> str:
+        label = SOURCES_JA.get(self.current.source, self.current.source)
+        return f"{label}・訂正" if len(self.versions) > 1 else label
+
+    @property
+    def absent(self) -> bool:
+        return (self.presence is not None and self.presence.absent) or not self.total
+
+    def corrections(self, area: str | None = None) -> list[str]:
+        """Each change of the minutes (of one area, or in total): old → new, reason, date."""
+        notes = []
+        for old, new in pairwise(self.versions):
+            if area is None:
+                before = sum(int(v) for v in old.minutes_by_area.values())
+                after = sum(int(v) for v in new.minutes_by_area.values())
+            else:
+                before = int(old.minutes_by_area.get(area, 0))
+                after = int(new.minutes_by_area.get(area, 0))
+            if before != after:
+                notes.append(
+                    f"{self.name}: {before}分→{after}分（{new.reason}、{new.recorded_at:%Y-%m-%d}）"
+                )
+        return notes
+
+
+def attendees(record: CohortRecord, lecture_id: int) -> list[Attendee]:
+    """The cohort's trainees a confirmed lecture holds something for, by trainee number.
+
+    A trainee the lecture holds nothing for (no minutes, no phone, no hand mark; say the
+    rest of the cohort at a make-up lecture) was not expected there and is left out; one
+    marked absent by hand stays, as absent."""
+    found = []
+    for item in record.trainees:
+        versions = record.attendance.get((lecture_id, item.trainee.id))
+        if not versions:
+            continue
+        presence = record.presence.get((lecture_id, item.trainee.id))
+        someone = Attendee(item.trainee, versions, presence)
+        if presence is None and all(
+            v.source == "none" and not any(v.minutes_by_area.values()) for v in versions
+        ):
+            continue
+        found.append(someone)
+    return found
+
+
+def _lecturer(info: LectureInfo) -> dict[str, Any]:
+    day = info.start.date()
+    profile = info.profile
+    return {
+        "講師氏名": info.lecturer.display_name if info.lecturer else "",
+        "講師の資格": QUALIFICATIONS_JA.get(profile.qualification, "") if profile else "",
+        "講師の登録番号": profile.registration_number if profile else "",
+        "講師の所属": "、".join(
+            a.get("name", "") for a in affiliations_on(profile.affiliations if profile else [], day)
+        ),
+        "通訳者（言語）": "、".join(
+            f"{name}（{language_ja(tag)}）" for name, tag in info.interpreters
+        ),
+        "実施場所": " ".join(
+            part for part in (info.lecture.venue, info.lecture.online_url) if part
+        ),
+        "実施方法": DELIVERY_JA.get(info.lecture.delivery, info.lecture.delivery),
+    }
+
+
+def lecture_remarks(record: CohortRecord, info: LectureInfo, people: list[Attendee]) -> list[str]:
+    """What the 備考 says of a whole lecture: why it does not count (for whom), its evidence."""
+    notes = []
+    if info.lecture.recorded_via in RECORDED_VIA_JA:
+        notes.append(f"記録方法：{RECORDED_VIA_JA[info.lecture.recorded_via]}")
+    excluded = {item.trainee.id: item.compliance.excluded for item in record.trainees}
+    whom: dict[str, list[str]] = defaultdict(list)
+    for person in people:
+        for reason in excluded.get(person.trainee.id, {}).get(info.lecture.id, []):
+            whom[reason.text("ja")].append(person.name)
+    for text, names in whom.items():
+        counted = [p for p in people if p.total]
+        everyone = len(names) >= len(counted)
+        notes.append(f"算入しない：{text}" + ("" if everyone else f"（{'、'.join(names)}）"))
+    notes.extend(
+        f"証拠：{EVIDENCE_JA.get(item.kind, item.kind)}（{item.filename}）"
+        for item in info.evidence
+    )
+    return notes
+
+
+def _absences(people: list[Attendee], block: AreaBlock) -> str:
+    """Who missed this area's time, or part of it: absent, arrived late, left early."""
+    if not block.minutes:  # under a minute on screen: nobody could have attended it
+        return ""
+    notes = []
+    for person in people:
+        presence = person.presence
+        if not person.minutes(block.area):
+            notes.append(f"{person.name} 欠席")
+            continue
+        if presence is None:
+            continue
+        if presence.late and presence.arrived and block.start < presence.arrived <= block.end:
+            notes.append(f"{person.name} 遅刻 {hh_mm(presence.arrived)}")
+        if presence.early and presence.left and block.start <= presence.left < block.end:
+            notes.append(f"{person.name} 早退 {hh_mm(presence.left)}")
+    return "、".join(notes)
 
 
 def lecture_rows(record: CohortRecord) -> list[dict[str, Any]]:
-    """One row per lecture and statutory area taught, with the cohort's attendees' minutes."""
+    """One row per confirmed lecture and statutory area taught, with that area's times and
+    modules, the lecturer and interpreters, and the attendees' minutes and how they came."""
     definition = record.definition
-    names = {
-        t.trainee.id: f"{t.trainee.family_name} {t.trainee.given_name}" for t in record.trainees
-    }
-    by_lecture: dict[int, dict[int, list[Any]]] = defaultdict(dict)
-    for (lecture_id, trainee_id), versions in record.attendance.items():
-        if trainee_id in names:
-            by_lecture[lecture_id][trainee_id] = versions
     rows = []
-    for info in record.lectures:
-        lecture = info.lecture
-        attendees = dict(
-            sorted(by_lecture.get(lecture.id, {}).items(), key=lambda item: names[item[0]])
-        )
-        affiliation = "、".join(
-            a.get("name", "") for a in (info.profile.affiliations if info.profile else [])
-        )
-        for area in definition.areas:
-            taught = info.taught.get(area.code, 0)
-            if not taught:
-                continue
-            present = []
-            notes = []
-            for trainee_id, versions in attendees.items():
-                current = next((v for v in versions if v.superseded_at is None), versions[-1])
-                minutes = int(current.minutes_by_area.get(area.code, 0))
-                if minutes:
-                    present.append(f"{names[trainee_id]}（{minutes}分）")
-                for old, new in pairwise(versions):
-                    before = int(old.minutes_by_area.get(area.code, 0))
-                    after = int(new.minutes_by_area.get(area.code, 0))
-                    if before != after:
-                        notes.append(
-                            f"{names[trainee_id]}: {before}分→{after}分"
-                            f"（{new.reason}、{new.recorded_at:%Y-%m-%d}）"
-                        )
+    for info in record.confirmed_lectures():
+        people = attendees(record, info.lecture.id)
+        common = {"実施日": info.start.date(), **_lecturer(info)}
+        remarks = lecture_remarks(record, info, people)
+        if not info.blocks:
+            # Confirmed, but no statutory area was on screen: on the record, credited nothing.
             rows.append(
-                {
-                    "実施日": info.start.date().isoformat(),
-                    "開始時刻": info.start.strftime("%H:%M"),
-                    "終了時刻": info.end.strftime("%H:%M"),
-                    "時間（分）": taught,
-                    "科目": area.titles.get("ja", area.code),
-                    "内容（モジュール）": "、".join(info.modules),
-                    "講師氏名": info.lecturer.display_name if info.lecturer else "",
-                    "講師の資格": QUALIFICATIONS_JA.get(info.profile.qualification, "")
-                    if info.profile
-                    else "",
-                    "講師の所属": affiliation,
-                    "通訳者（言語）": "、".join(
-                        f"{name}（{language_name(tag)}）" for name, tag in info.interpreters
-                    ),
-                    "実施場所・方法": " ".join(
-                        part
-                        for part in (
-                            DELIVERY_JA.get(lecture.delivery, lecture.delivery),
-                            lecture.venue,
-                            lecture.online_url,
-                        )
-                        if part
+                common
+                | {
+                    "開始時刻": clock_time(info.start),
+                    "終了時刻": clock_time(info.end),
+                    "時間（分）": 0,
+                    "科目": "（法定科目の講習時間なし）",
+                    "受講者数": 0,
+                    "備考": "；".join(remarks),
+                }
+            )
+            continue
+        for block in info.blocks:
+            area = definition.area(block.area)
+            present = [p for p in people if p.minutes(block.area)]
+            notes = list(remarks)
+            if len(block.stretches) > 1:
+                times = "、".join(f"{hh_mm(a)}–{hh_mm(b)}" for a, b in block.stretches)
+                notes.append(f"実施時間帯：{times}（休憩・他科目の時間を除く）")
+            notes.extend(note for p in people for note in p.corrections(block.area))
+            listed = "、".join(
+                f"{p.name}（{p.minutes(block.area)}分・{p.source}）" for p in present
+            )
+            rows.append(
+                common
+                | {
+                    "開始時刻": clock_time(block.start),
+                    "終了時刻": clock_time(block.end),
+                    "時間（分）": block.minutes,
+                    "科目": area_ja(area) if area else block.area,
+                    "内容（モジュール）": "、".join(
+                        f"{m.code} {m.titles.get('ja', '')}".strip()
+                        for m in info.modules_of(block.area)
                     ),
                     "受講者数": len(present),
-                    "受講者（受講分数）": _fits_a_cell("、".join(present), len(present)),
-                    "出席の記録方法": RECORDED_VIA_JA.get(
-                        lecture.recorded_via, lecture.recorded_via
-                    ),
-                    "備考（訂正）": "；".join(notes),
+                    "受講者（受講分数・記録方法）": _fits_a_cell(listed, len(present)),
+                    "欠席・遅刻・早退": _fits_a_cell(_absences(people, block), len(people)),
+                    "備考": "；".join(notes),
                 }
             )
     return rows
@@ -141,56 +350,84 @@ def _fits_a_cell(text: str, count: int) -> str:
     return f"{count}名（別シート「出席明細」に全員を記載）"
 
 
+def _attended(person: Attendee) -> str:
+    presence = person.presence
+    if person.absent:
+        return "欠席"
+    if presence is None:
+        return "出席"
+    marks = [word for flag, word in ((presence.late, "遅刻"), (presence.early, "早退")) if flag]
+    return "・".join(marks) or "出席"
+
+
 def attendance_rows(record: CohortRecord) -> list[dict[str, Any]]:
-    """One row per lecture and attendee with the current minutes per area (the detail sheet)."""
-    names = {t.trainee.id: t.trainee for t in record.trainees}
-    infos = {info.lecture.id: info for info in record.lectures}
+    """One row per confirmed lecture and expected trainee (the detail sheet)."""
     rows = []
-    ordered = sorted(
-        (key for key in record.attendance if key[0] in infos and key[1] in names),
-        key=lambda key: (infos[key[0]].start, names[key[1]].trainee_number),
-    )
-    for lecture_id, trainee_id in ordered:
-        versions = record.attendance[(lecture_id, trainee_id)]
-        if lecture_id not in infos or trainee_id not in names:
-            continue
-        trainee, info = names[trainee_id], infos[lecture_id]
-        current = next((v for v in versions if v.superseded_at is None), versions[-1])
-        row = {
-            "実施日": info.start.date().isoformat(),
-            "開始時刻": info.start.strftime("%H:%M"),
-            "実習生番号": trainee.trainee_number,
-            "氏名": f"{trainee.family_name} {trainee.given_name}",
-            "受講言語": current.language,
-        }
-        for area in record.definition.areas:
-            row[area.titles.get("ja", area.code)] = int(current.minutes_by_area.get(area.code, 0))
-        row["訂正"] = "あり" if len(versions) > 1 else ""
-        rows.append(row)
+    for info in record.confirmed_lectures():
+        for person in attendees(record, info.lecture.id):
+            presence = person.presence
+            row: dict[str, Any] = {
+                "実施日": info.start.date(),
+                "開始時刻": clock_time(info.start),
+                "終了時刻": clock_time(info.end),
+                "実習生番号": person.trainee.trainee_number,
+                "氏名": person.name,
+                "受講言語": language_ja(person.current.language),
+                "記録方法": person.source,
+                "出欠": _attended(person),
+                "到着時刻": clock_time(presence.arrived) if presence and presence.arrived else None,
+                "退出時刻": clock_time(presence.left) if presence and presence.left else None,
+            }
+            for area in record.definition.areas:
+                row[area_ja(area)] = person.minutes(area.code)
+            row["合計（分）"] = person.total
+            row["訂正（理由・訂正前）"] = "；".join(person.corrections())
+            rows.append(row)
     return rows
 
 
 def trainee_rows(record: CohortRecord, language: str) -> list[dict[str, Any]]:
-    areas = record.definition.areas
     rows = []
     for item in record.trainees:
         trainee, compliance = item.trainee, item.compliance
-        row = {
+        row: dict[str, Any] = {
             "実習生番号": trainee.trainee_number,
             "氏名": f"{trainee.family_name} {trainee.given_name}",
             "カタカナ": trainee.name_katakana,
-            "国籍": trainee.nationality,
-            "受講言語": "、".join(language_name(tag) for tag in compliance.languages),
+            "国籍": country_ja(trainee.nationality),
+            "実習実施者": item.employer,
+            "受講言語": "、".join(language_ja(tag) for tag in compliance.languages),
             "改訂": "、".join(str(n) for n in compliance.revisions),
         }
-        for area in areas:
-            row[area.titles.get("ja", area.code)] = compliance.minutes_by_area.get(area.code, 0)
+        for area in record.definition.areas:
+            row[area_ja(area)] = compliance.minutes_by_area.get(area.code, 0)
         row["合計（分）"] = compliance.total_minutes
         row["確認テスト正答率"] = (
             "" if compliance.quiz_score is None else f"{compliance.quiz_score}%"
         )
+        row["自習（分・参考）"] = sum(compliance.self_study_minutes.values())
         row["状況"] = gettext("ja", compliance.status)
         row["理由"] = " / ".join(reason.text(language) for reason in compliance.reasons)
+        rows.append(row)
+    return rows
+
+
+def self_study_rows(record: CohortRecord) -> list[dict[str, Any]]:
+    """Self-study minutes per trainee and area: shown, and counted only if the course says so."""
+    counts = "算入する" if record.definition.self_study_counts else "算入しない（参考）"
+    codes = {area.code for area in record.definition.areas}
+    rows = []
+    for item in record.trainees:
+        study = item.compliance.self_study_minutes
+        row: dict[str, Any] = {
+            "実習生番号": item.trainee.trainee_number,
+            "氏名": f"{item.trainee.family_name} {item.trainee.given_name}",
+        }
+        for area in record.definition.areas:
+            row[area_ja(area)] = study.get(area.code, 0)
+        row[NO_AREA] = sum(v for k, v in study.items() if k not in codes)
+        row["合計（分）"] = sum(study.values())
+        row["講習時間への算入"] = counts
         rows.append(row)
     return rows
 
@@ -202,31 +439,82 @@ _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 _WRAP_MIDDLE = Alignment(wrap_text=True, vertical="center")
 
 
+DATE_FORMAT, TIME_FORMAT = "yyyy-mm-dd", "hh:mm"
+
+
+def _cell_value(value: Any) -> Any:
+    """Numbers, dates and times stay typed; text a spreadsheet could run as a formula is inert."""
+    if value is None or isinstance(value, int | float | date | time):
+        return value
+    return spreadsheet_safe(str(value))
+
+
 def _table(
     sheet: Any, top: int, rows: list[dict[str, Any]], columns: list[str], *, styled: bool = True
 ) -> None:
     """Write a header row and the rows; ``styled`` False leaves body cells plain (a long
-    detail sheet, where per-cell styles cost more than the data)."""
+    detail sheet, where per-cell styles cost more than the data). Dates and times are real
+    date and time cells with a number format."""
     for col, title in enumerate(columns, start=1):
         cell = sheet.cell(row=top, column=col, value=title)
         cell.font, cell.fill, cell.border = Font(bold=True), _HEAD, _BOX
         cell.alignment = _WRAP_MIDDLE
     for r, row in enumerate(rows, start=top + 1):
         for col, title in enumerate(columns, start=1):
-            value = row.get(title, "")
-            # Text that a spreadsheet could run as a formula is written inert.
-            cell = sheet.cell(
-                row=r,
-                column=col,
-                value=value if isinstance(value, int | float) else spreadsheet_safe(value),
-            )
+            value = row.get(title)
+            cell = sheet.cell(row=r, column=col, value=_cell_value(value))
+            if isinstance(value, date):
+                cell.number_format = DATE_FORMAT
+            elif isinstance(value, time):
+                cell.number_format = TIME_FORMAT
             if styled:
                 cell.border = _BOX
                 cell.alignment = _WRAP_TOP
     for col, title in enumerate(columns, start=1):
         sample = rows[:500]  # enough to size a column; a long sheet need not be measured whole
-        widest = max([len(str(title))] + [min(len(str(row.get(title, ""))), 60) for row in sample])
+        widest = max(
+            [len(str(title))] + [min(len(cell_text(row.get(title))), 60) for row in sample]
+        )
         sheet.column_dimensions[get_column_letter(col)].width = max(8, min(60, widest * 1.6))
+
+
+def _print_setup(sheet: Any, header_row: int) -> None:
+    """A4 landscape, fitted to the page width (as many pages long as it takes), the header
+    row repeated on every page."""
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.print_options.gridLines = False
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.5
+    sheet.oddFooter.center.text = "&P / &N"
+
+
+def heading(record: CohortRecord) -> list[tuple[str, Any]]:
+    """The record's heading block (the printable page shows the same)."""
+    cohort, cooperative = record.cohort, record.cooperative
+    return [
+        ("監理団体名", cooperative.name),
+        ("許可番号", cooperative.licence_number),
+        ("受講グループ", cohort.name),
+        ("入国日", cohort.arrival_date),
+        ("入国後講習開始日", cohort.training_start),
+        ("入国後講習終了日", cohort.training_end),
+        ("実習開始日", cohort.work_start),
+        ("講習", record.definition.title("ja")),
+        ("記録の保存期限", record.retention_until()),
+    ]
+
+
+def _sheet(workbook: Workbook, title: str, rows: list[dict[str, Any]], columns: list[str]) -> Any:
+    sheet = workbook.create_sheet(title)
+    _table(sheet, 1, rows, columns, styled=len(rows) <= 2000)
+    sheet.freeze_panes = "C2"
+    _print_setup(sheet, 1)
+    return sheet
 
 
 def record_xlsx(record: CohortRecord, language: str = "ja") -> bytes:
@@ -234,35 +522,25 @@ def record_xlsx(record: CohortRecord, language: str = "ja") -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "入国後講習実施記録"
-    cohort, cooperative = record.cohort, record.cooperative
     sheet["A1"] = "入国後講習実施記録（法的保護情報講習）"
     sheet["A1"].font = Font(bold=True, size=14)
-    heading = [
-        ("監理団体名", cooperative.name),
-        ("許可番号", cooperative.licence_number),
-        ("受講グループ", cohort.name),
-        ("入国日", cohort.arrival_date.isoformat() if cohort.arrival_date else ""),
-        ("入国後講習期間", f"{cohort.training_start or ''} 〜 {cohort.training_end or ''}"),
-        ("実習開始日", cohort.work_start.isoformat() if cohort.work_start else ""),
-        ("講習", record.definition.title("ja")),
-    ]
-    for offset, (label, value) in enumerate(heading, start=3):
+    sheet["A2"] = "参考様式第4-9号に準ずる"
+    block = heading(record)
+    for offset, (label, value) in enumerate(block, start=3):
         sheet.cell(row=offset, column=1, value=label).font = Font(bold=True)
-        sheet.cell(row=offset, column=2, value=spreadsheet_safe(value))
-    top = 3 + len(heading) + 1
+        cell = sheet.cell(row=offset, column=2, value=_cell_value(value))
+        if isinstance(value, date):
+            cell.number_format = DATE_FORMAT
+            cell.alignment = Alignment(horizontal="left")
+    top = 3 + len(block) + 1
     _table(sheet, top, lecture_rows(record), RECORD_COLUMNS)
     sheet.freeze_panes = sheet.cell(row=top + 1, column=1)
-    per_trainee = workbook.create_sheet("受講者別")
-    rows = trainee_rows(record, language)
-    columns = list(rows[0]) if rows else ["実習生番号", "氏名"]
-    _table(per_trainee, 1, rows, columns)
-    per_trainee.freeze_panes = "C2"
-    detail = workbook.create_sheet("出席明細")
-    detail_rows = attendance_rows(record)
-    _table(
-        detail, 1, detail_rows, list(detail_rows[0]) if detail_rows else ["実施日"], styled=False
+    _print_setup(sheet, top)
+    _sheet(
+        workbook, "受講者別", trainee_rows(record, language), columns_of(record, TRAINEE_COLUMNS)
     )
-    detail.freeze_panes = "A2"
+    _sheet(workbook, "出席明細", attendance_rows(record), columns_of(record, ATTENDANCE_COLUMNS))
+    _sheet(workbook, "自習時間", self_study_rows(record), columns_of(record, SELF_STUDY_COLUMNS))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -275,22 +553,30 @@ def record_csv(record: CohortRecord) -> str:
     writer.writeheader()
     for row in lecture_rows(record):
         writer.writerow(
-            {k: v if isinstance(v, int) else spreadsheet_safe(v) for k, v in row.items()}
+            {k: v if isinstance(v, int) else spreadsheet_safe(cell_text(v)) for k, v in row.items()}
         )
     return "\ufeff" + out.getvalue()
 
 
 ATTENDED = {"id": "http://adlnet.gov/expapi/verbs/attended", "display": {"en-US": "attended"}}
 ANSWERED = {"id": "http://adlnet.gov/expapi/verbs/answered", "display": {"en-US": "answered"}}
+COMPLETED = {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-US": "completed"}}
+
+
+def iso_duration(minutes: int) -> str:
+    """Minutes as an ISO 8601 duration: 500 → PT8H20M, 0 → PT0M."""
+    hours, rest = divmod(minutes, 60)
+    return "PT" + (f"{hours}H" if hours else "") + (f"{rest}M" if rest or not hours else "")
 
 
 def xapi_statements(
     record: CohortRecord, base_url: str, answers: list[Any], codes: dict[int, str]
 ) -> list[XapiStatement]:
-    """xAPI statements: who attended which lecture (minutes per area), and quiz answers."""
+    """xAPI 1.0.3 statements of what happened: a trainee attended a lecture (for as long as
+    they were credited), answered a quiz question, completed the course. A lecture a trainee
+    was credited nothing for sends nothing."""
     base = base_url.rstrip("/")
     trainees = {t.trainee.id: t.trainee for t in record.trainees}
-    infos = {info.lecture.id: info for info in record.lectures}
 
     def actor(trainee_id: int) -> dict[str, Any]:
         trainee = trainees[trainee_id]
@@ -303,42 +589,43 @@ def xapi_statements(
             },
         }
 
+    course = f"{base}/courses/{record.definition.code}"
     statements = []
-    for (lecture_id, trainee_id), versions in sorted(record.attendance.items()):
-        if trainee_id not in trainees or lecture_id not in infos:
-            continue
-        info, current = (
-            infos[lecture_id],
-            next((v for v in versions if v.superseded_at is None), versions[-1]),
-        )
-        minutes = sum(int(v) for v in current.minutes_by_area.values())
-        statements.append(
-            {
-                # Stable ids: sending the export twice to a learning record store adds nothing.
-                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/attendance/{current.id}")),
-                "actor": actor(trainee_id),
-                "verb": ATTENDED,
-                "object": {
-                    "objectType": "Activity",
-                    "id": f"{base}/lectures/{lecture_id}",
-                    "definition": {
-                        "name": {"ja": info.lecture.title},
-                        "type": "http://adlnet.gov/expapi/activities/meeting",
+    last_attended: dict[int, tuple[datetime, str, int]] = {}
+    for info in record.confirmed_lectures():
+        for person in attendees(record, info.lecture.id):
+            minutes = person.total
+            if not minutes:
+                continue
+            current = person.current
+            last_attended[person.trainee.id] = (info.end, current.language, info.revision)
+            statements.append(
+                {
+                    # Stable ids: sending the export twice to a learning record store adds nothing.
+                    "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/attendance/{current.id}")),
+                    "actor": actor(person.trainee.id),
+                    "verb": ATTENDED,
+                    "object": {
+                        "objectType": "Activity",
+                        "id": f"{base}/lectures/{info.lecture.id}",
+                        "definition": {
+                            "name": {"ja": info.lecture.title or record.definition.title("ja")},
+                            "type": "http://adlnet.gov/expapi/activities/meeting",
+                        },
                     },
-                },
-                "result": {
-                    "completion": minutes > 0,
-                    "duration": f"PT{minutes}M",
-                    "extensions": {f"{base}/xapi/minutes-by-area": current.minutes_by_area},
-                },
-                "context": {
-                    "language": current.language,
-                    "revision": str(info.revision),
-                    "extensions": {f"{base}/xapi/course": record.definition.code},
-                },
-                "timestamp": info.start.isoformat(),
-            }
-        )
+                    "result": {
+                        "completion": True,
+                        "duration": iso_duration(minutes),
+                        "extensions": {f"{base}/xapi/minutes-by-area": current.minutes_by_area},
+                    },
+                    "context": {
+                        "language": current.language,
+                        "revision": str(info.revision),
+                        "contextActivities": {"parent": [{"id": course}]},
+                    },
+                    "timestamp": info.start.isoformat(),
+                }
+            )
     for answer in answers:
         if answer.trainee_id not in trainees:
             continue
@@ -349,16 +636,46 @@ def xapi_statements(
                 "verb": ANSWERED,
                 "object": {
                     "objectType": "Activity",
-                    "id": f"{base}/courses/{record.definition.code}/modules/{answer.module_code}"
-                    f"/quiz/{answer.position}",
+                    "id": f"{course}/modules/{answer.module_code}/quiz/{answer.position}",
                     "definition": {
                         "type": "http://adlnet.gov/expapi/activities/cmi.interaction",
                         "interactionType": "choice",
                     },
                 },
                 "result": {"success": bool(answer.correct), "response": answer.choice},
-                "context": {"language": answer.language, "revision": str(answer.revision_number)},
+                "context": {
+                    "language": answer.language,
+                    "revision": str(answer.revision_number),
+                    "contextActivities": {"parent": [{"id": course}]},
+                },
                 "timestamp": answer.answered_at.isoformat(),
+            }
+        )
+    for item in record.trainees:
+        compliance = item.compliance
+        if compliance.status != "complete" or item.trainee.id not in last_attended:
+            continue
+        ended, language, revision = last_attended[item.trainee.id]
+        statements.append(
+            {
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{course}/completed/{item.trainee.id}")),
+                "actor": actor(item.trainee.id),
+                "verb": COMPLETED,
+                "object": {
+                    "objectType": "Activity",
+                    "id": course,
+                    "definition": {
+                        "name": {"ja": record.definition.title("ja")},
+                        "type": "http://adlnet.gov/expapi/activities/course",
+                    },
+                },
+                "result": {
+                    "completion": True,
+                    "success": True,
+                    "duration": iso_duration(compliance.total_minutes),
+                },
+                "context": {"language": language, "revision": str(revision)},
+                "timestamp": ended.isoformat(),
             }
         )
     return [XapiStatement.model_validate(statement) for statement in statements]

@@ -29,7 +29,9 @@ def cohort_compliance(request: Request, record: CohortRecordDep) -> CohortCompli
         cohort_id=record.cohort.id,
         course=record.definition.code,
         retention_until=record.retention_until(),
-        trainees=[service.compliance_out(item, language) for item in record.trainees],
+        trainees=[
+            service.compliance_out(item, language, record.definition) for item in record.trainees
+        ],
     )
 
 
@@ -41,8 +43,8 @@ def cohort_compliance(request: Request, record: CohortRecordDep) -> CohortCompli
 def trainee_compliance(
     request: Request, session: SessionDep, trainee: OwnedTrainee, definition_of: DefinitionForDep
 ) -> TraineeCompliance:
-    _, mine = service.trainee_record(session, trainee, definition_of)
-    return service.compliance_out(mine, request_language(request))
+    record, mine = service.trainee_record(session, trainee, definition_of)
+    return service.compliance_out(mine, request_language(request), record.definition)
 
 
 @router.get(

@@ -29,6 +29,9 @@ class TraineeCompliance(BaseModel):
     languages: list[str]
     counted_lectures: list[int]
     reasons: list[ReasonRead]
+    # Self-study minutes per area: shown apart, counted only where the course says so.
+    self_study: dict[str, int] = {}
+    self_study_counted: bool = False
 
 
 class CohortCompliance(BaseModel):

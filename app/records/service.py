@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Cooperative, Employer, LecturerProfile, LoginSession, User
@@ -21,7 +21,7 @@ from app.accounts.tenancy import Principal
 from app.audit import service as audit
 from app.cohorts.models import Cohort, Trainee
 from app.courses.definitions import CourseDefinition
-from app.courses.models import Revision
+from app.courses.models import Module, Revision
 from app.db import utcnow
 from app.lectures import credit
 from app.lectures.models import (
@@ -30,6 +30,7 @@ from app.lectures.models import (
     Lecture,
     LectureCohort,
     LectureEvent,
+    LectureEvidence,
     LectureModule,
     PresenceInterval,
     QuizAnswer,
@@ -47,6 +48,41 @@ def local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(JAPAN) if moment is not None else None
 
 
+@dataclass(frozen=True)
+class AreaBlock:
+    """The running time of one statutory area in a lecture: its stretches in Japan time (a
+    pause or another area between two stretches is left out of the minutes)."""
+
+    area: str
+    stretches: list[tuple[datetime, datetime]]
+
+    @property
+    def start(self) -> datetime:
+        return self.stretches[0][0]
+
+    @property
+    def end(self) -> datetime:
+        return self.stretches[-1][1]
+
+    @property
+    def minutes(self) -> int:
+        seconds = sum((end - start).total_seconds() for start, end in self.stretches)
+        return int(seconds // 60)
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    code: str
+    area: str | None
+    titles: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str  # paper-sheet meeting-report
+    filename: str
+
+
 @dataclass
 class LectureInfo:
     lecture: Lecture
@@ -56,6 +92,12 @@ class LectureInfo:
     modules: list[str]
     interpreters: list[tuple[str, str]]
     taught: dict[str, int]  # minutes on screen per area
+    blocks: list[AreaBlock] = field(default_factory=list)  # by first start
+    module_info: list[ModuleInfo] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def modules_of(self, area: str) -> list[ModuleInfo]:
+        return [m for m in self.module_info if m.area == area]
 
     @property
     def start(self) -> datetime:
@@ -64,6 +106,22 @@ class LectureInfo:
     @property
     def end(self) -> datetime:
         return local(self.lecture.ended_at or self.lecture.scheduled_end)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Presence:
+    """How a trainee attended a confirmed lecture, in Japan time: when they arrived and left
+    (the first and last moment present), whether that was late or early, and the hand mark."""
+
+    arrived: datetime | None
+    left: datetime | None
+    late: bool
+    early: bool
+    roster: str | None  # present late left-early absent
+
+    @property
+    def absent(self) -> bool:
+        return self.roster == "absent"
 
 
 @dataclass
@@ -82,6 +140,11 @@ class CohortRecord:
     lectures: list[LectureInfo]
     trainees: list[TraineeRecord]
     attendance: dict[tuple[int, int], list[AttendanceRecord]]  # (lecture, trainee) -> versions
+    presence: dict[tuple[int, int], Presence] = field(default_factory=dict)
+    today: date | None = None
+
+    def confirmed_lectures(self) -> list[LectureInfo]:
+        return [info for info in self.lectures if info.lecture.confirmed_at is not None]
 
     def retention_until(self) -> date | None:
         return retention_until(self.cohort, self.definition)
@@ -117,13 +180,27 @@ def _lecture_infos(session: Session, lecture_ids: Any) -> list[LectureInfo]:
             )
         ).all()
     )
-    modules: dict[int, list[str]] = defaultdict(list)
-    for row in session.scalars(
-        select(LectureModule)
+    modules: dict[int, list[ModuleInfo]] = defaultdict(list)
+    for lecture_id, code, area, titles in session.execute(
+        select(LectureModule.lecture_id, LectureModule.module_code, Module.area_code, Module.titles)
+        .join(Lecture, Lecture.id == LectureModule.lecture_id)
+        .outerjoin(
+            Module,
+            and_(
+                Module.revision_id == Lecture.revision_id, Module.code == LectureModule.module_code
+            ),
+        )
         .where(LectureModule.lecture_id.in_(lecture_ids))
         .order_by(LectureModule.position)
     ):
-        modules[row.lecture_id].append(row.module_code)
+        modules[lecture_id].append(ModuleInfo(code, area, titles or {}))
+    evidence: dict[int, list[Evidence]] = defaultdict(list)
+    for lecture_id, kind, filename in session.execute(
+        select(LectureEvidence.lecture_id, LectureEvidence.kind, LectureEvidence.filename)
+        .where(LectureEvidence.lecture_id.in_(lecture_ids))
+        .order_by(LectureEvidence.id)
+    ):
+        evidence[lecture_id].append(Evidence(kind, filename))
     interpreters: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for row in session.scalars(select(Interpreter).where(Interpreter.lecture_id.in_(lecture_ids))):
         interpreters[row.lecture_id].append((row.name, row.language))
@@ -141,21 +218,93 @@ def _lecture_infos(session: Session, lecture_ids: Any) -> list[LectureInfo]:
     for lecture in lectures:
         segments = credit.area_segments(events[lecture.id], until=lecture.ended_at or utcnow())
         taught: dict[str, float] = defaultdict(float)
+        stretches: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
         for segment in segments:
             if segment.area:
                 taught[segment.area] += (segment.end - segment.start).total_seconds()
+                stretches[segment.area].append((local(segment.start), local(segment.end)))  # type: ignore[arg-type]
         infos.append(
             LectureInfo(
                 lecture=lecture,
                 lecturer=users.get(lecture.lecturer_id),
                 profile=profiles.get(lecture.lecturer_id),
                 revision=revisions.get(lecture.revision_id, 0),
-                modules=modules[lecture.id],
+                modules=[m.code for m in modules[lecture.id]],
                 interpreters=interpreters[lecture.id],
                 taught=credit.to_minutes(taught),
+                blocks=sorted(
+                    (AreaBlock(area, parts) for area, parts in stretches.items()),
+                    key=lambda block: block.start,
+                ),
+                module_info=modules[lecture.id],
+                evidence=evidence[lecture.id],
             )
         )
     return infos
+
+
+def _presence(
+    session: Session,
+    infos: list[LectureInfo],
+    in_cohort: Any,
+    definition: CourseDefinition,
+) -> dict[tuple[int, int], Presence]:
+    """Late arrivals, early leavings and hand marks of the cohort's trainees in the confirmed
+    lectures, in two statements: a hand mark replaces what the phone said (as on the sheet)."""
+    lectures = {i.lecture.id: i.lecture for i in infos if i.lecture.confirmed_at is not None}
+    if not lectures:
+        return {}
+    spans: dict[tuple[int, int], list[credit.Interval]] = defaultdict(list)
+    for lecture_id, trainee_id, first, last in session.execute(
+        select(
+            PresenceInterval.lecture_id,
+            PresenceInterval.trainee_id,
+            func.min(PresenceInterval.started_at),
+            func.max(PresenceInterval.last_seen_at),
+        )
+        .where(
+            PresenceInterval.lecture_id.in_(lectures),
+            PresenceInterval.trainee_id.in_(in_cohort),
+            PresenceInterval.last_seen_at > PresenceInterval.started_at,
+        )
+        .group_by(PresenceInterval.lecture_id, PresenceInterval.trainee_id)
+    ):
+        spans[(lecture_id, trainee_id)] = [(first, last)]
+    marks = {
+        (entry.lecture_id, entry.trainee_id): entry
+        for entry in session.scalars(
+            select(RosterEntry).where(
+                RosterEntry.lecture_id.in_(lectures),
+                RosterEntry.trainee_id.in_(in_cohort),
+                RosterEntry.superseded_at.is_(None),
+            )
+        )
+    }
+    slack = timedelta(seconds=definition.presence.ping_gap_seconds)
+    found = {}
+    for key in set(spans) | set(marks):
+        lecture = lectures[key[0]]
+        if lecture.started_at is None or lecture.ended_at is None:
+            continue
+        start, end = lecture.started_at, lecture.ended_at
+        mark = marks.get(key)
+        present = (
+            credit.roster_interval(
+                mark.status, lecture_start=start, lecture_end=end, minutes=mark.minutes
+            )
+            if mark is not None
+            else spans[key]
+        )
+        first = present[0][0] if present else None
+        last = present[-1][1] if present else None
+        found[key] = Presence(
+            arrived=local(first),
+            left=local(last),
+            late=first is not None and first > start + slack,
+            early=last is not None and last < end - slack,
+            roster=mark.status if mark is not None else None,
+        )
+    return found
 
 
 def cohort_record(
@@ -263,6 +412,8 @@ def cohort_record(
         lectures=infos,
         trainees=records,
         attendance=dict(versions),
+        presence=_presence(session, infos, in_cohort, definition),
+        today=today,
     )
 
 
@@ -357,7 +508,9 @@ def quiz_answers(session: Session, cohort_id: int) -> list[AnswerRow]:
     ]
 
 
-def compliance_out(item: TraineeRecord, language: str) -> TraineeCompliance:
+def compliance_out(
+    item: TraineeRecord, language: str, definition: CourseDefinition | None = None
+) -> TraineeCompliance:
     """A trainee's compliance as the API gives it, reasons in the reader's language."""
     c = item.compliance
     return TraineeCompliance(
@@ -376,4 +529,6 @@ def compliance_out(item: TraineeRecord, language: str) -> TraineeCompliance:
             ReasonRead(code=r.code, message=r.text(language), blocking=r.blocking)
             for r in c.reasons
         ],
+        self_study=c.self_study_minutes,
+        self_study_counted=bool(definition and definition.self_study_counts),
     )

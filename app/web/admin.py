@@ -17,11 +17,13 @@ from app.accounts.dependencies import CooperativeAccessDep, require_roles
 from app.accounts.models import QUALIFICATIONS
 from app.accounts.tenancy import Principal
 from app.audit import service as audit
+from app.audit.models import AuditEntry
 from app.db import RowId
 from app.deps import SessionDep
 from app.errors import DomainError
 from app.http import csrf
 from app.http.rendering import render, ui_language
+from app.web import paging
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_roles("admin", "staff"))])
 
@@ -371,8 +373,16 @@ def revoke_token_form(
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, session: SessionDep, principal: CooperativeAccessDep) -> Any:
-    """The newest changes the caller may see: their cooperative's (admins: all)."""
+def audit_page(
+    request: Request, session: SessionDep, principal: CooperativeAccessDep, q: str = ""
+) -> Any:
+    """The changes the caller may see, newest first, a page at a time: their cooperative's
+    (admins: all); ``q`` finds words in who, what and the summary."""
+    q = paging.query_text(q)
+    columns = (AuditEntry.actor_name, AuditEntry.action, AuditEntry.entity, AuditEntry.summary)
+    paged = paging.paginate_query(
+        request, session, paging.search(audit.visible_entries(principal), q, columns), q
+    )
     return render(
-        request, "audit.html", entries=audit.entries(session, principal), local_time=local_time
+        request, "audit.html", paged=paged, entries=paged.items, q=q, local_time=local_time
     )

@@ -26,6 +26,7 @@ from app.errors import DomainError
 from app.http import csrf
 from app.http.gate import CheckedBeforeBody
 from app.http.rendering import render, ui_language
+from app.web import paging
 
 router = APIRouter(
     include_in_schema=False,
@@ -52,11 +53,28 @@ def _cohorts_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     cooperatives = accounts.list_cooperatives(session, principal)
+    names = {c.id: c.name for c in cooperatives}
+    q = paging.query_text(request.query_params.get("q"))
+    found = paging.filtered(
+        service.list_cohorts(session, principal),
+        q,
+        lambda c: (
+            c.name,
+            names.get(c.cooperative_id, ""),
+            *(
+                str(d or "")
+                for d in (c.arrival_date, c.training_start, c.training_end, c.work_start)
+            ),
+        ),
+    )
+    paged = paging.paginate(request, found, q)
     return render(
         request,
         "cohorts.html",
         status_code=status_code,
-        cohorts=service.list_cohorts(session, principal),
+        cohorts=paged.items,
+        paged=paged,
+        q=q,
         cooperatives=cooperatives,
         cooperative_names={c.id: c.name for c in cooperatives},
         form=form or {"languages": []},
@@ -73,11 +91,28 @@ def _cohort_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    overview = service.cohort_overview(session, principal, cohort_id)
+    q = paging.query_text(request.query_params.get("q"))
+    found = paging.filtered(
+        overview.trainees,
+        q,
+        lambda row: (
+            row.trainee.trainee_number,
+            row.trainee.family_name,
+            row.trainee.given_name,
+            row.trainee.name_katakana,
+            row.employer,
+            row.login_code,
+        ),
+    )
+    paged = paging.paginate(request, found, q)
     return render(
         request,
         "cohort.html",
         status_code=status_code,
-        overview=service.cohort_overview(session, principal, cohort_id),
+        overview=overview,
+        paged=paged,
+        q=q,
         country_name=country_name,
         error=error,
     )

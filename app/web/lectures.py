@@ -34,6 +34,7 @@ from app.lectures.schemas import (
     PollResults,
 )
 from app.study import service as study
+from app.web import paging
 
 router = APIRouter(
     include_in_schema=False, dependencies=[Depends(require_roles("admin", "lecturer", "staff"))]
@@ -71,10 +72,20 @@ def _schedule_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    lectures = [
-        scheduling.lecture_details(session, principal, lecture)
-        for lecture in scheduling.list_lectures(session, principal)
-    ]
+    # Search and page on the lecture rows; only the page's lectures are looked up in detail.
+    q = paging.query_text(request.query_params.get("q"))
+    found = paging.filtered(
+        scheduling.list_lectures(session, principal),
+        q,
+        lambda lecture: (
+            lecture.title,
+            lecture.venue,
+            lecture.status,
+            f"{tokyo(lecture.scheduled_start):%Y-%m-%d}",
+        ),
+    )
+    paged = paging.paginate(request, found, q)
+    lectures = [scheduling.lecture_details(session, principal, lecture) for lecture in paged.items]
     may_schedule = principal.role in ("admin", "staff")
     catalogue = study.catalogue(session, definitions, ui_language(request)) if may_schedule else []
     # A course can be taught once it has a published revision: offer the first such one.
@@ -84,6 +95,8 @@ def _schedule_page(
         "lectures/list.html",
         status_code=status_code,
         lectures=lectures,
+        paged=paged,
+        q=q,
         tokyo=tokyo,
         may_schedule=may_schedule,
         definitions=definitions,

@@ -24,7 +24,8 @@ from app.http.rendering import render, ui_language
 from app.i18n import N_, gettext
 from app.records import exports, service
 from app.records.dependencies import CohortRecordDep, DefinitionForDep
-from app.records.service import JAPAN, CohortRecord, TraineeRecord
+from app.records.service import JAPAN, CohortRecord, LectureInfo, TraineeRecord
+from app.web import paging, record_charts
 from app.web.cohorts import country_name
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_roles("admin", "staff"))])
@@ -96,10 +97,23 @@ class DashboardRow:
     item: TraineeRecord
     short_areas: set[str]
     reasons: list[tuple[str, bool]]  # (text in the UI language, blocking)
+    missing: int  # minutes still missing across the areas
 
     @property
     def status(self) -> str:
         return self.item.compliance.status
+
+    @property
+    def self_study(self) -> int:
+        return sum(self.item.compliance.self_study_minutes.values())
+
+
+# Trainees at risk first: a problem, then the most minutes missing, then by number.
+RISK = {"problem": 0, "in-progress": 1, "complete": 2}
+
+
+def _at_risk_first(row: DashboardRow) -> tuple[int, int, str]:
+    return RISK.get(row.status, 1), -row.missing, row.item.trainee.trainee_number
 
 
 def _dashboard_row(
@@ -114,7 +128,16 @@ def _dashboard_row(
             if minutes.get(area.code, 0) < area.minimum_minutes
         },
         reasons=[(reason.text(language), reason.blocking) for reason in item.compliance.reasons],
+        missing=sum(
+            max(0, area.minimum_minutes - minutes.get(area.code, 0)) for area in definition.areas
+        ),
     )
+
+
+def days_left(record: CohortRecord, today: date) -> int | None:
+    """Days from today until work starts (0 on the day; negative once it has started)."""
+    work_start = record.cohort.work_start
+    return (work_start - today).days if work_start else None
 
 
 @router.get("/cohorts/{cohort_id}/dashboard", response_class=HTMLResponse)
@@ -123,25 +146,49 @@ def dashboard(
     record: CohortRecordDep,
     status: str = "all",
     short: str = "",
+    q: str = "",
 ) -> Any:
-    """Each trainee's minutes per statutory area against the minimums, status and reasons."""
+    """Each cohort's progress at a glance (charts of the areas and of the period, days left
+    before work starts), then its trainees, those at risk first, with minutes per statutory
+    area against the minimums, self-study time, status and reasons."""
     definition = record.definition
     language = ui_language(request)
-    rows = [_dashboard_row(item, definition, language) for item in record.trainees]
+    today = record.today or utcnow().astimezone(JAPAN).date()
+    rows = sorted(
+        (_dashboard_row(item, definition, language) for item in record.trainees),
+        key=_at_risk_first,
+    )
     status = status if status in STATUSES else "all"
     short = short if definition.area(short) is not None else ""
-    shown = [
-        row
-        for row in rows
-        if (status == "all" or row.status == status) and (not short or short in row.short_areas)
-    ]
+    q = paging.query_text(q)
+    shown = paging.filtered(
+        (
+            row
+            for row in rows
+            if (status == "all" or row.status == status) and (not short or short in row.short_areas)
+        ),
+        q,
+        lambda row: (
+            row.item.trainee.trainee_number,
+            row.item.trainee.family_name,
+            row.item.trainee.given_name,
+            row.item.trainee.name_katakana,
+        ),
+    )
     return render(
         request,
         "records/dashboard.html",
         record=record,
         definition=definition,
-        rows=shown,
+        paged=paging.paginate(request, shown, q),
+        shown=len(shown),
         total=len(rows),
+        q=q,
+        today=today,
+        days_left=days_left(record, today),
+        area_chart=record_charts.area_chart(record),
+        progress=record_charts.progress_chart(record, today),
+        self_study_counts=definition.self_study_counts,
         counts={key: sum(1 for row in rows if row.status == key) for key in STATUSES},
         short_counts={
             area.code: sum(1 for row in rows if area.code in row.short_areas)
@@ -156,18 +203,109 @@ def dashboard(
     )
 
 
+# How a trainee's minutes were recorded (AttendanceRecord.source), in the staff's language.
+SOURCE_LABELS = {
+    "device": N_("Trainee's phone"),
+    "roster": N_("Roster mark"),
+    "paper": N_("Paper sheet"),
+    "meeting": N_("Meeting report"),
+    "none": N_("No data"),
+}
+ROSTER_LABELS = {
+    "present": N_("present"),
+    "late": N_("late"),
+    "left-early": N_("left early"),
+    "absent": N_("absent"),
+}
+
+
+@dataclass
+class LectureLine:
+    """One confirmed lecture on a trainee's own record."""
+
+    info: LectureInfo
+    person: exports.Attendee
+    excluded: list[str]  # why it does not count, in the UI language (empty: it counts)
+
+
+@router.get("/trainees/{trainee_id}/record", response_class=HTMLResponse)
+def trainee_record_page(
+    request: Request,
+    session: SessionDep,
+    trainee: OwnedTrainee,
+    definition_of: DefinitionForDep,
+) -> Any:
+    """A trainee's own record: each lecture with minutes per area, how they were recorded,
+    arrival and leaving, corrections and whether it counts; then self-study, kept apart."""
+    record, mine = service.trainee_record(session, trainee, definition_of)
+    language = ui_language(request)
+    excluded = mine.compliance.excluded
+    lines = [
+        LectureLine(
+            info,
+            person,
+            [reason.text(language) for reason in excluded.get(info.lecture.id, [])],
+        )
+        for info in record.confirmed_lectures()
+        for person in exports.attendees(record, info.lecture.id)
+        if person.trainee.id == trainee.id
+    ]
+    study = mine.compliance.self_study_minutes
+    codes = {area.code for area in record.definition.areas}
+    return render(
+        request,
+        "records/trainee.html",
+        record=record,
+        mine=mine,
+        definition=record.definition,
+        lines=lines,
+        self_study=[(area, study.get(area.code, 0)) for area in record.definition.areas],
+        self_study_other=sum(v for k, v in study.items() if k not in codes),
+        self_study_total=sum(study.values()),
+        source_labels=SOURCE_LABELS,
+        roster_labels=ROSTER_LABELS,
+        status_labels=STATUS_LABELS,
+        area_title=area_title,
+        hh_mm=exports.hh_mm,
+    )
+
+
 @router.get("/cohorts/{cohort_id}/record", response_class=HTMLResponse)
 def training_record(request: Request, record: CohortRecordDep) -> Any:
     """The post-entry training record (入国後講習実施記録), printable on A4 landscape."""
-    trainees = exports.trainee_rows(record, ui_language(request))
+    language = ui_language(request)
     return render(
         request,
         "records/record.html",
         record=record,
-        columns=exports.RECORD_COLUMNS,
-        lectures=exports.lecture_rows(record),
-        trainees=trainees,
-        trainee_columns=list(trainees[0]) if trainees else [],
+        heading=exports.heading(record),
+        tables=[
+            (
+                "講習の実施状況",
+                "record-lectures",
+                exports.RECORD_COLUMNS,
+                exports.lecture_rows(record),
+            ),
+            (
+                "受講者別の受講状況",
+                "record-trainees",
+                exports.columns_of(record, exports.TRAINEE_COLUMNS),
+                exports.trainee_rows(record, language),
+            ),
+            (
+                "出席明細",
+                "record-attendance",
+                exports.columns_of(record, exports.ATTENDANCE_COLUMNS),
+                exports.attendance_rows(record),
+            ),
+            (
+                "自習時間（講習時間とは別に記録）",
+                "record-self-study",
+                exports.columns_of(record, exports.SELF_STUDY_COLUMNS),
+                exports.self_study_rows(record),
+            ),
+        ],
+        cell_text=exports.cell_text,
         made_on=utcnow().astimezone(JAPAN).date(),
     )
 

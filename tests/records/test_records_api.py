@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from app import clock
-from tests.conftest import World, upload
+from tests.conftest import World
+from tests.records.helpers import publish_sample_decks
 
 MODULES = ["LP-01", "LP-02", "LP-03", "LP-04"]
 AREAS = ["training-act", "immigration", "labour", "protection"]
@@ -22,9 +23,7 @@ LECTURE_DAY = datetime(2026, 12, 3, 0, 0, tzinfo=UTC)  # 09:00 in Japan, inside 
 @pytest.fixture
 def taught(client: TestClient, decks: Path, signed_in: Any, world: World) -> dict[str, Any]:
     """Trainee A attends one lecture covering all four modules for 125 minutes each."""
-    assert upload(client, decks / "ja.pptx", "ja").status_code == 201
-    assert upload(client, decks / "vi.pptx", "vi").status_code == 201
-    client.post("/api/v1/courses/legal-protection/revisions/1/publish")
+    publish_sample_decks(client, decks)
     clock.advance((LECTURE_DAY - clock.now()).total_seconds())
     staff, lecturer = signed_in(world.staff_a), signed_in(world.lecturer)
     trainee = signed_in(world.trainee_a)
@@ -97,11 +96,18 @@ def test_the_xlsx_record_matches_the_lecture(
         "その他保護に必要な情報",
     ]
     first = rows[0]
-    assert (first["実施日"], first["開始時刻"], first["時間（分）"]) == ("2026-12-03", "09:00", 125)
+    # A date cell reads back as a datetime at midnight, a time cell as a time.
+    assert (first["実施日"], first["開始時刻"], first["時間（分）"]) == (
+        datetime(2026, 12, 3),
+        time(9, 0),
+        125,
+    )
+    assert [r["開始時刻"] for r in rows][1:] != [first["開始時刻"]] * 3  # each area its own time
     assert (first["講師氏名"], first["講師の資格"]) == ("Lecturer", "弁護士")
-    assert first["通訳者（言語）"] == "Le Thi Mai（Tiếng Việt）"
-    assert first["受講者（受講分数）"] == "FAMILYA VAN AN（125分）"
-    assert first["内容（モジュール）"] == "LP-01、LP-02、LP-03、LP-04"
+    assert first["通訳者（言語）"] == "Le Thi Mai（ベトナム語）"
+    assert first["受講者（受講分数・記録方法）"] == "FAMILYA VAN AN（125分・端末）"
+    assert first["内容（モジュール）"].startswith("LP-01")
+    assert "LP-02" not in first["内容（モジュール）"]
     per_trainee = workbook["受講者別"]
     values = [cell.value for cell in next(per_trainee.iter_rows(min_row=2, max_row=2))]
     assert values[:2] == ["A-001", "FAMILYA VAN AN"]
@@ -133,14 +139,13 @@ def test_xapi_statements_carry_language_and_revision(
 ) -> None:
     statements = signed_in(world.staff_a).get(f"/api/v1/cohorts/{world.cohort_a.id}/xapi").json()
     (attended,) = [s for s in statements if s["verb"]["display"]["en-US"] == "attended"]
-    assert attended["context"] == {
-        "language": "vi",
-        "revision": "1",
-        "extensions": attended["context"]["extensions"],
-    }
-    assert attended["result"]["duration"] == "PT500M"
+    assert (attended["context"]["language"], attended["context"]["revision"]) == ("vi", "1")
+    assert attended["result"]["duration"] == "PT8H20M"
     assert attended["actor"]["account"]["name"] == world.pins[world.trainee_a.id][0]
     assert attended["object"]["id"].endswith(f"/lectures/{taught['id']}")
+    (completed,) = [s for s in statements if s["verb"]["id"].endswith("/completed")]
+    assert completed["object"]["id"].endswith("/courses/legal-protection")
+    assert (completed["result"]["duration"], completed["context"]["language"]) == ("PT8H20M", "vi")
 
 
 def test_records_cannot_be_deleted_before_retention_ends(

@@ -27,8 +27,9 @@ from app.i18n import TRAINEE_LANGUAGES, TRANSLATIONS_DIR, gettext
 from app.records.errors import NotComplete
 from app.records.exports import RECORD_COLUMNS
 from app.web.records import CERTIFICATE_TEXTS, DEFINITION_TITLES
-from tests.conftest import MARKER_B, World, _trainee_row, upload
+from tests.conftest import MARKER_B, World, _trainee_row
 from tests.pages import page, text_of
+from tests.records.helpers import publish_sample_decks
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 MODULES = ["LP-01", "LP-02", "LP-03", "LP-04"]
@@ -67,9 +68,7 @@ def taught(
     session_factory: sessionmaker[Session],
 ) -> Taught:
     """A confirmed lecture of cohort A on 2026-12-03: 125 minutes in each of the four areas."""
-    assert upload(client, decks / "ja.pptx", "ja").status_code == 201
-    assert upload(client, decks / "vi.pptx", "vi").status_code == 201
-    assert client.post("/api/v1/courses/legal-protection/revisions/1/publish").status_code == 200
+    publish_sample_decks(client, decks)
     second = _add_second_trainee(session_factory, world)
     start = datetime(2026, 12, 3, 9, 0, tzinfo=JAPAN)
     clock.advance((start - clock.now()).total_seconds())  # into cohort A's training period
@@ -260,13 +259,14 @@ def test_the_printable_record_keeps_corrections_next_to_the_old_value(
     doc = page(taught.staff, url)
     headings = [text_of(th) for th in doc.xpath('//table[@class="record-lectures"]/thead//th')]
     assert headings == RECORD_COLUMNS
-    assert "@page { size: A4 landscape" in html.tostring(doc, encoding="unicode")
+    assert "/static/records.css" in html.tostring(doc, encoding="unicode")
+    assert "@page { size: A4 landscape" in taught.staff.get("/static/records.css").text
     head = {
         text_of(th): text_of(th.getnext()) for th in doc.xpath('//table[@class="record-head"]//th')
     }
     assert head["監理団体名"] == "Coop A" and head["許可番号"] == "A-1"
     assert head["受講グループ"] == "Cohort A" and head["実習開始日"] == "2027-01-05"
-    assert head["入国後講習期間"] == "2026-12-01 〜 2026-12-28"
+    assert (head["入国後講習開始日"], head["入国後講習終了日"]) == ("2026-12-01", "2026-12-28")
     assert {"入国日", "講習", "記録の保存期限"} <= set(head)
 
     def lecture_rows(doc: html.HtmlElement) -> list[dict[str, str]]:
@@ -289,10 +289,11 @@ def test_the_printable_record_keeps_corrections_next_to_the_old_value(
             "Lecturer",
             "弁護士",
         )
-        assert row["受講者（受講分数）"] == "FAMILYA VAN AN（125分）"
-        assert row["通訳者（言語）"] == "Le Thi Mai（Tiếng Việt）"
-        assert row["備考（訂正）"] == ""
-    assert rows[0]["開始時刻"] == "09:00"
+        assert row["受講者（受講分数・記録方法）"] == "FAMILYA VAN AN（125分・端末）"
+        assert row["通訳者（言語）"] == "Le Thi Mai（ベトナム語）"
+        assert row["備考"] == ""
+        assert row["欠席・遅刻・早退"] == ""  # the second trainee was not expected: no data
+    assert [row["開始時刻"] for row in rows] == ["09:00", "11:05", "13:10", "15:15"]
 
     # Trainee A came 10 minutes late after all: a correction after confirmation, with a reason.
     corrected = taught.staff.put(
@@ -301,10 +302,11 @@ def test_the_printable_record_keeps_corrections_next_to_the_old_value(
     )
     assert corrected.status_code == 200, corrected.text
     rows = lecture_rows(page(taught.staff, url))
-    assert rows[0]["受講者（受講分数）"] == "FAMILYA VAN AN（115分）"
-    note = rows[0]["備考（訂正）"]
+    assert rows[0]["受講者（受講分数・記録方法）"] == "FAMILYA VAN AN（115分・名簿記入・訂正）"
+    assert rows[0]["欠席・遅刻・早退"] == "FAMILYA VAN AN 遅刻 09:10"
+    note = rows[0]["備考"]
     assert note.startswith("FAMILYA VAN AN: 125分→115分（遅刻の記録漏れ、2026-12-03）")
-    assert [row["備考（訂正）"] for row in rows[1:]] == ["", "", ""]
+    assert [row["備考"] for row in rows[1:]] == ["", "", ""]
     trainees = page(taught.staff, url).xpath('//table[@class="record-trainees"]/tbody/tr')
     assert len(trainees) == 2
     assert "115" in text_of(trainees[0]) and "FAMILYA" in text_of(trainees[0])

@@ -25,6 +25,7 @@ from app.files.router import router as files_router
 from app.http.handlers import register_error_handlers
 from app.http.rendering import STATIC_DIR
 from app.jobs.service import Worker
+from app.lectures.afterwards_router import router as afterwards_router
 from app.lectures.broadcast import make_broadcaster
 from app.lectures.router import router as lectures_router
 from app.records.router import router as records_router
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         accounts_router,
         lectures_router,
+        afterwards_router,
         records_router,
         study_router,
         cohorts_router,

@@ -9,6 +9,10 @@ as Excel shows it, the column and the value, in a sentence a clerk can act on.
 
 Nothing here touches the database; nothing in a cell is ever evaluated. Cells that look like
 spreadsheet formulas are refused, so the values can later be written back into a spreadsheet.
+
+One cohesive thing with one public entry point, ``parse_trainee_file`` (its results are
+``ParsedSheet``, ``TraineeRow`` and ``RowError``): the length is the many ways offices write
+a trainee list, each of which a reader looks for here, not in pieces elsewhere.
 """
 
 from __future__ import annotations

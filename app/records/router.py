@@ -11,7 +11,7 @@ from app.cohorts.dependencies import OwnedCohort, OwnedTrainee
 from app.deps import SessionDep
 from app.http.language import request_language
 from app.http.openapi import file_download
-from app.records import exports, service
+from app.records import exports, service, xapi
 from app.records.dependencies import CohortRecordDep, DefinitionForDep
 from app.records.schemas import CohortCompliance, Purged, TraineeCompliance, XapiStatement
 
@@ -96,7 +96,7 @@ def record_xapi(
 ) -> list[XapiStatement]:
     """Attendance and quiz answers as xAPI statements for the cooperative's learning record store."""
     cohort_id = record.cohort.id
-    return exports.xapi_statements(
+    return xapi.xapi_statements(
         record,
         str(request.base_url),
         service.quiz_answers(session, cohort_id),

@@ -183,6 +183,7 @@ MATRIX: dict[str, str] = {
     "GET /cohorts/{cohort_id}/dashboard": "AS",
     "GET /cohorts/{cohort_id}/record": "AS",
     "GET /trainees/{trainee_id}/certificate": "AS",
+    "GET /trainees/{trainee_id}/record": "AS",
     "GET /t/lectures/join/{join_code}": PEOPLE,
     "GET /t/lectures/{lecture_id}": PEOPLE,
     "GET /t/lectures/{lecture_id}/slide": "T",

@@ -30,7 +30,7 @@ from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort
 from app.files.models import Blob
 from app.lectures.models import Lecture, LectureEvent, LectureEvidence
-from app.records import exports
+from app.records import exports, xapi
 from app.study.models import StudySession
 from tests.conftest import PASSWORD, World, _trainee_row
 from tests.pages import page, text_of
@@ -411,13 +411,13 @@ def test_xapi_says_only_what_happened_and_follows_the_statement_rules(
 
 
 def test_iso_durations() -> None:
-    assert [exports.iso_duration(m) for m in (0, 45, 60, 500)] == [
+    assert [xapi.iso_duration(m) for m in (0, 45, 60, 500)] == [
         "PT0M",
         "PT45M",
         "PT1H",
         "PT8H20M",
     ]
-    assert all(ISO_DURATION.match(exports.iso_duration(m)) for m in range(0, 1000, 7))
+    assert all(ISO_DURATION.match(xapi.iso_duration(m)) for m in range(0, 1000, 7))
 
 
 def test_self_study_is_shown_everywhere_and_counted_nowhere(

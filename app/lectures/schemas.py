@@ -57,7 +57,7 @@ class RosterIn(BaseModel):
 
 
 class RosterSheetMark(RosterIn):
-    trainee_id: int
+    trainee_id: RowId
 
 
 class RosterSheetIn(BaseModel):
@@ -275,7 +275,7 @@ class BlockIn(BaseModel):
 class AttendeeIn(BaseModel):
     """A trainee on the sheet; without times they were there for the whole lecture."""
 
-    trainee_id: int
+    trainee_id: RowId
     arrived: datetime | None = None
     left: datetime | None = None
 
@@ -290,7 +290,7 @@ class RecordedIn(BaseModel):
     via: Literal["paper", "meeting"] = "paper"
     blocks: list[BlockIn] = []
     attendees: list[AttendeeIn] = []
-    lecturer_id: int | None = None
+    lecturer_id: RowId | None = None
     interpreters: list[InterpreterIn] | None = None
     venue: str | None = Field(default=None, max_length=300)
 
@@ -300,8 +300,8 @@ class RecordedCreate(RecordedIn):
 
     course: str = "legal-protection"
     title: str = Field(default="", max_length=200)
-    lecturer_id: int  # type: ignore[assignment]
-    cohort_ids: list[int] = Field(min_length=1)
+    lecturer_id: RowId  # type: ignore[assignment]
+    cohort_ids: list[RowId] = Field(min_length=1)
     delivery: Literal["classroom", "live-video"] = "classroom"
     online_url: str = Field(default="", max_length=500)
 
@@ -374,6 +374,6 @@ class MeetingImportRead(BaseModel):
 class AssignIn(BaseModel):
     """Count a name of the report for a trainee, or (no trainee) leave it out on purpose."""
 
-    evidence_id: int
+    evidence_id: RowId
     name: str = Field(min_length=1, max_length=300)
-    trainee_id: int | None = None
+    trainee_id: RowId | None = None

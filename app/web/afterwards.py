@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.accounts.dependencies import PrincipalDep, require_roles
 from app.accounts.tenancy import Principal
 from app.config import Settings
+from app.db import RowId
 from app.deps import SessionDep, SettingsDep
 from app.errors import DomainError
 from app.http import csrf
@@ -141,12 +142,12 @@ def recorded_form(
     block_start: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
     block_end: Annotated[list[str], Form()] = [],  # noqa: B006
     block_modules: Annotated[list[str], Form()] = [],  # noqa: B006
-    trainee_ids: Annotated[list[int], Form()] = [],  # noqa: B006
-    present: Annotated[list[int], Form()] = [],  # noqa: B006
+    trainee_ids: Annotated[list[RowId], Form()] = [],  # noqa: B006
+    present: Annotated[list[RowId], Form()] = [],  # noqa: B006
     arrived: Annotated[list[str], Form()] = [],  # noqa: B006
     left: Annotated[list[str], Form()] = [],  # noqa: B006
     venue: Annotated[str | None, Form(max_length=300)] = None,
-    lecturer_id: Annotated[int | None, Form()] = None,
+    lecturer_id: Annotated[RowId | None, Form()] = None,
 ) -> Any:
     """The form's blocks (rows left blank are skipped) and the sheet: a box per trainee, with
     arrival and leaving times left blank for the whole lecture."""
@@ -315,7 +316,7 @@ def assign_form(
     principal: PrincipalDep,
     settings: SettingsDep,
     lecture: KeptAttendance,
-    evidence_id: Annotated[int, Form()],
+    evidence_id: Annotated[RowId, Form()],
     name: Annotated[str, Form(max_length=300)],
     csrf_token: CsrfField = "",
     trainee_id: Annotated[str, Form(max_length=20)] = "",

@@ -44,8 +44,12 @@
      comes back, and "leaving" only when the page is closed or left. A hidden page (the
      screen went to sleep, another app came up) is not leaving: it just goes quiet. */
   function keepPinging(url, stopped) {
+    var left = false;
     function ping(leaving) {
-      if (stopped()) return;
+      // Once the page is being left, nothing may follow the "leaving" ping: a late
+      // ordinary ping would reopen the presence the server has just closed.
+      if (stopped() || left) return;
+      left = !!leaving;
       post(url, { leaving: !!leaving, device: device }, leaving)
         .then(function (response) { if (response.status === 401) toLogin(); })
         .catch(function () { /* offline: the next ping after reconnecting counts again */ });
@@ -53,9 +57,16 @@
     window.setInterval(function () {
       if (document.visibilityState === "visible") ping(false);
     }, PING_MS);
-    document.addEventListener("visibilitychange", function () { ping(false); });
+    // Only coming back counts: going hidden is also what leaving the page does first.
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") ping(false);
+    });
     window.addEventListener("online", function () { ping(false); });
     window.addEventListener("pagehide", function () { ping(true); });
+    // Back to a page kept in the browser's back/forward cache: it is here again.
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) { left = false; ping(false); }
+    });
     if (document.visibilityState === "visible") ping(false);
   }
 

@@ -81,10 +81,19 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
 def database_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
     if TEST_DATABASE_URL:
         yield TEST_DATABASE_URL
+        # Empty every table and restart its ids. DELETE, children first, rather than
+        # TRUNCATE: on a handful of rows TRUNCATE costs most of a second per test (it
+        # replaces every table's files), DELETE some milliseconds.
         engine = make_engine(TEST_DATABASE_URL)
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
+            connection.execute(
+                text(
+                    "SELECT setval(oid, 1, false) FROM pg_class"
+                    " WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace"
+                )
+            )
         engine.dispose()
         return
     target = tmp_path / "koshu.sqlite3"

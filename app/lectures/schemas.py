@@ -29,6 +29,38 @@ class LectureCreate(BaseModel):
     venue: Line = Field(default="", max_length=300)
     online_url: WebUrl = Field(default="", max_length=500)
     delivery: Literal["classroom", "live-video"] = "classroom"
+    # Saving despite the warnings scheduling found (lecturer, dates, overlaps, languages);
+    # without it a lecture with warnings is refused (409) with the warnings listed.
+    acknowledge_warnings: bool = False
+
+
+class LectureUpdate(BaseModel):
+    """A change to a lecture; fields left out stay. Timing, lecturer, modules and delivery
+    change only before the lecture starts."""
+
+    reason: MultiLine = Field(min_length=1, max_length=500)
+    title: Line | None = Field(default=None, max_length=200)
+    lecturer_id: RowId | None = None
+    scheduled_start: datetime | None = None
+    scheduled_end: datetime | None = None
+    modules: list[str] | None = None
+    interpreters: list[InterpreterIn] | None = None
+    venue: Line | None = Field(default=None, max_length=300)
+    online_url: WebUrl | None = Field(default=None, max_length=500)
+    delivery: Literal["classroom", "live-video"] | None = None
+    acknowledge_warnings: bool = False
+
+
+class LectureCancel(BaseModel):
+    reason: MultiLine = Field(min_length=1, max_length=500)
+
+
+class SchedulingWarning(BaseModel):
+    """Something that may keep the lecture from counting, found before saving it."""
+
+    code: str
+    message: str
+    cohort_id: int | None = None
 
 
 class SlideChange(BaseModel):
@@ -116,6 +148,13 @@ class LectureRead(BaseModel):
     started_at: datetime | None = None
     ended_at: datetime | None = None
     confirmed_at: datetime | None = None
+    # Why it was cancelled or last moved, and the start it had before the move.
+    change_reason: str = ""
+    previous_start: datetime | None = None
+    # A revision published since the lecture was scheduled: starting teaches it instead.
+    newer_revision: int | None = None
+    # The warnings acknowledged when it was saved (create and change answers only).
+    warnings: list[SchedulingWarning] = []
 
 
 class PollState(BaseModel):

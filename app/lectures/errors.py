@@ -129,8 +129,8 @@ class LectureWarning:
 class WarningsNotAcknowledged(Conflict):
     code = "scheduling-warnings"
     message = N_(
-        "Nothing was saved: the lecture has {count} warnings. Check them, then save again "
-        "confirming that you have seen them."
+        "Nothing was saved: check the warnings ({count}), then save again confirming that you "
+        "have seen them."
     )
 
     def __init__(self, warnings: list[LectureWarning]) -> None:

@@ -73,6 +73,8 @@ class _Block:
 
 
 def check_state(lecture: Lecture, *, with_blocks: bool) -> None:
+    if lecture.status == "cancelled":
+        raise CannotRecord(N_("This lecture was cancelled; nothing is recorded for it."))
     if lecture.confirmed_at is not None:
         raise CannotRecord(
             N_(

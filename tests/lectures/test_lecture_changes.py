@@ -204,6 +204,14 @@ def test_a_cancelled_lecture_cannot_start_and_its_trainees_read_why(
     item = page(phone, "/t?lang=vi").xpath('//li[contains(@class, "lecture-cancelled")]')[0]
     assert "Đã hủy" in text_of(item) and "Lý do: 台風のため" in text_of(item)
     assert "台風のため" in text_of(page(phone, f"/t/lectures/{lecture['id']}?lang=vi"))
+    # Nothing is recorded for it, live or afterwards.
+    mark = {"status": "present"}
+    assert staff.put(f"{base}/roster/{world.trainee_a.id}", json=mark).status_code == 409
+    end = START + timedelta(hours=1)
+    block = {"modules": ["LP-02"], "start": START.isoformat(), "end": end.isoformat()}
+    paper = {"via": "paper", "blocks": [block], "attendees": []}
+    afterwards = staff.post(f"{base}/recorded?lang=en", json=paper)
+    assert afterwards.status_code == 422 and "cancelled" in afterwards.json()["error"]["message"]
     # It overlaps nothing any more, and it cannot be cancelled or moved again.
     assert staff.post("/api/v1/lectures", json=body(world)).status_code == 201
     assert staff.post(f"{base}/cancel", json={"reason": "again"}).status_code == 409

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from app.courses.schemas import SlideRead
 from app.db import RowId
@@ -22,8 +22,8 @@ class LectureCreate(BaseModel):
     title: Line = Field(default="", max_length=200)
     lecturer_id: RowId
     cohort_ids: list[RowId] = Field(min_length=1)
-    scheduled_start: datetime
-    scheduled_end: datetime
+    scheduled_start: AwareDatetime  # with its offset: a bare time is refused, not guessed
+    scheduled_end: AwareDatetime
     modules: list[str] = []
     interpreters: list[InterpreterIn] = []
     venue: Line = Field(default="", max_length=300)
@@ -41,8 +41,8 @@ class LectureUpdate(BaseModel):
     reason: MultiLine = Field(min_length=1, max_length=500)
     title: Line | None = Field(default=None, max_length=200)
     lecturer_id: RowId | None = None
-    scheduled_start: datetime | None = None
-    scheduled_end: datetime | None = None
+    scheduled_start: AwareDatetime | None = None
+    scheduled_end: AwareDatetime | None = None
     modules: list[str] | None = None
     interpreters: list[InterpreterIn] | None = None
     venue: Line | None = Field(default=None, max_length=300)

@@ -268,3 +268,13 @@ def test_the_forms_show_warnings_and_save_with_the_box_checked(
     done = staff.post(f"/lectures/{lecture['id']}/cancel", data=cancel, follow_redirects=False)
     assert done.status_code == 303
     assert staff.get(f"/api/v1/lectures/{lecture['id']}").json()["status"] == "cancelled"
+
+
+def test_a_time_without_its_offset_is_refused_not_guessed(
+    lecture: dict[str, Any], signed_in: Any, world: World
+) -> None:
+    staff = signed_in(world.staff_a)
+    naive = {"scheduled_start": "2026-12-04T09:00:00", "reason": "x"}
+    assert staff.patch(f"/api/v1/lectures/{lecture['id']}", json=naive).status_code == 422
+    wanted = {**body(world), "scheduled_start": "2026-12-04T09:00:00"}
+    assert staff.post("/api/v1/lectures", json=wanted).status_code == 422

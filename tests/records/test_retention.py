@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from lxml import html
 
 from app import clock
 from tests.conftest import World
+from tests.pages import form_token, page, text_of
 from tests.records.helpers import publish_sample_decks
 
 
@@ -41,6 +43,17 @@ def test_moving_the_programme_end_back_does_not_shorten_retention(
     assert accepted.json()["retention_end"] == "2029-12-31"
     entry = next(e for e in staff.get("/api/v1/audit").json() if e["entity"] == "cohort")
     assert entry["changes"]["reason"] == "契約期間の短縮"
+
+    # The cohort's page asks for the reason too, and keeps the date otherwise.
+    doc = page(staff, f"/cohorts/{world.cohort_a.id}?lang=en")
+    form = {
+        "csrf_token": form_token(doc, f"/cohorts/{world.cohort_a.id}"),
+        "name": "Cohort A",
+        "programme_end": "2028-06-30",
+    }
+    asked = staff.post(f"/cohorts/{world.cohort_a.id}?lang=en", data=form)
+    assert asked.status_code == 422 and "say why" in text_of(html.fromstring(asked.text))
+    assert staff.get(cohort).json()["programme_end"] == "2028-12-31"
 
     # A year past the new end, but not past the latest one ever recorded.
     clock.advance((datetime(2030, 1, 2, tzinfo=UTC) - clock.now()).total_seconds())

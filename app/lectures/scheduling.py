@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from app.lectures.errors import (
     LectureNotChangeable,
     LectureStateError,
     LectureWarning,
+    ReasonNeeded,
     UnknownModules,
     WarningsNotAcknowledged,
 )
@@ -216,6 +218,7 @@ def change(
     before the lecture starts; a cancelled lecture does not change. Its trainees see the new
     time, the time it had before and the reason.
     """
+    reason = _reason(reason)
     if lecture.status == "cancelled":
         raise LectureNotChangeable()
     wanted = {key: value for key, value in fields.items() if value is not None}
@@ -235,17 +238,15 @@ def change(
         revision = session.get_one(Revision, lecture.revision_id)
         _check_modules(definition, revision, wanted["modules"] or planned_modules(session, lecture))
     interpreters = wanted.get("interpreters")
-    plan = checks.plan_of(session, lecture)
-    plan = checks.Plan(
+    saved = checks.plan_of(session, lecture)
+    plan = replace(
+        saved,
         lecturer=lecturer,
-        cohorts=plan.cohorts,
         start=start,
         end=end,
-        revision_id=lecture.revision_id,
-        interpreter_languages=plan.interpreter_languages
+        interpreter_languages=saved.interpreter_languages
         if interpreters is None
         else {language for _name, language in interpreters},
-        lecture_id=lecture.id,
     )
     # Once started, the time and people are what they were: nothing left to warn about.
     scheduled = lecture.status == "scheduled"
@@ -300,11 +301,19 @@ def _current(session: Session, lecture: Lecture) -> dict[str, Any]:
     }
 
 
+def _reason(reason: str) -> str:
+    """The reason of a change or cancellation; ReasonNeeded when there is none."""
+    if not reason.strip():
+        raise ReasonNeeded()
+    return reason.strip()
+
+
 def cancel(session: Session, principal: Principal, lecture: Lecture, *, reason: str) -> None:
     """Cancel a lecture that has not started, with a reason its trainees read (audited).
 
     A cancelled lecture cannot start and counts nowhere; it stays listed, marked cancelled.
     """
+    reason = _reason(reason)
     if lecture.status != "scheduled":
         raise LectureStateError(status=lecture.status)
     lecture.status = "cancelled"

@@ -30,7 +30,7 @@ from app.lectures.dependencies import (
     ScheduledLecture,
     ViewableLecture,
 )
-from app.lectures.errors import ReasonNeeded, WarningsNotAcknowledged
+from app.lectures.errors import WarningsNotAcknowledged
 from app.lectures.models import Lecture
 from app.lectures.schemas import (
     PollResults,
@@ -297,14 +297,12 @@ def change_form(
         "reason": reason,
     }
     try:
-        if not reason.strip():
-            raise ReasonNeeded()
         scheduling.change(
             session,
             principal,
             definition,
             lecture,
-            reason=reason.strip(),
+            reason=reason,
             acknowledge_warnings=acknowledge_warnings,
             lecturer_id=lecturer_id,
             scheduled_start=datetime.combine(day, start_time, tzinfo=TOKYO),
@@ -341,9 +339,7 @@ def cancel_form(
     """Cancel a lecture that has not started, with a reason its trainees read."""
     csrf.verify(request, csrf_token)
     try:
-        if not reason.strip():
-            raise ReasonNeeded()
-        scheduling.cancel(session, principal, lecture, reason=reason.strip())
+        scheduling.cancel(session, principal, lecture, reason=reason)
     except DomainError as failure:
         return _detail_page(
             request,

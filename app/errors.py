@@ -26,6 +26,10 @@ class DomainError(Exception):
     def text(self, language: str) -> str:
         return gettext(language, self.message, **self.params)
 
+    def details(self, language: str) -> dict[str, Any]:
+        """More of the error for API clients (beside code and message), in the language."""
+        return {}
+
 
 class NotFound(DomainError):
     status_code = 404

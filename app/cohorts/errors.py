@@ -38,3 +38,10 @@ class SpreadsheetTooLarge(InvalidInput):
     status_code = 413
     code = "spreadsheet-too-large"
     message = N_("The file is larger than {limit_mb} MB. Split the list into several files.")
+
+
+class DatesNeedReason(InvalidInput):
+    code = "dates-need-reason"
+    message = N_(
+        "Training records already exist for this cohort: say why its dates change (reason)."
+    )

@@ -29,6 +29,9 @@ class Cohort(Base):
     )
     # When the trainees' technical intern training ends: records are kept a year past it.
     programme_end: Mapped[date | None]
+    # The latest programme end ever recorded: moving the end earlier never shortens how long
+    # records already written are kept.
+    retention_end: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.db import RowId
-from app.hygiene import Line
+from app.hygiene import Line, MultiLine
 
 
 class CohortCreate(BaseModel):
@@ -31,6 +31,8 @@ class CohortUpdate(BaseModel):
     training_end: date | None = None
     work_start: date | None = None
     languages: list[str] | None = None
+    # Needed once the cohort's trainees have records and a date changes (kept in the audit log).
+    reason: MultiLine = Field(default="", max_length=500)
 
 
 class CohortRead(BaseModel):
@@ -45,6 +47,8 @@ class CohortRead(BaseModel):
     languages: list[str]
     course_code: str
     programme_end: date | None
+    # The latest programme end ever recorded: records are kept until a year after it.
+    retention_end: date | None = None
     created_at: datetime
 
 

@@ -27,6 +27,7 @@ from app.cohorts import access
 from app.cohorts.errors import (
     CohortNameTaken,
     CohortNotEmpty,
+    DatesNeedReason,
     InvalidDates,
     TraineeNumberTaken,
 )
@@ -36,6 +37,13 @@ from app.db import utcnow
 from app.hygiene import text_problem
 from app.i18n import N_, gettext
 from app.languages import is_known
+from app.lectures.models import (
+    AttendanceRecord,
+    PresenceInterval,
+    QuizAnswer,
+    RosterEntry,
+)
+from app.study.models import StudySession
 
 TRAINEE_FIELDS = (
     "family_name",
@@ -61,6 +69,9 @@ def _check_dates(fields: dict[str, Any]) -> None:
         raise InvalidDates(reason=N_("work must start after the post-entry training ends."))
     if arrival and start and start < arrival:
         raise InvalidDates(reason=N_("the training starts before the arrival date."))
+    programme_end = fields.get("programme_end")
+    if arrival and programme_end and programme_end < arrival:
+        raise InvalidDates(reason=N_("the programme ends before the arrival date."))
     for language in fields.get("languages") or []:
         if not is_known(language):
             raise InvalidDates(reason=f"unknown language {language}")
@@ -76,7 +87,7 @@ def create_cohort(
         select(Cohort.id).where(Cohort.cooperative_id == owner, Cohort.name == fields["name"])
     ):
         raise CohortNameTaken(name=fields["name"])
-    cohort = Cohort(cooperative_id=owner, **fields)
+    cohort = Cohort(cooperative_id=owner, retention_end=fields.get("programme_end"), **fields)
     session.add(cohort)
     session.flush()
     audit.record(
@@ -102,14 +113,34 @@ def get_cohort(session: Session, principal: Principal, cohort_id: int) -> Cohort
     return access.owned_cohort(session, principal, cohort_id)
 
 
-def update_cohort(session: Session, principal: Principal, cohort_id: int, **fields: Any) -> Cohort:
+DATE_FIELDS = ("arrival_date", "training_start", "training_end", "work_start", "programme_end")
+
+
+def has_records(session: Session, cohort: Cohort) -> bool:
+    """Whether anything of the cohort's trainees is recorded: attendance, presence, answers,
+    self-study. Its dates then change only with a reason."""
+    trainees = select(Trainee.id).where(Trainee.cohort_id == cohort.id)
+    return any(
+        session.scalar(select(model.id).where(model.trainee_id.in_(trainees)).limit(1)) is not None
+        for model in (AttendanceRecord, RosterEntry, PresenceInterval, QuizAnswer, StudySession)
+    )
+
+
+def update_cohort(
+    session: Session, principal: Principal, cohort_id: int, *, reason: str = "", **fields: Any
+) -> Cohort:
+    """Change a cohort; once records exist, changed dates need a ``reason`` (audited).
+
+    No change shortens how long records are kept: ``retention_end`` keeps the latest
+    programme end ever recorded, and purging waits for it (``app.records.service``).
+    """
     cohort = get_cohort(session, principal, cohort_id)
-    merged = {
-        key: getattr(cohort, key)
-        for key in ("arrival_date", "training_start", "training_end", "work_start", "languages")
-    }
+    merged = {key: getattr(cohort, key) for key in (*DATE_FIELDS, "languages")}
     merged.update({k: v for k, v in fields.items() if v is not None})
     _check_dates(merged)
+    moved = [key for key in DATE_FIELDS if merged[key] != getattr(cohort, key)]
+    if moved and not reason.strip() and has_records(session, cohort):
+        raise DatesNeedReason()
     if (
         fields.get("name")
         and fields["name"] != cohort.name
@@ -120,14 +151,22 @@ def update_cohort(session: Session, principal: Principal, cohort_id: int, **fiel
         )
     ):
         raise CohortNameTaken(name=fields["name"])
-    audit.update(
+    changes = audit.apply_changes(cohort, fields)
+    ends = [end for end in (cohort.retention_end, cohort.programme_end) if end]
+    if max(ends, default=None) != cohort.retention_end:
+        changes["retention_end"] = [str(cohort.retention_end), str(max(ends))]
+        cohort.retention_end = max(ends)
+    if moved and reason.strip():
+        changes["reason"] = reason.strip()
+    audit.record(
         session,
         principal,
-        cohort,
-        fields,
+        action="update",
         entity="cohort",
+        entity_id=cohort.id,
         cooperative_id=cohort.cooperative_id,
-        summary_field="name",
+        summary=cohort.name,
+        changes=changes,
     )
     return cohort
 

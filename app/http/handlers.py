@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -25,9 +26,16 @@ def _wants_json(request: Request) -> bool:
 def register_error_handlers(app: FastAPI) -> None:
     """Map domain and HTTP errors to JSON under /api and to an error page elsewhere."""
 
-    def respond(request: Request, status: int, code: str, message: str) -> Response:
+    def respond(
+        request: Request,
+        status: int,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+    ) -> Response:
         if _wants_json(request):
-            return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+            error = {"code": code, "message": message, **(details or {})}
+            return JSONResponse({"error": error}, status_code=status)
         if status == 401:  # a page needs a signed-in user: send them to the right login
             login = "/t/login" if is_trainee_side(request) else "/login"
             target = quote(
@@ -38,7 +46,10 @@ def register_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        return respond(request, exc.status_code, exc.code, exc.text(request_language(request)))
+        language = request_language(request)
+        return respond(
+            request, exc.status_code, exc.code, exc.text(language), exc.details(language)
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

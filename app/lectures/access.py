@@ -4,6 +4,7 @@
   cooperative's API tokens); trainees of those cohorts. Anyone else gets 404, never 403, so
   lecture ids leak nothing.
 - Present (start, move, poll, end, confirm): the lecture's lecturer or an admin.
+- Change or cancel: admins, and staff whose cooperative has every cohort of the lecture.
 - Keep attendance (sheet, roster marks, history): admins, the lecturer, and staff; staff see
   only their own cooperative's trainees.
 - Follow on a phone (ping, answer): a trainee whose cohort is in the lecture.
@@ -24,7 +25,7 @@ from app.accounts.tenancy import Principal
 from app.cohorts.access import trainee_of
 from app.cohorts.models import Trainee
 from app.i18n import N_
-from app.lectures.errors import LectureNotFound, NotYourLecture
+from app.lectures.errors import LectureNotFound, NotYourLecture, NotYourSchedule
 from app.lectures.models import Lecture, LectureCohort
 
 
@@ -87,6 +88,17 @@ def is_presenter(principal: Principal, lecture: Lecture) -> bool:
 def require_presenter(principal: Principal, lecture: Lecture) -> None:
     if not is_presenter(principal, lecture):
         raise Forbidden(N_("Only the lecturer of this lecture can present it."))
+
+
+def require_scheduler(session: Session, principal: Principal, lecture: Lecture) -> None:
+    """Change or cancel: admins, and staff whose cooperative has every cohort of the lecture
+    (a lecture shared with another cooperative is changed by an admin)."""
+    if principal.is_admin:
+        return
+    if principal.role != "staff":
+        raise Forbidden()
+    if any(coop != principal.cooperative_id for _c, coop in lecture_cohorts(session, lecture.id)):
+        raise NotYourSchedule()
 
 
 def require_attendance_keeper(principal: Principal, lecture: Lecture) -> None:

@@ -73,6 +73,8 @@ class _Block:
 
 
 def check_state(lecture: Lecture, *, with_blocks: bool) -> None:
+    if lecture.status == "cancelled":
+        raise CannotRecord(N_("This lecture was cancelled; nothing is recorded for it."))
     if lecture.confirmed_at is not None:
         raise CannotRecord(
             N_(
@@ -513,6 +515,7 @@ def create_recorded(
         online_url=online_url,
         delivery=delivery,
         title=title,
+        warn=False,  # held already: the record says what does not count, and why
     )
     record(session, principal, lecture, via=via, blocks=blocks, attendees=attendees)
     return lecture

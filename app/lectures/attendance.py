@@ -78,6 +78,8 @@ def set_roster(
     """Mark a trainee by hand (no phone in the room); the previous mark is kept, superseded."""
     if status not in ROSTER_STATUSES:
         raise InvalidLecture(reason=N_("unknown attendance status."))
+    if lecture.status == "cancelled":  # it never happened: nobody attended it
+        raise LectureStateError(status=lecture.status)
     if lecture.confirmed_at is not None and not reason.strip():
         raise ReasonRequired()
     now = utcnow()

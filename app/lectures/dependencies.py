@@ -42,6 +42,17 @@ def presented_lecture(principal: PrincipalDep, lecture: ViewableLecture) -> Lect
 PresentedLecture = Annotated[Lecture, Depends(presented_lecture)]
 
 
+def scheduled_lecture(
+    session: SessionDep, principal: PrincipalDep, lecture: ViewableLecture
+) -> Lecture:
+    """A lecture the caller may change or cancel: admins, and staff of all its cohorts."""
+    access.require_scheduler(session, principal, lecture)
+    return lecture
+
+
+ScheduledLecture = Annotated[Lecture, Depends(scheduled_lecture)]
+
+
 def kept_attendance(principal: PrincipalDep, lecture: ViewableLecture) -> Lecture:
     """A lecture whose attendance the caller keeps: admins, its lecturer, and staff."""
     access.require_attendance_keeper(principal, lecture)

@@ -1,10 +1,12 @@
 """Errors of live lectures."""
 
+from dataclasses import dataclass, field
 from typing import Any
 
+from app.accounts.errors import Forbidden
 from app.courses.errors import ModuleNotFound
 from app.errors import Conflict, InvalidInput, NotFound
-from app.i18n import N_
+from app.i18n import N_, gettext
 
 
 class LectureNotFound(NotFound):
@@ -24,6 +26,7 @@ LECTURE_STATUS_WORDS = {
     "paused": N_("paused"),
     "ended": N_("ended"),
     "confirmed": N_("confirmed"),
+    "cancelled": N_("cancelled"),
 }
 
 
@@ -107,3 +110,55 @@ class EvidenceTooLarge(InvalidInput):
 class EvidenceNotFound(NotFound):
     code = "evidence-not-found"
     message = N_("Evidence file not found.")
+
+
+@dataclass(frozen=True)
+class LectureWarning:
+    """Something scheduling found that may keep the lecture from counting; ``message`` is an
+    English template translated when shown."""
+
+    code: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+    cohort_id: int | None = None
+
+    def text(self, language: str) -> str:
+        return gettext(language, self.message, **self.params)
+
+
+class WarningsNotAcknowledged(Conflict):
+    code = "scheduling-warnings"
+    message = N_(
+        "Nothing was saved: check the warnings ({count}), then save again confirming that you "
+        "have seen them."
+    )
+
+    def __init__(self, warnings: list[LectureWarning]) -> None:
+        super().__init__(count=len(warnings))
+        self.warnings = warnings
+
+    def details(self, language: str) -> dict[str, Any]:
+        return {
+            "warnings": [
+                {"code": w.code, "message": w.text(language), "cohort_id": w.cohort_id}
+                for w in self.warnings
+            ]
+        }
+
+
+class LectureNotChangeable(Conflict):
+    code = "lecture-not-changeable"
+    message = N_(
+        "The lecture has started or is cancelled: its time, lecturer, modules and delivery "
+        "can no longer be changed."
+    )
+
+
+class NotYourSchedule(Forbidden):
+    code = "lecture-other-cooperative"
+    message = N_("The lecture is shared with another cooperative; only an admin can change it.")
+
+
+class ReasonNeeded(InvalidInput):
+    code = "reason-needed"
+    message = N_("Say why: a change or a cancellation needs a reason.")

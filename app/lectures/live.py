@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from app.accounts.tenancy import Principal
 from app.courses import service as courses
 from app.courses.definitions import PresenceRules
+from app.courses.models import Revision
 from app.db import utcnow
 from app.i18n import N_
-from app.lectures import presence, slides, timeline
+from app.lectures import presence, scheduling, slides, timeline
 from app.lectures.broadcast import Broadcaster
 from app.lectures.errors import (
     InvalidLecture,
@@ -92,10 +93,29 @@ def _live(lecture: Lecture, *allowed: str) -> None:
         raise LectureStateError(status=lecture.status)
 
 
+def _teach_published_revision(session: Session, principal: Principal, lecture: Lecture) -> None:
+    """A lecture teaches the revision published when it starts, not when it was scheduled.
+
+    Planned modules the new revision no longer has are dropped; a lecture planned to teach
+    every module teaches every module of the new revision.
+    """
+    newer = scheduling.newer_revision(session, lecture)
+    if newer is None:
+        return
+    old = [m.code for m in session.get_one(Revision, lecture.revision_id).modules]
+    planned = scheduling.planned_modules(session, lecture)
+    codes = [m.code for m in newer.modules]
+    keep = codes if planned == old else [code for code in planned if code in codes]
+    lecture.revision_id = newer.id
+    scheduling.replan_modules(session, lecture, keep or codes)
+    session.flush()
+
+
 def start(
     session: Session, broadcaster: Broadcaster, principal: Principal, lecture: Lecture
 ) -> LiveState:
     _live(lecture, "scheduled")
+    _teach_published_revision(session, principal, lecture)
     refs = slides.sequence(session, lecture)
     if not refs:
         raise InvalidLecture(reason=N_("the planned modules have no slides."))

@@ -27,7 +27,8 @@ class Lecture(Base):
     delivery: Mapped[str] = mapped_column(String(16), default="classroom")  # or live-video
     venue: Mapped[str] = mapped_column(String(300), default="")
     online_url: Mapped[str] = mapped_column(String(500), default="")
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # live paused ended
+    # scheduled live paused ended cancelled
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
     join_code: Mapped[str] = mapped_column(String(16), unique=True)
     current_module: Mapped[str | None] = mapped_column(String(64))
     current_position: Mapped[int | None]  # slide position within the module
@@ -39,6 +40,11 @@ class Lecture(Base):
     # How the lecture's time and attendance were recorded: live in Koshu, or afterwards from
     # a signed paper sheet or a video meeting's participants report.
     recorded_via: Mapped[str] = mapped_column(String(16), default="live", server_default="live")
+    # Why the lecture was cancelled (status "cancelled") or last moved, for its trainees to read.
+    change_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The start it had before it was last moved (None: never moved).
+    previous_start: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
 
 
 class LectureCohort(Base):

@@ -28,7 +28,7 @@ from app.courses.definitions import PresenceRules
 from app.db import utcnow
 from app.lectures.access import Followed
 from app.lectures.credit import Interval
-from app.lectures.errors import LectureEnded
+from app.lectures.errors import LectureEnded, LectureStateError
 from app.lectures.models import Lecture, PresenceGap, PresenceInterval
 from app.lectures.schemas import PingRead, Room, RoomTrainee
 
@@ -51,6 +51,8 @@ def ping(
     lecture, trainee = followed.lecture, followed.trainee
     if lecture.status == "ended":
         raise LectureEnded()
+    if lecture.status == "cancelled":  # no presence is kept of a lecture that never was
+        raise LectureStateError(status=lecture.status)
     now = utcnow()
     interval = session.scalar(
         select(PresenceInterval)

@@ -30,9 +30,11 @@ from app.db import RowId, transaction
 from app.deps import DefinitionsDep, SessionDep
 from app.errors import DomainError
 from app.http.gate import CheckedBeforeBody
+from app.http.language import request_language
 from app.lectures import (
     access,
     attendance,
+    checks,
     live,
     phones,
     presence,
@@ -45,6 +47,7 @@ from app.lectures.dependencies import (
     LectureDefinition,
     LectureTrainee,
     PresentedLecture,
+    ScheduledLecture,
     ViewableLecture,
 )
 from app.lectures.models import Lecture
@@ -55,8 +58,10 @@ from app.lectures.schemas import (
     ConfirmIn,
     GapDecision,
     GapRead,
+    LectureCancel,
     LectureCreate,
     LectureRead,
+    LectureUpdate,
     LiveState,
     Ping,
     PingRead,
@@ -87,13 +92,22 @@ def list_lectures(session: SessionDep, principal: PrincipalDep) -> list[LectureR
     dependencies=[Depends(require_roles("admin", "staff")), SCHEDULES_LECTURES],
 )
 def schedule_lecture(
-    session: SessionDep, principal: PrincipalDep, definitions: DefinitionsDep, body: LectureCreate
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    definitions: DefinitionsDep,
+    body: LectureCreate,
 ) -> LectureRead:
-    """Schedule a lecture of the course's published revision for one or more cohorts."""
+    """Schedule a lecture of the course's published revision for one or more cohorts.
+
+    With warnings (lecturer, dates, overlaps, languages), nothing is saved (409, the warnings
+    listed) unless ``acknowledge_warnings`` is true; the audit log keeps what was acknowledged.
+    """
+    definition = courses.get_definition(definitions, body.course)
     lecture = scheduling.schedule(
         session,
         principal,
-        courses.get_definition(definitions, body.course),
+        definition,
         lecturer_id=body.lecturer_id,
         cohort_ids=body.cohort_ids,
         scheduled_start=body.scheduled_start,
@@ -104,7 +118,60 @@ def schedule_lecture(
         online_url=body.online_url,
         delivery=body.delivery,
         title=body.title,
+        acknowledge_warnings=body.acknowledge_warnings,
     )
+    return scheduling.lecture_details(
+        session,
+        principal,
+        lecture,
+        checks.warnings_for(session, definition, checks.plan_of(session, lecture)),
+        request_language(request),
+    )
+
+
+@router.patch(
+    "/lectures/{lecture_id}",
+    response_model=LectureRead,
+    dependencies=[Depends(require_roles("admin", "staff")), SCHEDULES_LECTURES],
+)
+def change_lecture(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    lecture: ScheduledLecture,
+    definition: LectureDefinition,
+    body: LectureUpdate,
+) -> LectureRead:
+    """Edit or reschedule a lecture with a reason (audited); its trainees see the change.
+
+    The time, lecturer, modules and delivery change only before it starts. With warnings,
+    nothing is saved (409, the warnings listed) unless ``acknowledge_warnings`` is true.
+    """
+    fields = body.model_dump(exclude={"reason", "acknowledge_warnings", "interpreters"})
+    if body.interpreters is not None:
+        fields["interpreters"] = [(i.name, i.language) for i in body.interpreters]
+    found = scheduling.change(
+        session,
+        principal,
+        definition,
+        lecture,
+        reason=body.reason,
+        acknowledge_warnings=body.acknowledge_warnings,
+        **fields,
+    )
+    return scheduling.lecture_details(session, principal, lecture, found, request_language(request))
+
+
+@router.post(
+    "/lectures/{lecture_id}/cancel",
+    response_model=LectureRead,
+    dependencies=[Depends(require_roles("admin", "staff")), SCHEDULES_LECTURES],
+)
+def cancel_lecture(
+    session: SessionDep, principal: PrincipalDep, lecture: ScheduledLecture, body: LectureCancel
+) -> LectureRead:
+    """Cancel a lecture that has not started, with a reason its trainees read (audited)."""
+    scheduling.cancel(session, principal, lecture, reason=body.reason)
     return scheduling.lecture_details(session, principal, lecture)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from app.courses.schemas import SlideRead
 from app.db import RowId
@@ -17,18 +17,61 @@ class InterpreterIn(BaseModel):
     language: str = Field(min_length=2, max_length=16)
 
 
+def _with_offset(value: datetime | None) -> datetime | None:
+    """A lecture's time with its UTC offset; a bare time is refused rather than guessed."""
+    if value is not None and value.tzinfo is None:
+        raise ValueError("give the time with its UTC offset, e.g. 2026-12-03T09:00:00+09:00")
+    return value
+
+
 class LectureCreate(BaseModel):
     course: str = "legal-protection"
     title: Line = Field(default="", max_length=200)
     lecturer_id: RowId
     cohort_ids: list[RowId] = Field(min_length=1)
-    scheduled_start: datetime
+    scheduled_start: datetime  # with its offset: a bare time is refused, not guessed
     scheduled_end: datetime
     modules: list[str] = []
     interpreters: list[InterpreterIn] = []
     venue: Line = Field(default="", max_length=300)
     online_url: WebUrl = Field(default="", max_length=500)
     delivery: Literal["classroom", "live-video"] = "classroom"
+
+    _aware = field_validator("scheduled_start", "scheduled_end")(_with_offset)
+    # Saving despite the warnings scheduling found (lecturer, dates, overlaps, languages);
+    # without it a lecture with warnings is refused (409) with the warnings listed.
+    acknowledge_warnings: bool = False
+
+
+class LectureUpdate(BaseModel):
+    """A change to a lecture; fields left out stay. Timing, lecturer, modules and delivery
+    change only before the lecture starts."""
+
+    reason: MultiLine = Field(min_length=1, max_length=500)
+    title: Line | None = Field(default=None, max_length=200)
+    lecturer_id: RowId | None = None
+    scheduled_start: datetime | None = None
+    scheduled_end: datetime | None = None
+    modules: list[str] | None = None
+    interpreters: list[InterpreterIn] | None = None
+    venue: Line | None = Field(default=None, max_length=300)
+    online_url: WebUrl | None = Field(default=None, max_length=500)
+    delivery: Literal["classroom", "live-video"] | None = None
+    acknowledge_warnings: bool = False
+
+    _aware = field_validator("scheduled_start", "scheduled_end")(_with_offset)
+
+
+class LectureCancel(BaseModel):
+    reason: MultiLine = Field(min_length=1, max_length=500)
+
+
+class SchedulingWarning(BaseModel):
+    """Something that may keep the lecture from counting, found before saving it."""
+
+    code: str
+    message: str
+    cohort_id: int | None = None
 
 
 class SlideChange(BaseModel):
@@ -116,6 +159,13 @@ class LectureRead(BaseModel):
     started_at: datetime | None = None
     ended_at: datetime | None = None
     confirmed_at: datetime | None = None
+    # Why it was cancelled or last moved, and the start it had before the move.
+    change_reason: str = ""
+    previous_start: datetime | None = None
+    # A revision published since the lecture was scheduled: starting teaches it instead.
+    newer_revision: int | None = None
+    # The warnings acknowledged when it was saved (create and change answers only).
+    warnings: list[SchedulingWarning] = []
 
 
 class PollState(BaseModel):

@@ -12,6 +12,14 @@ class RecordsRetained(Conflict):
     )
 
 
+class RecordsRetainedAfterMove(RecordsRetained):
+    message = N_(
+        "The training records of this cohort must be kept until {until}: a year after the "
+        "latest programme end ever recorded ({end}). Moving the programme end to {current} "
+        "does not shorten that; the cohort cannot be deleted before then."
+    )
+
+
 class NotComplete(NotFound):
     code = "not-complete"
     message = N_("This trainee has not completed the lecture yet, so there is no certificate.")

@@ -37,7 +37,7 @@ from app.lectures.models import (
     RosterEntry,
 )
 from app.records.compliance import Compliance, LectureFact, TraineeFacts, evaluate
-from app.records.errors import NotComplete, RecordsRetained
+from app.records.errors import NotComplete, RecordsRetained, RecordsRetainedAfterMove
 from app.records.schemas import ReasonRead, TraineeCompliance
 from app.study.models import StudySession
 
@@ -151,18 +151,24 @@ class CohortRecord:
 
 
 def retention_until(cohort: Cohort, definition: CourseDefinition) -> date | None:
-    """The first day records may go: a year (per the definition) after the training ends."""
-    if cohort.programme_end is None:
+    """The first day records may go: a year (per the definition) after the latest programme
+    end ever recorded, so moving the end earlier never shortens it."""
+    ends = [end for end in (cohort.programme_end, cohort.retention_end) if end]
+    if not ends:
         return None
-    return cohort.programme_end.replace(
-        year=cohort.programme_end.year + definition.retention_years_after_training
-    ) + timedelta(days=1)
+    end = max(ends)
+    return end.replace(year=end.year + definition.retention_years_after_training) + timedelta(
+        days=1
+    )
 
 
 def _lecture_infos(session: Session, lecture_ids: Any) -> list[LectureInfo]:
     lectures = list(
         session.scalars(
-            select(Lecture).where(Lecture.id.in_(lecture_ids)).order_by(Lecture.scheduled_start)
+            # A cancelled lecture never happened: it counts nowhere and is on no record.
+            select(Lecture)
+            .where(Lecture.id.in_(lecture_ids), Lecture.status != "cancelled")
+            .order_by(Lecture.scheduled_start)
         )
     )
     lecturer_ids = {lecture.lecturer_id for lecture in lectures}
@@ -447,6 +453,11 @@ def purge_cohort(
     until = retention_until(cohort, definition)
     today = utcnow().astimezone(JAPAN).date()
     if until is None or today < until:
+        latest, current = cohort.retention_end, cohort.programme_end
+        if until and latest and current and current < latest:
+            raise RecordsRetainedAfterMove(
+                until=until.isoformat(), end=latest.isoformat(), current=current.isoformat()
+            )
         raise RecordsRetained(until=until.isoformat() if until else "—")
     trainees = list(session.scalars(select(Trainee).where(Trainee.cohort_id == cohort.id)))
     ids = [t.id for t in trainees]

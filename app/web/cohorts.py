@@ -185,7 +185,9 @@ def update_cohort_form(
     training_start: DateField = None,
     training_end: DateField = None,
     work_start: DateField = None,
+    programme_end: DateField = None,
     languages: Annotated[list[str], Form()] = [],  # noqa: B006
+    reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Any:
     csrf.verify(request, csrf_token)
     try:
@@ -198,7 +200,9 @@ def update_cohort_form(
             training_start=training_start,
             training_end=training_end,
             work_start=work_start,
+            programme_end=programme_end,
             languages=languages,
+            reason=reason,
         )
     except DomainError as failure:
         error = _failed(request, session, failure)

@@ -27,11 +27,14 @@ from app.lectures import access, live, scheduling
 from app.lectures.dependencies import (
     LectureDefinition,
     PresentedLecture,
+    ScheduledLecture,
     ViewableLecture,
 )
+from app.lectures.errors import WarningsNotAcknowledged
 from app.lectures.models import Lecture
 from app.lectures.schemas import (
     PollResults,
+    SchedulingWarning,
 )
 from app.study import service as study
 from app.web import paging
@@ -59,6 +62,17 @@ def failed(request: Request, session: Session, failure: DomainError) -> str:
     return failure.text(ui_language(request))
 
 
+def warnings_shown(request: Request, failure: DomainError) -> list[SchedulingWarning]:
+    """The warnings a refused save lists on its form (none for other mistakes)."""
+    if not isinstance(failure, WarningsNotAcknowledged):
+        return []
+    language = ui_language(request)
+    return [
+        SchedulingWarning(code=w.code, message=w.text(language), cohort_id=w.cohort_id)
+        for w in failure.warnings
+    ]
+
+
 # --- the schedule ----------------------------------------------------------------------
 
 
@@ -70,6 +84,7 @@ def _schedule_page(
     *,
     form: dict[str, Any] | None = None,
     error: str | None = None,
+    warnings: list[SchedulingWarning] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     # Search and page on the lecture rows; only the page's lectures are looked up in detail.
@@ -106,6 +121,7 @@ def _schedule_page(
         form=form
         or {"course": default_course, "cohort_ids": [], "modules": [], "delivery": "classroom"},
         error=error,
+        warnings=warnings or [],
     )
 
 
@@ -139,8 +155,10 @@ def schedule_form(
     delivery: Annotated[str, Form(max_length=16)] = "classroom",
     interpreter_name: Annotated[list[str], Form()] = [],  # noqa: B006
     interpreter_language: Annotated[list[str], Form()] = [],  # noqa: B006
+    acknowledge_warnings: Annotated[bool, Form()] = False,
 ) -> Any:
-    """Schedule a lecture from the form; times are Japan's, stored as UTC."""
+    """Schedule a lecture from the form; times are Japan's, stored as UTC. Warnings come back
+    on the form, and the lecture is saved only once their box is checked."""
     csrf.verify(request, csrf_token)
     # Module boxes of every course are on the form; "LP-02" is sent as "legal-protection/LP-02".
     planned = [value.split("/", 1)[1] for value in modules if value.startswith(f"{course}/")]
@@ -176,6 +194,7 @@ def schedule_form(
             venue=venue.strip(),
             online_url=online_url.strip(),
             delivery=delivery,
+            acknowledge_warnings=acknowledge_warnings,
         )
     except DomainError as failure:
         return _schedule_page(
@@ -185,29 +204,152 @@ def schedule_form(
             definitions,
             form=form,
             error=failed(request, session, failure),
+            warnings=warnings_shown(request, failure),
             status_code=failure.status_code,
         )
     return RedirectResponse(f"/lectures/{lecture.id}?saved=1", status_code=303)
+
+
+def _detail_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    lecture: Lecture,
+    *,
+    form: dict[str, Any] | None = None,
+    error: str | None = None,
+    warnings: list[SchedulingWarning] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    details = scheduling.lecture_details(session, principal, lecture)
+    url = join_url(request, lecture.join_code)
+    # segno writes the SVG itself from the URL; nothing user-typed reaches it unescaped.
+    qr = Markup(segno.make(url, error="m").svg_inline(scale=6, omitsize=True))
+    may_change = principal.role in ("admin", "staff") and lecture.status != "cancelled"
+    if may_change:
+        try:
+            access.require_scheduler(session, principal, lecture)
+        except DomainError:
+            may_change = False
+    start, end = tokyo(lecture.scheduled_start), tokyo(lecture.scheduled_end)
+    return render(
+        request,
+        "lectures/detail.html",
+        status_code=status_code,
+        lecture=details,
+        tokyo=tokyo,
+        join_url=url,
+        qr=qr,
+        presenter=access.is_presenter(principal, lecture),
+        may_change=may_change,
+        lecturers=scheduling.list_lecturers(session) if may_change else [],
+        form=form
+        or {
+            "lecturer_id": lecture.lecturer_id,
+            "day": start.date() if start else None,
+            "start_time": start.time() if start else None,
+            "end_time": end.time() if end else None,
+            "venue": lecture.venue,
+            "reason": "",
+        },
+        error=error,
+        warnings=warnings or [],
+    )
 
 
 @router.get("/lectures/{lecture_id}", response_class=HTMLResponse)
 def lecture_page(
     request: Request, session: SessionDep, principal: PrincipalDep, lecture: ViewableLecture
 ) -> Any:
-    """A lecture's details and the QR code trainees scan to join it (for the projector)."""
-    details = scheduling.lecture_details(session, principal, lecture)
-    url = join_url(request, lecture.join_code)
-    # segno writes the SVG itself from the URL; nothing user-typed reaches it unescaped.
-    qr = Markup(segno.make(url, error="m").svg_inline(scale=6, omitsize=True))
-    return render(
-        request,
-        "lectures/detail.html",
-        lecture=details,
-        tokyo=tokyo,
-        join_url=url,
-        qr=qr,
-        presenter=access.is_presenter(principal, lecture),
-    )
+    """A lecture's details and the QR code trainees scan to join it (for the projector); for
+    staff and admins, the forms that move, change or cancel it."""
+    return _detail_page(request, session, principal, lecture)
+
+
+@router.post(
+    "/lectures/{lecture_id}/change",
+    response_class=HTMLResponse,
+    dependencies=[Depends(require_roles("admin", "staff"))],
+)
+def change_form(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    lecture: ScheduledLecture,
+    definition: LectureDefinition,
+    lecturer_id: Annotated[RowId, Form()],
+    day: Annotated[date, Form()],
+    start_time: Annotated[time, Form()],
+    end_time: Annotated[time, Form()],
+    reason: Annotated[str, Form(max_length=500)],
+    csrf_token: CsrfField = "",
+    venue: Annotated[str, Form(max_length=300)] = "",
+    acknowledge_warnings: Annotated[bool, Form()] = False,
+) -> Any:
+    """Move or change a lecture from its page, with a reason; warnings come back on the form."""
+    csrf.verify(request, csrf_token)
+    form = {
+        "lecturer_id": lecturer_id,
+        "day": day,
+        "start_time": start_time,
+        "end_time": end_time,
+        "venue": venue,
+        "reason": reason,
+    }
+    try:
+        scheduling.change(
+            session,
+            principal,
+            definition,
+            lecture,
+            reason=reason,
+            acknowledge_warnings=acknowledge_warnings,
+            lecturer_id=lecturer_id,
+            scheduled_start=datetime.combine(day, start_time, tzinfo=TOKYO),
+            scheduled_end=datetime.combine(day, end_time, tzinfo=TOKYO),
+            venue=venue.strip(),
+        )
+    except DomainError as failure:
+        return _detail_page(
+            request,
+            session,
+            principal,
+            lecture,
+            form=form,
+            error=failed(request, session, failure),
+            warnings=warnings_shown(request, failure),
+            status_code=failure.status_code,
+        )
+    return RedirectResponse(f"/lectures/{lecture.id}?saved=1", status_code=303)
+
+
+@router.post(
+    "/lectures/{lecture_id}/cancel",
+    response_class=HTMLResponse,
+    dependencies=[Depends(require_roles("admin", "staff"))],
+)
+def cancel_form(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    lecture: ScheduledLecture,
+    reason: Annotated[str, Form(max_length=500)],
+    csrf_token: CsrfField = "",
+) -> Any:
+    """Cancel a lecture that has not started, with a reason its trainees read."""
+    csrf.verify(request, csrf_token)
+    try:
+        scheduling.cancel(session, principal, lecture, reason=reason)
+    except DomainError as failure:
+        return _detail_page(
+            request,
+            session,
+            principal,
+            lecture,
+            error=failed(request, session, failure),
+            status_code=failure.status_code,
+        )
+    return RedirectResponse(f"/lectures/{lecture.id}?saved=1", status_code=303)
 
 
 # --- presenting ------------------------------------------------------------------------

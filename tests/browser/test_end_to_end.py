@@ -323,6 +323,8 @@ def _seed(
             "scheduled_end": (start + timedelta(hours=3)).isoformat(),
             "modules": ["LP-02", "LP-03"],
             "venue": "岡山国際交流センター 3F",
+            # Today, before the cohort's training period, and a Khmer trainee without a deck.
+            "acknowledge_warnings": True,
         },
     )
     assert response.status_code == 201, response.text

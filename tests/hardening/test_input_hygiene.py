@@ -142,6 +142,7 @@ def _lecture(world: World, **fields: Any) -> dict[str, Any]:
         "scheduled_start": start.isoformat(),
         "scheduled_end": (start + timedelta(hours=2)).isoformat(),
         "delivery": "live-video",
+        "interpreters": [{"name": "Le Thi Mai", "language": "vi"}],
         **fields,
     }
 
@@ -169,6 +170,8 @@ def test_a_lecture_link_must_be_http_or_https_in_the_api_and_the_form(
         "cohort_ids": [str(world.cohort_a.id)],
         "delivery": "live-video",
         "online_url": "javascript:alert(document.cookie)",
+        "interpreter_name": "Le Thi Mai",
+        "interpreter_language": "vi",
     }
     refused = staff.post("/lectures", data=form, follow_redirects=False)
     assert refused.status_code == 422

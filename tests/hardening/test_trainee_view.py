@@ -80,6 +80,7 @@ def test_a_trainee_s_phone_shows_no_notes_of_the_slide_on_screen(
                 "scheduled_start": start.isoformat(),
                 "scheduled_end": (start + timedelta(hours=2)).isoformat(),
                 "modules": ["LP-02"],
+                "interpreters": [{"name": "Le Thi Mai", "language": "vi"}],
             },
         )
         .json()

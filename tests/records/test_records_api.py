@@ -154,7 +154,10 @@ def test_records_cannot_be_deleted_before_retention_ends(
     staff = signed_in(world.staff_a)
     cohort = f"/api/v1/cohorts/{world.cohort_a.id}"
     assert staff.delete(f"{cohort}/records").status_code == 409  # no programme end recorded
-    assert staff.put(cohort, json={"programme_end": "2029-12-31"}).status_code == 200
+    # Records exist: a date changes only with a reason.
+    assert staff.put(cohort, json={"programme_end": "2029-12-31"}).status_code == 422
+    moved = staff.put(cohort, json={"programme_end": "2029-12-31", "reason": "契約期間の確定"})
+    assert moved.status_code == 200
     refused = staff.delete(f"{cohort}/records")
     assert refused.status_code == 409
     assert "2031-01-01" in refused.json()["error"]["message"]

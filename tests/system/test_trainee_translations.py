@@ -62,6 +62,11 @@ STAFF_ONLY_ERRORS: tuple[type[DomainError], ...] = (
     lecture_errors.CannotRecord,
     lecture_errors.EvidenceTooLarge,
     lecture_errors.EvidenceNotFound,
+    # Scheduling, changing and cancelling lectures: staff and admins only.
+    lecture_errors.WarningsNotAcknowledged,
+    lecture_errors.LectureNotChangeable,
+    lecture_errors.NotYourSchedule,
+    lecture_errors.ReasonNeeded,
 )
 # Errors a trainee may meet: their ``message`` attribute.
 ERROR_CLASSES: tuple[type[DomainError], ...] = (

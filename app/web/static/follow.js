@@ -178,7 +178,7 @@
     }
 
     function connect() {
-      if (status === "ended") return;
+      if (ended()) return;
       retry = null;
       source = new EventSource(api + "/events");
       source.addEventListener("state", function (event) {
@@ -190,7 +190,7 @@
         refresh();
       };
       source.onerror = function () {
-        if (status === "ended") return;
+        if (ended()) return;
         banner.hidden = false;
         // The browser retries by itself unless the stream was refused; then try again here.
         if (source && source.readyState === EventSource.CLOSED && retry === null) {
@@ -241,10 +241,10 @@
       if (!source || source.readyState === EventSource.CLOSED) connect();
     });
     window.addEventListener("offline", function () {
-      if (status !== "ended") banner.hidden = false;
+      if (!ended()) banner.hidden = false;
     });
 
-    function ended() { return status === "ended"; }
+    function ended() { return status === "ended" || status === "cancelled"; }
     keepPinging(api + "/ping", ended);
     keepAwake(document.getElementById("awake-hint"), ended);
     connect();

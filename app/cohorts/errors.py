@@ -38,3 +38,8 @@ class SpreadsheetTooLarge(InvalidInput):
     status_code = 413
     code = "spreadsheet-too-large"
     message = N_("The file is larger than {limit_mb} MB. Split the list into several files.")
+
+
+class UnknownLanguage(InvalidInput):
+    code = "unknown-language"
+    message = N_("{language} is not a language Koshu knows. Use tags like en, vi or km.")

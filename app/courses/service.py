@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.orm import Session
 
+from app.courses import chains
 from app.courses.definitions import CourseDefinition
 from app.courses.errors import (
     AreaFixedByDefinition,
@@ -407,23 +408,38 @@ def slide_out(slide: Slide, *, fallback: bool = False) -> SlideRead:
 
 
 def module_slides(
-    session: Session, revision: Revision, definition: CourseDefinition, code: str, language: str
+    session: Session,
+    revision: Revision,
+    definition: CourseDefinition,
+    code: str,
+    language: str,
+    languages: list[str] | None = None,
 ) -> ModuleSlides:
     """Return a module's slides in a language, each falling back to the master when missing.
 
-    A stale or untranslated slide is still shown in the language, flagged, because a trainee
-    learns more from a nearly-right translation than from Japanese; a missing one falls back.
+    For editors a stale or untranslated slide is still shown in the language, flagged. With
+    ``languages`` (a trainee's chain, see ``app.courses.chains``) each slide is the first
+    current one along the chain instead: a trainee never reads a superseded translation.
+    A quiz always carries the master's answer key.
     """
     module = next((m for m in revision.modules if m.code == code), None)
     if module is None:
         raise ModuleNotFound(course=revision.course.code, module=code)
     master_language = definition.master_language
     by_language = slides_by_module(session, revision).get(module.id, {})
-    translated = {slide.position: slide for slide in by_language.get(language, [])}
+    at = {tag: {slide.position: slide for slide in items} for tag, items in by_language.items()}
     out = []
     for master_slide in by_language.get(master_language, []):
-        shown = translated.get(master_slide.position, master_slide)
-        item = slide_out(shown, fallback=shown is master_slide and language != master_language)
+        candidates = {
+            tag: slides[master_slide.position]
+            for tag, slides in at.items()
+            if master_slide.position in slides
+        }
+        if languages is None:
+            shown = candidates.get(language, master_slide)
+        else:
+            shown = chains.pick(candidates, languages, master_language) or master_slide
+        item = slide_out(shown, fallback=shown.language != language)
         if shown.quiz is not None and master_slide.quiz is not None:
             item.quiz = {**shown.quiz, "answer": master_slide.quiz["answer"]}
         out.append(item)
@@ -436,6 +452,26 @@ def module_slides(
         language=language,
         slides=out,
     )
+
+
+def shown_slide(
+    session: Session, revision_id: int, module: str, position: int, languages: list[str]
+) -> Slide | None:
+    """A revision's slide as a trainee with this language chain sees it (master last)."""
+    candidates = {
+        slide.language: slide
+        for slide in session.scalars(
+            select(Slide)
+            .join(Module, Slide.module_id == Module.id)
+            .where(
+                Module.revision_id == revision_id,
+                Module.code == module,
+                Slide.position == position,
+                Slide.language.in_(languages),
+            )
+        )
+    }
+    return chains.pick(candidates, languages, languages[-1])
 
 
 def localize_report(report: dict[str, Any], language: str) -> dict[str, Any]:

@@ -55,4 +55,4 @@ def study_answer(
     body: StudyAnswerIn,
 ) -> StudyAnswerResult:
     """Answer a module's quiz: right or wrong at once, with the explanation."""
-    return service.answer(session, trainee, definition, code, position, body.choice)
+    return service.answer(session, trainee, definition, code, position, body.choice, body.revision)

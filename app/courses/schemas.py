@@ -82,7 +82,10 @@ class RevisionDetail(RevisionOut):
 
 class CourseOut(BaseModel):
     code: str
+    label: str = Field(description="name, program and effective date in the reader's language")
     program: str
+    program_title: str
+    in_force: bool
     titles: dict[str, str]
     master_language: str
     languages: list[str]

@@ -123,12 +123,14 @@ def slide_in(
 
 def shown_keys(session: Session, lecture: Lecture) -> list[tuple[str, int]]:
     """The slides the lecture showed, in the order first shown; for a lecture recorded
-    afterwards (no timeline), the slides it planned."""
+    afterwards (its timeline has only where each area began), the slides it planned."""
+    if lecture.recorded_via != "live":
+        return [(ref.module, ref.position) for ref in sequence(session, lecture)]
     shown = session.execute(
         select(LectureEvent.module_code, LectureEvent.position)
         .where(
             LectureEvent.lecture_id == lecture.id,
-            LectureEvent.kind == "slide",
+            LectureEvent.kind.in_(("start", "slide", "resume")),
             LectureEvent.module_code.is_not(None),
             LectureEvent.position.is_not(None),
         )

@@ -153,16 +153,34 @@ def _chain(session: Session, trainee: Trainee, definition: CourseDefinition) -> 
     ]
 
 
+def _titled(titles: dict[str, str], languages: list[str], master: str) -> tuple[str | None, str]:
+    """A module's title in the first language of the chain that has one, and that language."""
+    language = next((tag for tag in languages if titles.get(tag)), master)
+    return titles.get(language), language
+
+
+def _module_ref(
+    code: str, titles: dict[str, str], languages: list[str], master: str
+) -> StudyModuleRef:
+    title, title_language = _titled(titles, languages, master)
+    return StudyModuleRef(code=code, title=title, title_language=title_language)
+
+
 def catalogue(
-    session: Session, definitions: dict[str, CourseDefinition], language: str
+    session: Session,
+    definitions: dict[str, CourseDefinition],
+    language: str,
+    fallbacks: list[str] | None = None,
 ) -> list[StudyCourse]:
-    """The published modules of every course, titled in the language."""
+    """The published modules of every course, titled in the language, else along its
+    fallbacks (a trainee's chain), else in the master language."""
     courses_out = []
     for definition in definitions.values():
         revision = published(session, definition)
         if revision is None:
             continue
         master = definition.master_language
+        languages = [language, *(fallbacks or [])]
         courses_out.append(
             StudyCourse(
                 course=definition.code,
@@ -170,12 +188,7 @@ def catalogue(
                 self_study_counts=definition.self_study_counts,
                 total_minimum_minutes=definition.total_minimum_minutes,
                 modules=[
-                    StudyModuleRef(
-                        code=m.code,
-                        title=m.titles.get(language) or m.titles.get(master),
-                        title_language=language if m.titles.get(language) else master,
-                    )
-                    for m in revision.modules
+                    _module_ref(m.code, m.titles, languages, master) for m in revision.modules
                 ],
             )
         )
@@ -195,9 +208,11 @@ def module(
         courses.module_slides(session, revision, definition, module_code, language, chain)
     )
     master = definition.master_language
+    title, title_language = _titled(module_row.titles, chain, master)
     return StudyModule(
-        **slides.model_dump(exclude={"slides"}),
+        **slides.model_dump(exclude={"slides", "title"}),
+        title=title,
         slides=slides.slides,
         master_language=master,
-        title_language=language if module_row.titles.get(language) else master,
+        title_language=title_language,
     )

@@ -25,6 +25,7 @@ from app.courses.schemas import (
     ImportReport,
     ImportStatus,
     ModuleSlides,
+    PublishedRevision,
     RevisionDetail,
     RevisionOut,
 )
@@ -132,15 +133,21 @@ def get_revision(session: SessionDep, definition: DefinitionDep, revision: Revis
 
 @router.post(
     "/courses/{course}/revisions/{number}/publish",
-    response_model=RevisionOut,
+    response_model=PublishedRevision,
     responses={409: {"description": "published already, older, or a module has no area"}},
 )
 def publish_revision(
     session: SessionDep, course: CourseDep, number: RowId, caller: LecturerOrAdminDep
 ) -> Any:
     """Publish a draft: new cohorts are taught it; earlier revisions stay readable. Refused
-    while a module has no statutory area (assign it first)."""
-    return service.publish(session, course, number, caller)
+    while a module has no statutory area (assign it first). The answer lists what changed
+    against the revision published before (the diff), if there was one."""
+    before = service.published_revision(session, course)
+    revision = service.publish(session, course, number, caller)
+    changes = (
+        diffs.diff_revisions(session, course, before.number, number) if before is not None else None
+    )
+    return {**RevisionOut.model_validate(revision).model_dump(), "changes": changes}
 
 
 @router.delete(

@@ -75,6 +75,12 @@ class RevisionOut(BaseModel):
     published_at: datetime | None
 
 
+class PublishedRevision(RevisionOut):
+    """A revision just published, with what changed against the one published before."""
+
+    changes: DiffOut | None = None
+
+
 class RevisionDetail(RevisionOut):
     languages: list[LanguageStatusOut]
     modules: list[dict[str, Any]]

@@ -24,9 +24,10 @@ COURSE = "legal-protection"
 KHMER_ROW = "SOK,DARA,ソク ダラ,KH,km,2001-02-03,Setouchi Zosen,K-001"
 
 
-def publish(client: TestClient, number: int) -> None:
+def publish(client: TestClient, number: int) -> dict[str, Any]:
     response = client.post(f"/api/v1/courses/{COURSE}/revisions/{number}/publish")
     assert response.status_code == 200, response.text
+    return dict(response.json())
 
 
 def wage_deck(path: Path, language: str, answer: str) -> Path:
@@ -49,7 +50,10 @@ def test_self_study_after_a_revision_never_shows_or_scores_the_superseded_quiz(
     assert before.xpath('//div[@id="study"]/section[4]/@lang') == ["vi"]
     # Revision 2: the wage became ¥1,047 (B); the Vietnamese quiz is now stale.
     assert upload(client, wage_deck(tmp_path / "ja2.pptx", "ja", "B"), "ja").status_code == 201
-    publish(client, 2)
+    changes = publish(client, 2)["changes"]
+    assert (changes["from"], changes["to"], changes["summary"]["changed"]) == (1, 2, 1)
+    (module,) = [m for m in changes["modules"] if m["status"] == "changed"]
+    assert module["code"] == "LP-03"
 
     doc = page(trainee, f"/t/study/{COURSE}/LP-03")
     assert doc.xpath('//div[@id="study"]/@data-revision') == ["2"]

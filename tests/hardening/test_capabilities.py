@@ -96,6 +96,7 @@ MATRIX: dict[str, str] = {
     "DELETE /api/v1/cohorts/{cohort_id}/records": "AS",
     # self-study
     "POST /api/v1/study/{course}/modules/{code}/ping": "T",
+    "GET /api/v1/study/{course}/modules/{code}": "T",
     "POST /api/v1/study/{course}/modules/{code}/quiz/{position}": "T",
     # cohorts
     "GET /api/v1/cohorts": "ASK",

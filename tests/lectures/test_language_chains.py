@@ -67,6 +67,17 @@ def test_self_study_after_a_revision_never_shows_or_scores_the_superseded_quiz(
     # The slides the revision did not change stay in Vietnamese.
     assert doc.xpath('//div[@id="study"]/section[2]/@lang') == ["vi"]
 
+    studied = trainee.get(f"/api/v1/study/{COURSE}/modules/LP-03").json()
+    assert (studied["revision"], studied["language"]) == (2, "vi")
+    assert [(s["language"], s["fallback"]) for s in studied["slides"]] == [
+        ("vi", False),
+        ("vi", False),
+        ("vi", False),
+        ("ja", True),
+    ]
+    assert studied["slides"][3]["quiz"]["question"] == "岡山県の最低賃金は？"
+    assert "answer" not in studied["slides"][3]["quiz"]  # the trainee view has no key
+
     api = f"/api/v1/study/{COURSE}/modules/LP-03/quiz/4"
     old_wage = trainee.post(api, json={"choice": "A", "revision": 2}).json()
     new_wage = trainee.post(api, json={"choice": "B", "revision": 2}).json()

@@ -11,9 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.config import Settings
 from app.courses.models import DeckImport
 from app.files.models import Blob
-from tests.conftest import World, upload
+from tests.conftest import World, koshu, upload
 from tests.pages import form_token, page, text_of
 
 TITP, IKUSEI = "legal-protection", "ikusei-legal-protection"
@@ -136,3 +137,13 @@ def test_publishing_shows_the_changes_and_a_published_revision_is_never_discarde
         ("import", "deck", 2),
         ("discard", "revision", 2),
     ]
+
+
+def test_the_command_line_holds_a_deck_of_another_course_too(
+    settings: Settings, decks: Path
+) -> None:
+    args = ("import", str(decks / "ja.pptx"), "--course", IKUSEI, "--language", "ja")
+    held = koshu(settings, *args)
+    assert held.returncode == 1
+    assert "its sections LP-01, LP-02, LP-03, LP-04 are that course's" in held.stderr
+    assert koshu(settings, *args, "--confirm").returncode == 0

@@ -124,6 +124,7 @@ def _print_report(report: dict[str, Any]) -> None:
 @click.option("--note", default=None, help="change note of a new master revision")
 @click.option("--effective-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 @click.option("--revision", type=int, default=None, help="attach a translation to this revision")
+@click.option("--confirm", is_flag=True, help="import although the deck fits another course")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @pass_context
 def import_command(
@@ -134,9 +135,11 @@ def import_command(
     note: str | None,
     effective_date: Any,
     revision: int | None,
+    confirm: bool,
     as_json: bool,
 ) -> None:
-    """Import a deck; exit 0 when accepted (warnings allowed), 2 when rejected."""
+    """Import a deck; exit 0 when accepted (warnings allowed), 2 when rejected. A deck whose
+    sections belong to another course is held (exit 1) unless --confirm is given."""
     definition = ctx.definition(course_code)
     with ctx.session() as session:
         report = flows.import_deck(
@@ -150,7 +153,9 @@ def import_command(
                 note=note,
                 effective_date=effective_date.date() if effective_date else None,
                 revision=revision,
+                confirm=confirm,
             ),
+            definitions=ctx.definitions,
         )
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))

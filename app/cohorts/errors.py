@@ -45,3 +45,8 @@ class DatesNeedReason(InvalidInput):
     message = N_(
         "Training records already exist for this cohort: say why its dates change (reason)."
     )
+
+
+class UnknownLanguage(InvalidInput):
+    code = "unknown-language"
+    message = N_("{language} is not a language Koshu knows. Use tags like en, vi or km.")

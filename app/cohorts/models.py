@@ -32,6 +32,11 @@ class Cohort(Base):
     # The latest programme end ever recorded: moving the end earlier never shortens how long
     # records already written are kept.
     retention_end: Mapped[date | None]
+    # What a trainee sees where their language has no current translation, in order; the
+    # course's master language always comes last. Trainees may have their own.
+    fallback_languages: Mapped[list[Any]] = mapped_column(
+        default=lambda: ["en"], server_default='["en"]'
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -53,4 +58,6 @@ class Trainee(Base):
     nationality: Mapped[str] = mapped_column(String(2))
     preferred_language: Mapped[str] = mapped_column(String(16))
     date_of_birth: Mapped[date]
+    # The trainee's own fallback languages; None: the cohort's.
+    fallback_languages: Mapped[list[Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,20 +9,22 @@ from fastapi.responses import JSONResponse, Response
 
 from app.accounts import service as accounts
 from app.accounts.dependencies import MANAGES_COHORTS, READS_RECORDS, CooperativeAccessDep
-from app.cohorts import service
+from app.cohorts import languages, service
 from app.cohorts.dependencies import OwnedCohort
 from app.cohorts.errors import SpreadsheetTooLarge
 from app.cohorts.schemas import (
     Card,
     CohortCreate,
+    CohortCreated,
     CohortRead,
     CohortUpdate,
     ImportReport,
     TraineeRead,
     TraineeUpdate,
 )
+from app.courses import service as courses
 from app.db import RowId
-from app.deps import SessionDep
+from app.deps import DefinitionsDep, SessionDep
 from app.http.gate import CheckedBeforeBody
 from app.http.language import request_language
 from app.http.openapi import file_download
@@ -44,9 +46,22 @@ def list_cohorts(session: SessionDep, principal: CooperativeAccessDep) -> Any:
     return service.list_cohorts(session, principal)
 
 
-@router.post("/cohorts", dependencies=[MANAGES_COHORTS], response_model=CohortRead, status_code=201)
-def create_cohort(session: SessionDep, principal: CooperativeAccessDep, body: CohortCreate) -> Any:
-    return service.create_cohort(session, principal, **body.model_dump())
+@router.post(
+    "/cohorts", dependencies=[MANAGES_COHORTS], response_model=CohortCreated, status_code=201
+)
+def create_cohort(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    definitions: DefinitionsDep,
+    body: CohortCreate,
+) -> Any:
+    """Create a cohort; the answer warns about every language its trainees will not be shown
+    in (no complete translation of the published revision) and names what they see instead."""
+    courses.get_definition(definitions, body.course_code)
+    cohort = service.create_cohort(session, principal, **body.model_dump())
+    warnings = languages.cohort_warnings(session, cohort, definitions, request_language(request))
+    return {**CohortRead.model_validate(cohort).model_dump(), "language_warnings": warnings}
 
 
 @router.get("/cohorts/{cohort_id}", dependencies=[READS_RECORDS], response_model=CohortRead)
@@ -88,6 +103,7 @@ def import_trainees(
     principal: CooperativeAccessDep,
     cohort_id: RowId,
     _cohort: OwnedCohort,  # checked before the file is read (app.http.gate)
+    definitions: DefinitionsDep,
     file: Annotated[UploadFile | None, File(description="CSV (UTF-8 or Shift_JIS) or XLSX")] = None,
     valid_only: Annotated[bool, Form()] = False,
 ) -> Any:
@@ -103,6 +119,9 @@ def import_trainees(
         filename=(file.filename if file is not None else None) or "trainees.csv",
         valid_only=valid_only,
         language=request_language(request),
+    )
+    report["language_warnings"] = languages.cohort_warnings(
+        session, _cohort, definitions, request_language(request)
     )
     if report["status"] == "rejected":
         return JSONResponse(

@@ -19,6 +19,11 @@ class CohortCreate(BaseModel):
     work_start: date | None = None
     languages: list[str] = []
     course_code: str = "legal-protection"
+    fallback_languages: list[str] = Field(
+        default=["en"],
+        description="languages shown, in order, where a trainee's own has no current "
+        "translation (the course's master language always comes last)",
+    )
     programme_end: date | None = Field(default=None, description="end of the internship")
     cooperative_id: RowId | None = Field(default=None, description="admins only; staff: their own")
 
@@ -33,6 +38,16 @@ class CohortUpdate(BaseModel):
     languages: list[str] | None = None
     # Needed once the cohort's trainees have records and a date changes (kept in the audit log).
     reason: MultiLine = Field(default="", max_length=500)
+    fallback_languages: list[str] | None = None
+
+
+class LanguageWarning(BaseModel):
+    """A language without a complete translation of the published revision."""
+
+    language: str
+    status: str  # missing incomplete stale, or unpublished (no revision at all)
+    shown: str  # the language its trainees are shown instead
+    message: str
 
 
 class CohortRead(BaseModel):
@@ -46,10 +61,17 @@ class CohortRead(BaseModel):
     work_start: date | None
     languages: list[str]
     course_code: str
+    fallback_languages: list[str]
     programme_end: date | None
     # The latest programme end ever recorded: records are kept until a year after it.
     retention_end: date | None = None
     created_at: datetime
+
+
+class CohortCreated(CohortRead):
+    """The new cohort, and the languages its trainees will not see in their own."""
+
+    language_warnings: list[LanguageWarning] = []
 
 
 class TraineeRead(BaseModel):
@@ -64,6 +86,7 @@ class TraineeRead(BaseModel):
     name_katakana: str
     nationality: str
     preferred_language: str
+    fallback_languages: list[str] | None
     date_of_birth: date
 
 
@@ -74,6 +97,9 @@ class TraineeUpdate(BaseModel):
     preferred_language: str | None = None
     trainee_number: str | None = Field(default=None, min_length=1, max_length=50)
     employer_id: RowId | None = None
+    fallback_languages: list[str] | None = Field(
+        default=None, description="the trainee's own fallback languages; [] for the cohort's"
+    )
 
 
 class ImportReport(BaseModel):
@@ -85,6 +111,7 @@ class ImportReport(BaseModel):
     would_add: int
     unchanged_rows: list[int]
     errors: list[dict[str, Any]]
+    language_warnings: list[LanguageWarning] = []
 
 
 class Card(BaseModel):

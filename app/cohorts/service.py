@@ -23,7 +23,7 @@ from app.accounts.access import Capability
 from app.accounts.models import Cooperative, Employer, User
 from app.accounts.tenancy import Principal, owned, target_cooperative
 from app.audit import service as audit
-from app.cohorts import access
+from app.cohorts import access, languages
 from app.cohorts.errors import (
     CohortNameTaken,
     CohortNotEmpty,
@@ -83,6 +83,8 @@ def create_cohort(
     owner = target_cooperative(principal, cooperative_id)
     accounts.get_cooperative(session, principal, owner)
     _check_dates(fields)
+    if "fallback_languages" in fields:
+        fields["fallback_languages"] = languages.checked(fields["fallback_languages"]) or []
     if session.scalar(
         select(Cohort.id).where(Cohort.cooperative_id == owner, Cohort.name == fields["name"])
     ):
@@ -141,6 +143,8 @@ def update_cohort(
     moved = [key for key in DATE_FIELDS if merged[key] != getattr(cohort, key)]
     if moved and not reason.strip() and has_records(session, cohort):
         raise DatesNeedReason()
+    if fields.get("fallback_languages") is not None:
+        fields["fallback_languages"] = languages.checked(fields["fallback_languages"])
     if (
         fields.get("name")
         and fields["name"] != cohort.name
@@ -538,6 +542,21 @@ def update_trainee(
         )
     ):
         raise TraineeNumberTaken(number=number)
+    fallbacks = languages.checked(fields.pop("fallback_languages", None))
+    if fallbacks is not None:  # [] gives the trainee the cohort's fallback languages again
+        own = fallbacks or None
+        if trainee.fallback_languages != own:
+            audit.record(
+                session,
+                principal,
+                action="update",
+                entity="trainee",
+                entity_id=trainee.id,
+                cooperative_id=trainee.cooperative_id,
+                summary=trainee.trainee_number,
+                changes={"fallback_languages": [str(trainee.fallback_languages), str(own)]},
+            )
+            trainee.fallback_languages = own
     audit.update(
         session,
         principal,

@@ -14,7 +14,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from app.i18n import N_, gettext
 from app.languages import is_known
+
+# A course names its program; people choose courses by these names, never by the codes.
+PROGRAM_TITLES = {
+    "titp": N_("Technical Intern Training Program (技能実習)"),
+    "ikusei-shuro": N_("Employment for Skill Development (育成就労)"),
+}
 
 Qualification = Literal[
     "attorney",
@@ -110,6 +117,29 @@ class CourseDefinition(Strict):
             self.titles.get(language) or self.titles.get("en") or self.titles[self.master_language]
         )
 
+    def program_title(self, language: str) -> str:
+        return gettext(language, PROGRAM_TITLES[self.program])
+
+    def in_force(self, today: date) -> bool:
+        return self.effective_from is None or self.effective_from <= today
+
+    def label(self, language: str) -> str:
+        """What a person choosing a course reads: its name, program and effective date."""
+        if self.effective_from is None:
+            return gettext(
+                language,
+                N_("{title} · {program}"),
+                title=self.title(language),
+                program=self.program_title(language),
+            )
+        return gettext(
+            language,
+            N_("{title} · {program} · from {date}"),
+            title=self.title(language),
+            program=self.program_title(language),
+            date=self.effective_from.isoformat(),
+        )
+
 
 class DefinitionError(Exception):
     """A course definition file is missing, unreadable or invalid."""
@@ -132,7 +162,8 @@ def load_definition(path: Path) -> CourseDefinition:
 
 
 def load_definitions(folder: Path) -> dict[str, CourseDefinition]:
-    """Read every ``*.toml`` in the folder; codes must be unique across files."""
+    """Read every ``*.toml`` in the folder, ordered by effective date (undated first); codes
+    must be unique across files."""
     if not folder.is_dir():
         raise DefinitionError(f"course definitions folder not found: {folder}")
     definitions: dict[str, CourseDefinition] = {}
@@ -143,4 +174,8 @@ def load_definitions(folder: Path) -> dict[str, CourseDefinition]:
         definitions[definition.code] = definition
     if not definitions:
         raise DefinitionError(f"no course definitions (*.toml) in {folder}")
-    return definitions
+    # Courses in force first (the one without a date, then by date): a list or a form's
+    # default never puts a program that has not started yet above the one taught today.
+    return dict(
+        sorted(definitions.items(), key=lambda item: (item[1].effective_from or date.min, item[0]))
+    )

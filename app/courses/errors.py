@@ -54,3 +54,26 @@ class ImportNotFound(NotFound):
 class RenderNotRetryable(Conflict):
     code = "render-not-retryable"
     message = N_("Only slide images whose rendering failed can be rendered again.")
+
+
+class CourseMismatch(Conflict):
+    """The deck's sections belong to another course; held until the uploader confirms."""
+
+    code = "course-mismatch"
+    message = N_(
+        "This deck looks like one of {suggested} ({suggested_program}): its sections "
+        "{modules} are that course's. It was not imported into {course} ({program}). Upload "
+        "it to the right course, or confirm (confirm=true) to import it here anyway."
+    )
+
+
+class UnmappedModules(Conflict):
+    code = "unmapped-modules"
+    message = N_(
+        "Modules {modules} have no statutory area, so their time would count toward none. "
+        "Assign an area to each before publishing."
+    )
+
+
+class RevisionNotDiscardable(Conflict):
+    code = "revision-not-discardable"

@@ -13,10 +13,17 @@ from typing import Any, BinaryIO
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from app.accounts.tenancy import Principal
+from app.audit import service as audit
 from app.config import Settings
 from app.courses import service
-from app.courses.definitions import CourseDefinition
-from app.courses.errors import InvalidDate, LanguageNotOffered, RenderNotRetryable
+from app.courses.definitions import PROGRAM_TITLES, CourseDefinition
+from app.courses.errors import (
+    CourseMismatch,
+    InvalidDate,
+    LanguageNotOffered,
+    RenderNotRetryable,
+)
 from app.courses.models import Course, DeckImport, Module, Revision, Slide
 from app.decks.alignment import Alignment, align_translation, match_sequences
 from app.decks.api import ParsedDeck, parse_deck
@@ -42,6 +49,8 @@ class DeckUpload:
     note: str | None = None
     effective_date: date | None = None
     revision: int | None = None  # a translation may target an older revision explicitly
+    # The uploader confirmed the course although the deck's sections suggest another one.
+    confirm: bool = False
 
 
 def parse_effective_date(value: str | None) -> date | None:
@@ -65,6 +74,9 @@ def import_upload(
     note: str | None = None,
     effective_date: str | None = None,
     revision: int | None = None,
+    confirm: bool = False,
+    definitions: dict[str, CourseDefinition] | None = None,
+    actor: Principal | None = None,
 ) -> dict[str, Any]:
     """Import an uploaded file object (API or page form); its temporary copy is always removed."""
     upload_date = parse_effective_date(effective_date)
@@ -81,7 +93,10 @@ def import_upload(
                 note=note or None,
                 effective_date=upload_date,
                 revision=revision,
+                confirm=confirm,
             ),
+            definitions=definitions,
+            actor=actor,
         )
     finally:
         path.unlink(missing_ok=True)
@@ -115,14 +130,89 @@ def _rejected(
 
 
 def import_deck(
-    session: Session, *, settings: Settings, definition: CourseDefinition, upload: DeckUpload
+    session: Session,
+    *,
+    settings: Settings,
+    definition: CourseDefinition,
+    upload: DeckUpload,
+    definitions: dict[str, CourseDefinition] | None = None,
+    actor: Principal | None = None,
 ) -> dict[str, Any]:
     """Import one deck and return its report; a rejected deck writes nothing at all.
 
     A master-language deck creates a new draft revision and carries the previous revision's
     translations over (slides whose master changed become stale). Any other language is
     aligned to the target revision's master slides and replaces that language's slides.
+    With ``definitions``, a deck whose sections fit another course better is held
+    (CourseMismatch) unless the upload is confirmed. An accepted import is audited.
     """
+    report = _import_deck(session, settings, definition, upload, definitions)
+    if report["status"] == "accepted":
+        audit.record(
+            session,
+            actor,
+            action="import",
+            entity="deck",
+            entity_id=report["import_id"],
+            cooperative_id=None,
+            summary=f"{definition.code} r{report['revision']} {upload.language} {upload.filename}",
+            changes={
+                "course": definition.code,
+                "revision": report["revision"],
+                "language": upload.language,
+                "file": upload.filename,
+                "confirmed_course": upload.confirm,
+            },
+        )
+    return report
+
+
+def check_course(
+    parsed: ParsedDeck,
+    definition: CourseDefinition,
+    definitions: dict[str, CourseDefinition],
+    language: str,
+) -> None:
+    """CourseMismatch when the deck's sections (and the program's terms in its text) fit
+    another course better than the one it is uploaded to."""
+
+    def fit(candidate: CourseDefinition) -> int:
+        known = {module.code for module in candidate.modules}
+        sections = sum(1 for module in parsed.modules if module.code in known)
+        text = " ".join(
+            f"{slide.content.title} {slide.content.text}"
+            for module in parsed.modules
+            for slide in module.slides
+        )
+        terms = {
+            names[language]
+            for names in candidate.terminology.values()
+            if names.get(language) and names[language] in text
+        }
+        return sections * 10 + len(terms)
+
+    scores = {code: fit(candidate) for code, candidate in definitions.items()}
+    best = max(scores, key=lambda code: scores[code])
+    if best == definition.code or scores[best] <= scores.get(definition.code, 0):
+        return
+    suggested = definitions[best]
+    known = {module.code for module in suggested.modules}
+    raise CourseMismatch(
+        suggested=suggested.title(definition.master_language),
+        suggested_program=PROGRAM_TITLES[suggested.program],
+        modules=", ".join(m.code for m in parsed.modules if m.code in known) or "-",
+        course=definition.title(definition.master_language),
+        program=PROGRAM_TITLES[definition.program],
+    )
+
+
+def _import_deck(
+    session: Session,
+    settings: Settings,
+    definition: CourseDefinition,
+    upload: DeckUpload,
+    definitions: dict[str, CourseDefinition] | None,
+) -> dict[str, Any]:
     if upload.language not in definition.languages:
         raise LanguageNotOffered(course=definition.code, language=upload.language)
     try:
@@ -135,6 +225,8 @@ def import_deck(
         return _rejected(definition, upload, parsed.problems)
     if upload.language == "my":
         parsed.problems.extend(zawgyi_problems(parsed.modules))
+    if definitions and not upload.confirm:
+        check_course(parsed, definition, definitions, upload.language)
     course = service.ensure_course(session, definition)
     if upload.language == definition.master_language:
         with files.FileWriter(settings.blobs_dir) as writer:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from app.accounts.dependencies import (
     READS_RECORDS,
@@ -25,6 +25,7 @@ from app.courses.schemas import (
     ImportReport,
     ImportStatus,
     ModuleSlides,
+    PublishedRevision,
     RevisionDetail,
     RevisionOut,
 )
@@ -46,14 +47,18 @@ EDITORS_ONLY = Depends(require_roles(*access.EDITORIAL_ROLES))
 
 
 @router.get("/courses", dependencies=[READS_RECORDS], response_model=list[CourseOut])
-def list_courses(session: SessionDep, definitions: DefinitionsDep) -> list[dict[str, Any]]:
-    """List the defined courses with their published and latest revision numbers."""
-    return [service.course_summary(session, d) for d in definitions.values()]
+def list_courses(
+    request: Request, session: SessionDep, definitions: DefinitionsDep
+) -> list[dict[str, Any]]:
+    """List the defined courses, those in force first, with their published and latest
+    revision numbers."""
+    language = request_language(request)
+    return [service.course_summary(session, d, language) for d in definitions.values()]
 
 
 @router.get("/courses/{course}", dependencies=[READS_RECORDS], response_model=CourseOut)
-def get_course(session: SessionDep, definition: DefinitionDep) -> dict[str, Any]:
-    return service.course_summary(session, definition)
+def get_course(request: Request, session: SessionDep, definition: DefinitionDep) -> dict[str, Any]:
+    return service.course_summary(session, definition, request_language(request))
 
 
 @router.post(
@@ -62,22 +67,28 @@ def get_course(session: SessionDep, definition: DefinitionDep) -> dict[str, Any]
     status_code=201,
     responses={
         422: {"model": ImportReport, "description": "the deck was rejected"},
+        409: {"description": "the deck's sections fit another course: send confirm=true"},
         413: {"description": "the file is larger than the upload limit"},
     },
 )
 def upload_deck(
     request: Request,
     session: SessionDep,
-    _caller: LecturerOrAdminDep,
+    caller: LecturerOrAdminDep,
     settings: SettingsDep,
+    definitions: DefinitionsDep,
     definition: DefinitionDep,
     file: Annotated[UploadFile, File(description="the .pptx deck")],
     language: Annotated[str, Form(max_length=16)],
     note: Annotated[str | None, Form(max_length=2000)] = None,
     effective_date: Annotated[str | None, Form()] = None,
     revision: Annotated[RowId | None, Form()] = None,
+    confirm: Annotated[bool, Form(description="import although it fits another course")] = False,
 ) -> Any:
-    """Import a deck: the master language makes a new draft revision, others are aligned to it."""
+    """Import a deck: the master language makes a new draft revision, others are aligned to it.
+
+    A deck whose sections belong to another course is held (409, nothing written) until it is
+    sent again with ``confirm``."""
     report = flows.import_upload(
         session,
         settings=settings,
@@ -88,6 +99,9 @@ def upload_deck(
         note=note,
         effective_date=effective_date,
         revision=revision,
+        confirm=confirm,
+        definitions=definitions,
+        actor=caller,
     )
     report = service.localize_report(report, request_language(request))
     if report["status"] == "rejected":
@@ -117,12 +131,37 @@ def get_revision(session: SessionDep, definition: DefinitionDep, revision: Revis
     }
 
 
-@router.post("/courses/{course}/revisions/{number}/publish", response_model=RevisionOut)
+@router.post(
+    "/courses/{course}/revisions/{number}/publish",
+    response_model=PublishedRevision,
+    responses={409: {"description": "published already, older, or a module has no area"}},
+)
 def publish_revision(
-    session: SessionDep, course: CourseDep, number: RowId, _caller: LecturerOrAdminDep
+    session: SessionDep, course: CourseDep, number: RowId, caller: LecturerOrAdminDep
 ) -> Any:
-    """Publish a draft: new cohorts are taught it; earlier revisions stay readable."""
-    return service.publish(session, course, number)
+    """Publish a draft: new cohorts are taught it; earlier revisions stay readable. Refused
+    while a module has no statutory area (assign it first). The answer lists what changed
+    against the revision published before (the diff), if there was one."""
+    before = service.published_revision(session, course)
+    revision = service.publish(session, course, number, caller)
+    changes = (
+        diffs.diff_revisions(session, course, before.number, number) if before is not None else None
+    )
+    return {**RevisionOut.model_validate(revision).model_dump(), "changes": changes}
+
+
+@router.delete(
+    "/courses/{course}/revisions/{number}",
+    status_code=204,
+    response_class=Response,
+    responses={409: {"description": "the revision is published, or not the latest"}},
+)
+def discard_revision(
+    session: SessionDep, course: CourseDep, number: RowId, caller: LecturerOrAdminDep
+) -> Response:
+    """Discard the latest revision while it is a draft: its imports, modules and slides."""
+    service.discard(session, course, number, caller)
+    return Response(status_code=204)
 
 
 @router.get(

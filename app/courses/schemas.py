@@ -75,6 +75,12 @@ class RevisionOut(BaseModel):
     published_at: datetime | None
 
 
+class PublishedRevision(RevisionOut):
+    """A revision just published, with what changed against the one published before."""
+
+    changes: DiffOut | None = None
+
+
 class RevisionDetail(RevisionOut):
     languages: list[LanguageStatusOut]
     modules: list[dict[str, Any]]
@@ -82,7 +88,10 @@ class RevisionDetail(RevisionOut):
 
 class CourseOut(BaseModel):
     code: str
+    label: str = Field(description="name, program and effective date in the reader's language")
     program: str
+    program_title: str
+    in_force: bool
     titles: dict[str, str]
     master_language: str
     languages: list[str]

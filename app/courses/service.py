@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, String, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.accounts.tenancy import Principal
+from app.audit import service as audit
+from app.courses import chains
 from app.courses.definitions import CourseDefinition
 from app.courses.errors import (
     AreaFixedByDefinition,
@@ -15,8 +19,10 @@ from app.courses.errors import (
     ImportNotFound,
     ModuleNotFound,
     PublishConflict,
+    RevisionNotDiscardable,
     RevisionNotFound,
     UnknownArea,
+    UnmappedModules,
 )
 from app.courses.models import (
     Course,
@@ -30,7 +36,11 @@ from app.courses.models import (
 from app.courses.schemas import ModuleSlides, SlideRead
 from app.db import dialect_insert, utcnow
 from app.decks.alignment import MasterModule, MasterSlide
+from app.files.models import Blob
 from app.i18n import N_
+from app.lectures.models import LectureEvidence
+
+JAPAN = ZoneInfo("Asia/Tokyo")
 
 
 def ensure_course(session: Session, definition: CourseDefinition) -> Course:
@@ -113,8 +123,19 @@ def lock_revisions(session: Session, course: Course) -> None:
     session.execute(update(Course).where(Course.id == course.id).values(code=Course.code))
 
 
-def publish(session: Session, course: Course, number: int) -> Revision:
-    """Make a draft revision the one new cohorts are taught; earlier ones stay readable."""
+def unmapped_modules(revision: Revision) -> list[str]:
+    """The codes of a revision's modules without a statutory area."""
+    return [module.code for module in revision.modules if module.area_code is None]
+
+
+def publish(
+    session: Session, course: Course, number: int, actor: Principal | None = None
+) -> Revision:
+    """Make a draft revision the one new cohorts are taught; earlier ones stay readable.
+
+    Refused (UnmappedModules) while a module has no statutory area: its time would count
+    toward none. Audited.
+    """
     revision = get_revision(session, course, number)
     if revision.status == "published":
         raise PublishConflict(N_("Revision {revision} is already published."), revision=number)
@@ -125,10 +146,103 @@ def publish(session: Session, course: Course, number: int) -> Revision:
             revision=number,
             current=current.number,
         )
+    unmapped = unmapped_modules(revision)
+    if unmapped:
+        raise UnmappedModules(modules=", ".join(unmapped))
     revision.status = "published"
     revision.published_at = utcnow()
     session.flush()
+    audit.record(
+        session,
+        actor,
+        action="publish",
+        entity="revision",
+        entity_id=revision.id,
+        cooperative_id=None,
+        summary=f"{course.code} r{number}",
+        changes={"course": course.code, "revision": number},
+    )
     return revision
+
+
+def discard(session: Session, course: Course, number: int, actor: Principal | None) -> None:
+    """Delete a draft revision with its imports, modules and slides; audited.
+
+    Only the latest revision, and only a draft: a published one may have been taught, and an
+    earlier draft's translations are carried in the later revision. Files no row needs any
+    more lose their blob rows, so ``koshu gc-files`` removes them.
+    """
+    revision = get_revision(session, course, number)
+    if revision.status == "published":
+        raise RevisionNotDiscardable(
+            N_("Revision {revision} is published and may have been taught; it stays."),
+            revision=number,
+        )
+    latest = latest_revision(session, course)
+    if latest is not None and latest.number != number:
+        raise RevisionNotDiscardable(
+            N_(
+                "Revision {revision} is not the latest: revision {latest} was made from it. "
+                "Discard revision {latest} first."
+            ),
+            revision=number,
+            latest=latest.number,
+        )
+    imports = imports_for_revision(session, revision)
+    module_ids = [module.id for module in revision.modules]
+    slides = list(session.scalars(select(Slide).where(Slide.module_id.in_(module_ids))))
+    files = {deck_import.file_sha256 for deck_import in imports}
+    for slide in slides:
+        files.update(sha for sha in (slide.image_sha256, slide.thumb_sha256) if sha)
+        files.update(
+            block["sha256"]
+            for block in slide.blocks
+            if isinstance(block, dict) and isinstance(block.get("sha256"), str)
+        )
+    session.execute(delete(Slide).where(Slide.module_id.in_(module_ids)))
+    session.execute(delete(Module).where(Module.revision_id == revision.id))
+    session.execute(delete(RevisionLanguage).where(RevisionLanguage.revision_id == revision.id))
+    session.execute(delete(DeckImport).where(DeckImport.revision_id == revision.id))
+    session.execute(delete(Revision).where(Revision.id == revision.id))
+    session.expire_all()
+    _forget_unused_files(session, files)
+    audit.record(
+        session,
+        actor,
+        action="discard",
+        entity="revision",
+        entity_id=revision.id,
+        cooperative_id=None,
+        summary=f"{course.code} r{number}",
+        changes={
+            "course": course.code,
+            "revision": number,
+            "imports": [f"{i.language} {i.filename}" for i in imports],
+        },
+    )
+    session.flush()
+
+
+def _forget_unused_files(session: Session, candidates: set[str]) -> None:
+    """Delete the blob rows of these files that no import, slide or evidence names any more."""
+    for sha in sorted(candidates):
+        used = (
+            session.scalar(select(DeckImport.id).where(DeckImport.file_sha256 == sha).limit(1))
+            or session.scalar(
+                select(Slide.id)
+                .where(
+                    (Slide.image_sha256 == sha)
+                    | (Slide.thumb_sha256 == sha)
+                    | cast(Slide.blocks, String).contains(sha)
+                )
+                .limit(1)
+            )
+            or session.scalar(
+                select(LectureEvidence.id).where(LectureEvidence.blob_sha256 == sha).limit(1)
+            )
+        )
+        if not used:
+            session.execute(delete(Blob).where(Blob.sha256 == sha))
 
 
 def area_assignments(session: Session, course: Course) -> dict[str, str]:
@@ -340,12 +454,18 @@ def get_import(session: Session, course: Course, import_id: int) -> DeckImport:
     return deck_import
 
 
-def course_summary(session: Session, definition: CourseDefinition) -> dict[str, Any]:
+def course_summary(
+    session: Session, definition: CourseDefinition, language: str = "ja"
+) -> dict[str, Any]:
+    """A course as lists show it: named (with program and effective date) in the language."""
     course = ensure_course(session, definition)
     published, latest = published_revision(session, course), latest_revision(session, course)
     return {
         "code": definition.code,
+        "label": definition.label(language),
         "program": definition.program,
+        "program_title": definition.program_title(language),
+        "in_force": definition.in_force(utcnow().astimezone(JAPAN).date()),
         "titles": definition.titles,
         "master_language": definition.master_language,
         "languages": definition.languages,
@@ -407,23 +527,38 @@ def slide_out(slide: Slide, *, fallback: bool = False) -> SlideRead:
 
 
 def module_slides(
-    session: Session, revision: Revision, definition: CourseDefinition, code: str, language: str
+    session: Session,
+    revision: Revision,
+    definition: CourseDefinition,
+    code: str,
+    language: str,
+    languages: list[str] | None = None,
 ) -> ModuleSlides:
     """Return a module's slides in a language, each falling back to the master when missing.
 
-    A stale or untranslated slide is still shown in the language, flagged, because a trainee
-    learns more from a nearly-right translation than from Japanese; a missing one falls back.
+    For editors a stale or untranslated slide is still shown in the language, flagged. With
+    ``languages`` (a trainee's chain, see ``app.courses.chains``) each slide is the first
+    current one along the chain instead: a trainee never reads a superseded translation.
+    A quiz always carries the master's answer key.
     """
     module = next((m for m in revision.modules if m.code == code), None)
     if module is None:
         raise ModuleNotFound(course=revision.course.code, module=code)
     master_language = definition.master_language
     by_language = slides_by_module(session, revision).get(module.id, {})
-    translated = {slide.position: slide for slide in by_language.get(language, [])}
+    at = {tag: {slide.position: slide for slide in items} for tag, items in by_language.items()}
     out = []
     for master_slide in by_language.get(master_language, []):
-        shown = translated.get(master_slide.position, master_slide)
-        item = slide_out(shown, fallback=shown is master_slide and language != master_language)
+        candidates = {
+            tag: slides[master_slide.position]
+            for tag, slides in at.items()
+            if master_slide.position in slides
+        }
+        if languages is None:
+            shown = candidates.get(language, master_slide)
+        else:
+            shown = chains.pick(candidates, languages, master_language) or master_slide
+        item = slide_out(shown, fallback=shown.language != language)
         if shown.quiz is not None and master_slide.quiz is not None:
             item.quiz = {**shown.quiz, "answer": master_slide.quiz["answer"]}
         out.append(item)
@@ -436,6 +571,26 @@ def module_slides(
         language=language,
         slides=out,
     )
+
+
+def shown_slide(
+    session: Session, revision_id: int, module: str, position: int, languages: list[str]
+) -> Slide | None:
+    """A revision's slide as a trainee with this language chain sees it (master last)."""
+    candidates = {
+        slide.language: slide
+        for slide in session.scalars(
+            select(Slide)
+            .join(Module, Slide.module_id == Module.id)
+            .where(
+                Module.revision_id == revision_id,
+                Module.code == module,
+                Slide.position == position,
+                Slide.language.in_(languages),
+            )
+        )
+    }
+    return chains.pick(candidates, languages, languages[-1])
 
 
 def localize_report(report: dict[str, Any], language: str) -> dict[str, Any]:

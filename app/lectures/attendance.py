@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from app.accounts.tenancy import Principal
 from app.audit import service as audit
+from app.cohorts import languages as cohort_languages
 from app.cohorts.errors import TraineeNotFound
 from app.cohorts.models import Trainee
 from app.courses.definitions import CourseDefinition, PresenceRules
-from app.courses.models import RevisionLanguage
 from app.db import utcnow
 from app.i18n import N_
-from app.lectures import access, credit, presence, timeline
+from app.lectures import access, credit, presence, slides, timeline
 from app.lectures.errors import (
     GapNotFound,
     InvalidLecture,
@@ -149,14 +149,22 @@ def set_roster_sheet(
     return entries
 
 
-def _languages_taught(session: Session, lecture: Lecture) -> set[str]:
-    return set(
-        session.scalars(
-            select(RevisionLanguage.language).where(
-                RevisionLanguage.revision_id == lecture.revision_id
-            )
-        )
-    )
+def languages_shown(
+    session: Session, lecture: Lecture, people: list[Trainee]
+) -> dict[int, tuple[str, dict[str, str]]]:
+    """Per trainee: the language most of the lecture's slides were shown to them in, and each
+    slide's, along their language chain (a Khmer trainee without a Khmer deck: English)."""
+    master = slides.master_language(session, lecture)
+    keys = slides.shown_keys(session, lecture)
+    states = slides.slide_states(session, lecture)
+    found: dict[tuple[str, ...], tuple[str, dict[str, str]]] = {}
+    out = {}
+    for trainee in people:
+        chain = cohort_languages.trainee_chain(session, trainee, master)
+        if tuple(chain) not in found:
+            found[tuple(chain)] = slides.languages_shown(keys, states, chain, master)
+        out[trainee.id] = found[tuple(chain)]
+    return out
 
 
 @dataclass(frozen=True)
@@ -262,7 +270,6 @@ def attendance_sheet(
     """Every trainee of the lecture (the caller's cohorts) with minutes per statutory area,
     how they attended, and who was credited less of an area than was taught."""
     segments = timeline.segments(session, lecture)
-    taught = _languages_taught(session, lecture)
     records = {
         r.trainee_id: r
         for r in session.scalars(
@@ -275,6 +282,7 @@ def attendance_sheet(
     ids = [t.id for t in people]
     evidence = presence.evidence_by_trainee(session, lecture.id, ids)
     rosters = _current_rosters(session, lecture, ids)
+    shown = languages_shown(session, lecture, people)
     rows = []
     for trainee in people:
         found = _credit_for(
@@ -288,9 +296,7 @@ def attendance_sheet(
                 trainee_id=trainee.id,
                 trainee_number=trainee.trainee_number,
                 name=f"{trainee.family_name} {trainee.given_name}",
-                language=trainee.preferred_language
-                if trainee.preferred_language in taught
-                else definition.master_language,
+                language=record.language if record is not None else shown[trainee.id][0],
                 source=record.source if record is not None else found.source,
                 attendance=found.attendance,  # type: ignore[arg-type]
                 arrived_at=found.arrived_at,
@@ -398,14 +404,17 @@ def confirm(
     short = sorted({s.trainee_id for s in sheet.shortfalls})
     if short and not acknowledge_shortfalls:
         raise ShortfallsNotAcknowledged(count=len(short))
-    cooperative_of = {t.id: t.cooperative_id for t in trainees(session, principal, lecture)}
+    people = trainees(session, principal, lecture)
+    cooperative_of = {t.id: t.cooperative_id for t in people}
+    shown = languages_shown(session, lecture, people)
     for row in sheet.rows:
         session.add(
             AttendanceRecord(
                 lecture_id=lecture.id,
                 trainee_id=row.trainee_id,
                 cooperative_id=cooperative_of[row.trainee_id],
-                language=row.language,
+                language=shown[row.trainee_id][0],
+                slide_languages=shown[row.trainee_id][1],
                 minutes_by_area=row.minutes,
                 source=row.source,
                 recorded_by_id=principal.user_id,
@@ -442,12 +451,16 @@ def _rewrite_record(
     minutes, source = found.minutes, found.source
     if old is not None:
         old.superseded_at = utcnow()
+        language, slide_languages = old.language, old.slide_languages
+    else:
+        language, slide_languages = languages_shown(session, lecture, [trainee])[trainee.id]
     session.add(
         AttendanceRecord(
             lecture_id=lecture.id,
             trainee_id=trainee.id,
             cooperative_id=trainee.cooperative_id,
-            language=old.language if old else trainee.preferred_language,
+            language=language,
+            slide_languages=slide_languages,
             minutes_by_area=minutes,
             source=source,
             reason=reason,

@@ -280,10 +280,10 @@ def presenter_view(
     current = following = None
     if index is not None:
         ref = refs[index]
-        current = slides.slide_in(session, lecture, ref.module, ref.position, language)
+        current = slides.slide_in(session, lecture, ref.module, ref.position, [language])
         if index + 1 < len(refs):
             after = refs[index + 1]
-            following = slides.slide_in(session, lecture, after.module, after.position, language)
+            following = slides.slide_in(session, lecture, after.module, after.position, [language])
     return PresenterView(
         lecture=lecture,
         state=state(session, lecture, refs),

@@ -177,7 +177,10 @@ class AttendanceRecord(Base):
     lecture_id: Mapped[int] = mapped_column(ForeignKey("lectures.id"), index=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"), index=True)
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    # The language most of the trainee's slides were shown in, and every slide's:
+    # {"LP-02/3": "en"} (a Khmer trainee without a Khmer deck reads the English one).
     language: Mapped[str] = mapped_column(String(16))
+    slide_languages: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     minutes_by_area: Mapped[dict[str, Any]]
     source: Mapped[str] = mapped_column(String(16))  # device roster none
     reason: Mapped[str] = mapped_column(Text, default="")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.cohorts import languages as cohort_languages
 from app.cohorts.models import Trainee
 from app.courses import access as course_access
 from app.i18n import N_
@@ -66,7 +67,7 @@ def trainee_view(
     index = slides.index_of(refs, lecture, module, position)
     ref = refs[index] if index is not None else None
     slide = (
-        slides.slide_in(session, lecture, ref.module, ref.position, trainee.preferred_language)
+        slides.slide_in(session, lecture, ref.module, ref.position, _chain(session, followed))
         if ref is not None
         else None
     )
@@ -89,6 +90,12 @@ def trainee_view(
         else None,
         outcome=_outcome(session, lecture, trainee, slide) if poll is None else None,
     )
+
+
+def _chain(session: Session, followed: Followed) -> list[str]:
+    """The trainee's language chain (km → en → ja) for the lecture's course."""
+    master = slides.master_language(session, followed.lecture)
+    return cohort_languages.trainee_chain(session, followed.trainee, master)
 
 
 def _outcome(
@@ -153,7 +160,9 @@ def answer(
             position=poll.position,
             choice=choice,
             correct=choice == poll.answer,
-            language=trainee.preferred_language,
+            language=slides.slide_in(
+                session, lecture, poll.module_code, poll.position, _chain(session, followed)
+            ).language,
         )
     )
     session.flush()

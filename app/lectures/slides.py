@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.courses import chains
 from app.courses import service as courses
 from app.courses.models import Course, Module, Slide
 from app.lectures.errors import NoSuchSlide
-from app.lectures.models import Lecture
+from app.lectures.models import Lecture, LectureEvent
 from app.lectures.scheduling import planned_modules
 from app.lectures.schemas import ShownSlide
 
@@ -79,15 +80,17 @@ def index_of(
 
 
 def slide_in(
-    session: Session, lecture: Lecture, module: str, position: int, language: str
+    session: Session, lecture: Lecture, module: str, position: int, languages: list[str]
 ) -> ShownSlide:
-    """The lecture's slide at (module, position) as shown in a language.
+    """The lecture's slide at (module, position) as shown to a reader of a language chain
+    (a trainee's km → en; the presenter's one language), the master language last.
 
-    The translation is shown only while it is current. A missing, stale or untranslated one
-    falls back to the master slide (``fallback`` is then true): a trainee must not take an
+    A translation is shown only while it is current. A missing, stale or untranslated one
+    falls back along the chain (``fallback`` is then true): a trainee must not take an
     outdated translation of the law for the current one. NoSuchSlide when the master lacks it.
     """
     master = master_language(session, lecture)
+    ordered = chains.chain(languages[0], languages[1:], master)
     module_row = session.scalar(
         select(Module).where(Module.revision_id == lecture.revision_id, Module.code == module)
     )
@@ -101,19 +104,71 @@ def slide_in(
         if module_row is not None
         else {}
     )
-    master_slide = by_language.get(master)
-    if module_row is None or master_slide is None:
+    if module_row is None or master not in by_language:
         raise NoSuchSlide(module=module, position=position)
-    translated = by_language.get(language)
-    shown = translated if translated is not None and translated.state == "current" else master_slide
+    shown = chains.pick(by_language, ordered, master) or by_language[master]
     titles = module_row.titles
+    title_language = next((tag for tag in ordered if titles.get(tag)), master)
     return ShownSlide(
         module=module,
         position=position,
         area=module_row.area_code,
-        title=titles.get(language) or titles.get(master) or module,
-        title_language=language if titles.get(language) else master,
+        title=titles.get(title_language) or module,
+        title_language=title_language,
         language=shown.language,
-        fallback=shown is master_slide and language != master,
+        fallback=shown.language != ordered[0],
         slide=courses.slide_out(shown),
     )
+
+
+def shown_keys(session: Session, lecture: Lecture) -> list[tuple[str, int]]:
+    """The slides the lecture showed, in the order first shown; for a lecture recorded
+    afterwards (its timeline has only where each area began), the slides it planned."""
+    if lecture.recorded_via != "live":
+        return [(ref.module, ref.position) for ref in sequence(session, lecture)]
+    shown = session.execute(
+        select(LectureEvent.module_code, LectureEvent.position)
+        .where(
+            LectureEvent.lecture_id == lecture.id,
+            LectureEvent.kind.in_(("start", "slide", "resume")),
+            LectureEvent.module_code.is_not(None),
+            LectureEvent.position.is_not(None),
+        )
+        .order_by(LectureEvent.id)
+    ).all()
+    keys = [(str(code), int(position)) for code, position in shown]
+    if not keys:
+        keys = [(ref.module, ref.position) for ref in sequence(session, lecture)]
+    return list(dict.fromkeys(keys))
+
+
+def slide_states(session: Session, lecture: Lecture) -> dict[tuple[str, int], dict[str, str]]:
+    """{(module, position): {language: state}} of every slide of the lecture's revision."""
+    states: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)
+    for code, position, language, state in session.execute(
+        select(Module.code, Slide.position, Slide.language, Slide.state)
+        .join(Module, Slide.module_id == Module.id)
+        .where(Module.revision_id == lecture.revision_id)
+    ):
+        states[(code, position)][language] = state
+    return states
+
+
+def languages_shown(
+    keys: list[tuple[str, int]],
+    states: dict[tuple[str, int], dict[str, str]],
+    languages: list[str],
+    master: str,
+) -> tuple[str, dict[str, str]]:
+    """The language most of these slides were shown in to a reader of the chain, and each
+    slide's: ("en", {"LP-02/1": "en", ...}). The master when no slide was shown."""
+    ordered = chains.chain(languages[0], languages[1:], master)
+    shown = {
+        f"{code}/{position}": language
+        for code, position in keys
+        if (language := chains.pick_language(states.get((code, position), {}), ordered, master))
+    }
+    if not shown:
+        return master, {}
+    counts = Counter(shown.values())
+    return max(ordered, key=lambda tag: counts.get(tag, 0)), shown

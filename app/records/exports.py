@@ -123,6 +123,18 @@ def area_ja(area: Area) -> str:
     return area.titles.get("ja", area.code)
 
 
+def shown_language_ja(language: str, slide_languages: dict[str, str], preferred: str) -> str:
+    """受講言語 as the slides were shown: 英語（クメール語の翻訳なし）, and 一部日本語 when some
+    slides fell back further."""
+    notes = []
+    if language != preferred:
+        notes.append(f"{language_ja(preferred)}の翻訳なし")
+    others = sorted(set(slide_languages.values()) - {language})
+    if others:
+        notes.append("一部" + "・".join(language_ja(tag) for tag in others))
+    return language_ja(language) + (f"（{'、'.join(notes)}）" if notes else "")
+
+
 def language_ja(tag: str) -> str:
     """A language's name in Japanese from CLDR (クメール語), the tag itself if unknown."""
     names = Locale("ja").languages
@@ -370,7 +382,11 @@ def attendance_rows(record: CohortRecord) -> list[dict[str, Any]]:
                 "終了時刻": clock_time(info.end),
                 "実習生番号": person.trainee.trainee_number,
                 "氏名": person.name,
-                "受講言語": language_ja(person.current.language),
+                "受講言語": shown_language_ja(
+                    person.current.language,
+                    person.current.slide_languages,
+                    person.trainee.preferred_language,
+                ),
                 "記録方法": person.source,
                 "出欠": _attended(person),
                 "到着時刻": clock_time(presence.arrived) if presence and presence.arrived else None,

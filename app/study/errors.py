@@ -1,7 +1,7 @@
 """Errors of self-study (their messages are those trainees already meet in the lecture)."""
 
 from app.courses.errors import ModuleNotFound
-from app.errors import InvalidInput
+from app.errors import Conflict, InvalidInput
 from app.i18n import N_
 
 
@@ -19,3 +19,8 @@ class NotAStudyQuiz(InvalidInput):
 class NotAChoice(InvalidInput):
     code = "not-a-choice"
     message = N_("That is not one of the choices.")
+
+
+class StudyRevisionChanged(Conflict):
+    code = "study-revision-changed"
+    message = N_("This module has been revised. Reload the page to see the current version.")

@@ -14,7 +14,7 @@ from app.courses.dependencies import DefinitionDep
 from app.db import RowId
 from app.deps import SessionDep
 from app.study import service
-from app.study.schemas import StudyAnswerIn, StudyAnswerResult, StudyPingRead
+from app.study.schemas import StudyAnswerIn, StudyAnswerResult, StudyModule, StudyPingRead
 
 router = APIRouter(
     prefix="/api/v1", tags=["study"], dependencies=[Depends(require_roles("trainee"))]
@@ -26,6 +26,15 @@ def studying_trainee(session: SessionDep, principal: PrincipalDep) -> Trainee:
 
 
 StudyingTrainee = Annotated[Trainee, Depends(studying_trainee)]
+
+
+@router.get("/study/{course}/modules/{code}", response_model=StudyModule)
+def study_module(
+    session: SessionDep, trainee: StudyingTrainee, definition: DefinitionDep, code: str
+) -> StudyModule:
+    """A module of the published revision along the trainee's language chain: a slide whose
+    translation is stale or missing is shown in the next language that has it current."""
+    return service.module(session, trainee, definition, code)
 
 
 @router.post("/study/{course}/modules/{code}/ping", response_model=StudyPingRead)
@@ -55,4 +64,4 @@ def study_answer(
     body: StudyAnswerIn,
 ) -> StudyAnswerResult:
     """Answer a module's quiz: right or wrong at once, with the explanation."""
-    return service.answer(session, trainee, definition, code, position, body.choice)
+    return service.answer(session, trainee, definition, code, position, body.choice, body.revision)

@@ -11,6 +11,9 @@ from app.courses.schemas import ModuleSlides
 
 class StudyAnswerIn(BaseModel):
     choice: str = Field(min_length=1, max_length=4)
+    revision: int | None = Field(
+        default=None, ge=1, le=2_147_483_647, description="the revision the page shows"
+    )
 
 
 class StudyPingRead(BaseModel):

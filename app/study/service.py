@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.cohorts import languages as cohort_languages
 from app.cohorts.models import Trainee
 from app.courses import access as course_access
 from app.courses import service as courses
@@ -20,7 +21,12 @@ from app.courses.models import Module, Revision
 from app.db import utcnow
 from app.lectures import credit
 from app.lectures.models import QuizAnswer
-from app.study.errors import NotAChoice, NotAStudyQuiz, StudyModuleNotFound
+from app.study.errors import (
+    NotAChoice,
+    NotAStudyQuiz,
+    StudyModuleNotFound,
+    StudyRevisionChanged,
+)
 from app.study.models import StudySession
 from app.study.schemas import (
     StudyAnswerResult,
@@ -99,9 +105,17 @@ def answer(
     module_code: str,
     position: int,
     choice: str,
+    revision_number: int | None = None,
 ) -> StudyAnswerResult:
-    """Answer a module quiz in self-study; the latest answer per question counts."""
+    """Answer a module quiz in self-study; the latest answer per question counts.
+
+    The key is the published revision's master key, never a superseded translation's; an
+    answer from a page opened before a newer revision was published is refused
+    (StudyRevisionChanged), since its question may no longer be the one the key is for.
+    """
     revision, _module = _published_module(session, definition, module_code)
+    if revision_number is not None and revision_number != revision.number:
+        raise StudyRevisionChanged()
     quiz = courses.quiz_at(session, revision.id, module_code, position, definition.master_language)
     if quiz is None:
         raise NotAStudyQuiz()
@@ -109,6 +123,9 @@ def answer(
     if choice not in [c["label"] for c in quiz["choices"]]:
         raise NotAChoice()
     correct = choice == quiz["answer"]
+    chain = _chain(session, trainee, definition)
+    shown = courses.shown_slide(session, revision.id, module_code, position, chain)
+    shown_quiz = (shown.quiz if shown is not None else None) or quiz
     session.add(
         QuizAnswer(
             poll_id=None,
@@ -118,25 +135,52 @@ def answer(
             position=position,
             choice=choice,
             correct=correct,
-            language=trainee.preferred_language,
+            language=shown.language if shown is not None else definition.master_language,
         )
     )
     session.flush()
     return StudyAnswerResult(
-        correct=correct, answer=quiz["answer"], explanation=quiz.get("explanation", "")
+        correct=correct, answer=quiz["answer"], explanation=shown_quiz.get("explanation", "")
     )
 
 
+def _chain(session: Session, trainee: Trainee, definition: CourseDefinition) -> list[str]:
+    """The trainee's language chain, limited to the languages the course is offered in."""
+    return [
+        tag
+        for tag in cohort_languages.trainee_chain(session, trainee, definition.master_language)
+        if tag in definition.languages
+    ]
+
+
+def _titled(titles: dict[str, str], languages: list[str], master: str) -> tuple[str | None, str]:
+    """A module's title in the first language of the chain that has one, and that language."""
+    language = next((tag for tag in languages if titles.get(tag)), master)
+    return titles.get(language), language
+
+
+def _module_ref(
+    code: str, titles: dict[str, str], languages: list[str], master: str
+) -> StudyModuleRef:
+    title, title_language = _titled(titles, languages, master)
+    return StudyModuleRef(code=code, title=title, title_language=title_language)
+
+
 def catalogue(
-    session: Session, definitions: dict[str, CourseDefinition], language: str
+    session: Session,
+    definitions: dict[str, CourseDefinition],
+    language: str,
+    fallbacks: list[str] | None = None,
 ) -> list[StudyCourse]:
-    """The published modules of every course, titled in the language."""
+    """The published modules of every course, titled in the language, else along its
+    fallbacks (a trainee's chain), else in the master language."""
     courses_out = []
     for definition in definitions.values():
         revision = published(session, definition)
         if revision is None:
             continue
         master = definition.master_language
+        languages = [language, *(fallbacks or [])]
         courses_out.append(
             StudyCourse(
                 course=definition.code,
@@ -144,12 +188,7 @@ def catalogue(
                 self_study_counts=definition.self_study_counts,
                 total_minimum_minutes=definition.total_minimum_minutes,
                 modules=[
-                    StudyModuleRef(
-                        code=m.code,
-                        title=m.titles.get(language) or m.titles.get(master),
-                        title_language=language if m.titles.get(language) else master,
-                    )
-                    for m in revision.modules
+                    _module_ref(m.code, m.titles, languages, master) for m in revision.modules
                 ],
             )
         )
@@ -159,21 +198,21 @@ def catalogue(
 def module(
     session: Session, trainee: Trainee, definition: CourseDefinition, module_code: str
 ) -> StudyModule:
-    """A published module in the trainee's language, as ``courses.service.module_slides`` gives
-    it, in the trainee view (``courses.access``): the page must not give answers away."""
+    """A published module along the trainee's language chain, as
+    ``courses.service.module_slides`` gives it, in the trainee view (``courses.access``): the
+    page must not give answers away, nor show a translation the revision made stale."""
     revision, module_row = _published_module(session, definition, module_code)
-    language = (
-        trainee.preferred_language
-        if trainee.preferred_language in definition.languages
-        else definition.master_language
-    )
+    chain = _chain(session, trainee, definition)
+    language = chain[0]
     slides = course_access.trainee_module(
-        courses.module_slides(session, revision, definition, module_code, language)
+        courses.module_slides(session, revision, definition, module_code, language, chain)
     )
     master = definition.master_language
+    title, title_language = _titled(module_row.titles, chain, master)
     return StudyModule(
-        **slides.model_dump(exclude={"slides"}),
+        **slides.model_dump(exclude={"slides", "title"}),
+        title=title,
         slides=slides.slides,
         master_language=master,
-        title_language=language if module_row.titles.get(language) else master,
+        title_language=title_language,
     )

@@ -15,11 +15,14 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts
 from app.accounts.dependencies import CooperativeAccessDep, require_roles
 from app.accounts.tenancy import Principal
+from app.cohorts import languages as cohort_languages
 from app.cohorts import service
 from app.cohorts.dependencies import OwnedCohort
 from app.cohorts.models import Cohort, Trainee
 from app.cohorts.router import MAX_SPREADSHEET_BYTES, read_spreadsheet
 from app.cohorts.spreadsheet import COLUMN_LABELS
+from app.courses import service as courses
+from app.courses.definitions import CourseDefinition
 from app.db import RowId
 from app.deps import SessionDep
 from app.errors import DomainError
@@ -36,11 +39,19 @@ router = APIRouter(
 
 CsrfField = Annotated[str, Form()]
 DateField = Annotated[date | None, Form()]
+# Fallback languages as typed: "en, ja" (the master language always comes last anyway).
+FallbackField = Annotated[str | None, Form(max_length=200)]
 
 
 def country_name(code: str, language: str) -> str:
     """The country's name in the UI language (the code itself when babel does not know it)."""
     return str(Locale.parse(language.replace("-", "_")).territories.get(code, code))
+
+
+def _course_choices(request: Request) -> list[tuple[str, str]]:
+    """(code, "name · program · from date") of every course, those in force first."""
+    definitions: dict[str, CourseDefinition] = request.app.state.definitions
+    return [(code, d.label(ui_language(request))) for code, d in definitions.items()]
 
 
 def _cohorts_page(
@@ -77,7 +88,8 @@ def _cohorts_page(
         q=q,
         cooperatives=cooperatives,
         cooperative_names={c.id: c.name for c in cooperatives},
-        form=form or {"languages": []},
+        form=form or {"languages": [], "fallback_languages": ["en"]},
+        course_choices=_course_choices(request),
         error=error,
     )
 
@@ -106,6 +118,8 @@ def _cohort_page(
         ),
     )
     paged = paging.paginate(request, found, q)
+    definitions = request.app.state.definitions
+    definition = definitions.get(overview.cohort.course_code)
     return render(
         request,
         "cohort.html",
@@ -115,6 +129,12 @@ def _cohort_page(
         q=q,
         country_name=country_name,
         error=error,
+        course_choices=_course_choices(request),
+        course_label=definition.label(ui_language(request)) if definition else "",
+        master_language=definition.master_language if definition else "ja",
+        language_warnings=cohort_languages.cohort_warnings(
+            session, overview.cohort, definitions, ui_language(request)
+        ),
     )
 
 
@@ -142,17 +162,22 @@ def create_cohort_form(
     work_start: DateField = None,
     languages: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
     cooperative_id: Annotated[RowId | None, Form()] = None,
+    course_code: Annotated[str, Form(max_length=64)] = "legal-protection",
+    fallback_languages: FallbackField = None,
 ) -> Any:
     csrf.verify(request, csrf_token)
-    fields = {
+    fields: dict[str, Any] = {
         "name": name.strip(),
         "arrival_date": arrival_date,
         "training_start": training_start,
         "training_end": training_end,
         "work_start": work_start,
         "languages": languages,
+        "course_code": course_code,
     }
     try:
+        fields["fallback_languages"] = cohort_languages.parse_tags(fallback_languages) or []
+        courses.get_definition(request.app.state.definitions, course_code)
         cohort = service.create_cohort(session, principal, cooperative_id=cooperative_id, **fields)
     except DomainError as failure:
         return _cohorts_page(
@@ -188,6 +213,7 @@ def update_cohort_form(
     programme_end: DateField = None,
     languages: Annotated[list[str], Form()] = [],  # noqa: B006
     reason: Annotated[str, Form(max_length=500)] = "",
+    fallback_languages: FallbackField = None,
 ) -> Any:
     csrf.verify(request, csrf_token)
     try:
@@ -203,6 +229,7 @@ def update_cohort_form(
             programme_end=programme_end,
             languages=languages,
             reason=reason,
+            fallback_languages=cohort_languages.parse_tags(fallback_languages) or [],
         )
     except DomainError as failure:
         error = _failed(request, session, failure)
@@ -210,6 +237,38 @@ def update_cohort_form(
             request, session, principal, cohort_id, error=error, status_code=failure.status_code
         )
     return RedirectResponse(f"/cohorts/{cohort_id}?saved=1", status_code=303)
+
+
+@router.post("/trainees/{trainee_id}/languages", response_class=HTMLResponse)
+def trainee_languages_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    trainee_id: RowId,
+    csrf_token: CsrfField = "",
+    fallback_languages: FallbackField = None,
+) -> Any:
+    """A trainee's own fallback languages; an empty field gives them the cohort's again."""
+    csrf.verify(request, csrf_token)
+    trainee = service.get_trainee(session, principal, trainee_id)
+    try:
+        service.update_trainee(
+            session,
+            principal,
+            trainee.id,
+            fallback_languages=cohort_languages.parse_tags(fallback_languages) or [],
+        )
+    except DomainError as failure:
+        error = _failed(request, session, failure)
+        return _cohort_page(
+            request,
+            session,
+            principal,
+            trainee.cohort_id,
+            error=error,
+            status_code=failure.status_code,
+        )
+    return RedirectResponse(f"/cohorts/{trainee.cohort_id}?saved=1", status_code=303)
 
 
 def _import_page(
@@ -230,6 +289,11 @@ def _import_page(
         cohort=cohort,
         cooperative=cooperative,
         report=report,
+        language_warnings=cohort_languages.cohort_warnings(
+            session, cohort, request.app.state.definitions, ui_language(request)
+        )
+        if report
+        else [],
         error=error,
         columns=COLUMN_LABELS,
         limit_mb=MAX_SPREADSHEET_BYTES // (1024 * 1024),

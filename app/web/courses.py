@@ -6,10 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
 
 from app.accounts.dependencies import LecturerOrAdminDep, require_roles
 from app.courses import diffs, flows, service
+from app.courses.definitions import CourseDefinition
 from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
+from app.courses.errors import (
+    CourseMismatch,
+    PublishConflict,
+    RevisionNotDiscardable,
+    UnmappedModules,
+)
+from app.courses.models import Course, Revision
 from app.db import RowId
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.http import csrf
@@ -26,52 +35,87 @@ router = APIRouter(
 
 @router.get("/courses", response_class=HTMLResponse)
 def courses_page(request: Request, session: SessionDep, definitions: DefinitionsDep) -> Any:
-    summaries = [service.course_summary(session, d) for d in definitions.values()]
+    language = ui_language(request)
+    summaries = [service.course_summary(session, d, language) for d in definitions.values()]
     return render(request, "courses.html", courses=summaries)
 
 
-@router.get("/courses/{course}", response_class=HTMLResponse)
-def course_page(
-    request: Request, session: SessionDep, definition: DefinitionDep, course: CourseDep
-) -> Any:
+def _course_page(
+    request: Request,
+    session: Session,
+    definition: CourseDefinition,
+    course: Course,
+    *,
+    error: str | None = None,
+    held: bool = False,
+    status_code: int = 200,
+) -> HTMLResponse:
     revisions = service.list_revisions(session, course)
     latest = revisions[0] if revisions else None
     return render(
         request,
         "course.html",
+        status_code=status_code,
         definition=definition,
         course=course,
         revisions=revisions,
         latest=latest,
         languages=service.language_statuses(session, latest, definition) if latest else [],
         published=service.published_revision(session, course),
+        error=error,
+        held=held,
     )
+
+
+@router.get("/courses/{course}", response_class=HTMLResponse)
+def course_page(
+    request: Request, session: SessionDep, definition: DefinitionDep, course: CourseDep
+) -> Any:
+    return _course_page(request, session, definition, course)
 
 
 @router.post("/courses/{course}/decks", response_class=HTMLResponse)
 def upload_deck_form(
     request: Request,
     session: SessionDep,
-    _caller: LecturerOrAdminDep,
+    caller: LecturerOrAdminDep,
     settings: SettingsDep,
+    definitions: DefinitionsDep,
     definition: DefinitionDep,
+    course: CourseDep,
     file: Annotated[UploadFile, File()],
     language: Annotated[str, Form(max_length=16)],
     csrf_token: Annotated[str, Form()] = "",
     note: Annotated[str | None, Form(max_length=2000)] = None,
     effective_date: Annotated[str | None, Form()] = None,
+    confirm: Annotated[bool, Form()] = False,
 ) -> Any:
     csrf.verify(request, csrf_token)
-    report = flows.import_upload(
-        session,
-        settings=settings,
-        definition=definition,
-        file=file.file,
-        filename=file.filename,
-        language=language,
-        note=note,
-        effective_date=effective_date,
-    )
+    try:
+        report = flows.import_upload(
+            session,
+            settings=settings,
+            definition=definition,
+            file=file.file,
+            filename=file.filename,
+            language=language,
+            note=note,
+            effective_date=effective_date,
+            confirm=confirm,
+            definitions=definitions,
+            actor=caller,
+        )
+    except CourseMismatch as held:
+        # Held, not imported: the form comes back with the reason and the box to confirm.
+        return _course_page(
+            request,
+            session,
+            definition,
+            course,
+            error=held.text(ui_language(request)),
+            held=True,
+            status_code=held.status_code,
+        )
     if report["status"] == "accepted":
         # Post/redirect/get: reloading the report page must not import the deck again.
         return RedirectResponse(
@@ -131,10 +175,31 @@ def revision_page(
     course: CourseDep,
     revision: RevisionDep,
 ) -> Any:
+    return _revision_page(request, session, definition, course, revision)
+
+
+def _revision_page(
+    request: Request,
+    session: Session,
+    definition: CourseDefinition,
+    course: Course,
+    revision: Revision,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     slides = service.slides_by_module(session, revision, definition.master_language)
+    published = service.published_revision(session, course)
+    # Before publishing, what changes against the revision trainees are taught now.
+    changes = (
+        diffs.diff_revisions(session, course, published.number, revision.number)
+        if revision.status == "draft" and published is not None
+        else None
+    )
     return render(
         request,
         "revision.html",
+        status_code=status_code,
         definition=definition,
         course=course,
         revision=revision,
@@ -142,6 +207,11 @@ def revision_page(
         modules=service.revision_modules(session, revision, definition),
         master_slides={m.code: slides[m.id][definition.master_language] for m in revision.modules},
         imports=service.imports_for_revision(session, revision),
+        published=published,
+        changes=changes,
+        unmapped=service.unmapped_modules(revision),
+        latest=service.latest_revision(session, course),
+        error=error,
     )
 
 
@@ -149,14 +219,52 @@ def revision_page(
 def publish_form(
     request: Request,
     session: SessionDep,
-    _caller: LecturerOrAdminDep,
+    caller: LecturerOrAdminDep,
+    definition: DefinitionDep,
     course: CourseDep,
-    number: RowId,
+    revision: RevisionDep,
     csrf_token: Annotated[str, Form()] = "",
-) -> RedirectResponse:
+) -> Any:
     csrf.verify(request, csrf_token)
-    service.publish(session, course, number)
-    return RedirectResponse(f"/courses/{course.code}/revisions/{number}", status_code=303)
+    try:
+        service.publish(session, course, revision.number, caller)
+    except (UnmappedModules, PublishConflict) as refused:
+        return _revision_page(
+            request,
+            session,
+            definition,
+            course,
+            revision,
+            error=refused.text(ui_language(request)),
+            status_code=refused.status_code,
+        )
+    return RedirectResponse(f"/courses/{course.code}/revisions/{revision.number}", status_code=303)
+
+
+@router.post("/courses/{course}/revisions/{number}/discard")
+def discard_form(
+    request: Request,
+    session: SessionDep,
+    caller: LecturerOrAdminDep,
+    definition: DefinitionDep,
+    course: CourseDep,
+    revision: RevisionDep,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Any:
+    csrf.verify(request, csrf_token)
+    try:
+        service.discard(session, course, revision.number, caller)
+    except RevisionNotDiscardable as refused:
+        return _revision_page(
+            request,
+            session,
+            definition,
+            course,
+            revision,
+            error=refused.text(ui_language(request)),
+            status_code=refused.status_code,
+        )
+    return RedirectResponse(f"/courses/{course.code}?saved=1", status_code=303)
 
 
 @router.get("/courses/{course}/revisions/{number}/modules/{code}", response_class=HTMLResponse)

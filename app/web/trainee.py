@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.dependencies import PrincipalDep, require_roles
 from app.accounts.tenancy import Principal
+from app.cohorts import languages as cohort_languages
 from app.cohorts.access import trainee_of
 from app.cohorts.models import Trainee
 from app.courses import service as courses
@@ -47,7 +48,11 @@ def home_context(
         if trainee
         else [],
         "catalogue": study.catalogue(
-            session, definitions, trainee.preferred_language if trainee else ui_language(request)
+            session,
+            definitions,
+            trainee.preferred_language if trainee else ui_language(request),
+            # the trainee's fallbacks; the master language comes last in any case
+            cohort_languages.trainee_chain(session, trainee, "")[1:] if trainee else None,
         ),
         "study_minutes": sum(minutes.values()),
         "tokyo": tokyo,

@@ -1,7 +1,7 @@
 """lecture changes (cancel, move) and the cohort's retention end
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-30 16:01:00
 """
 
@@ -14,7 +14,7 @@ import app.db
 
 
 revision: str = '0009'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -98,6 +98,7 @@ MATRIX: dict[str, str] = {
     "DELETE /api/v1/cohorts/{cohort_id}/records": "AS",
     # self-study
     "POST /api/v1/study/{course}/modules/{code}/ping": "T",
+    "GET /api/v1/study/{course}/modules/{code}": "T",
     "POST /api/v1/study/{course}/modules/{code}/quiz/{position}": "T",
     # cohorts
     "GET /api/v1/cohorts": "ASK",
@@ -119,6 +120,7 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/courses/{course}/revisions": EVERYONE,
     "GET /api/v1/courses/{course}/revisions/{number}": EVERYONE,
     "POST /api/v1/courses/{course}/revisions/{number}/publish": "AL",
+    "DELETE /api/v1/courses/{course}/revisions/{number}": "AL",
     "GET /api/v1/courses/{course}/revisions/{a}/diff/{b}": "ASLK",
     "GET /api/v1/courses/{course}/revisions/{number}/modules/{code}": EVERYONE,
     "GET /api/v1/courses/{course}/imports/{import_id}": "ASLK",
@@ -142,6 +144,7 @@ MATRIX: dict[str, str] = {
     "POST /courses/{course}/imports/{import_id}/render": "AL",
     "GET /courses/{course}/revisions/{number}": "ASL",
     "POST /courses/{course}/revisions/{number}/publish": "AL",
+    "POST /courses/{course}/revisions/{number}/discard": "AL",
     "GET /courses/{course}/revisions/{number}/modules/{code}": "ASL",
     "GET /courses/{course}/diff": "ASL",
     "GET /cohorts": "AS",
@@ -152,6 +155,7 @@ MATRIX: dict[str, str] = {
     "POST /cohorts/{cohort_id}/import": "AS",
     "POST /cohorts/{cohort_id}/cards": "AS",
     "POST /trainees/{trainee_id}/pin": "AS",
+    "POST /trainees/{trainee_id}/languages": "AS",
     "GET /cooperatives": "AS",
     "POST /cooperatives": "A",
     "GET /cooperatives/{cooperative_id}": "AS",

@@ -222,9 +222,9 @@ def test_the_record_names_the_lecturer_interpreters_venue_and_each_attendee(
     assert (by_number["A-002"]["記録方法"], by_number["A-002"]["出欠"]) == ("名簿記入", "出席")
     assert (by_number["A-003"]["出欠"], by_number["A-003"]["到着時刻"]) == ("遅刻", time(9, 40))
     assert (by_number["A-003"]["受講言語"], by_number["A-003"]["合計（分）"]) == (
-        "日本語",
+        "日本語（クメール語の翻訳なし）",
         80,
-    )  # no Khmer deck: taught in Japanese, interpreted
+    )  # no Khmer (nor English) deck: taught in Japanese, interpreted
     assert (by_number["A-004"]["出欠"], by_number["A-004"]["合計（分）"]) == ("欠席", 0)
     _, trainees = _sheet_rows(workbook["受講者別"])
     assert {r["実習生番号"]: r["国籍"] for r in trainees} == {

@@ -268,6 +268,7 @@
       button.classList.add("chosen");
       post(base + "/quiz/" + quiz.getAttribute("data-position"), {
         choice: button.getAttribute("data-choice"),
+        revision: Number(root.getAttribute("data-revision")) || null,
       })
         .then(function (response) {
           if (response.status === 401) { toLogin(); return null; }

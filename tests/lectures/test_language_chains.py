@@ -128,16 +128,18 @@ def test_a_khmer_trainee_without_a_khmer_deck_gets_english_is_warned_about_and_r
     assert khmer.status_code == 200
     assert khmer_warning in text_of(page(staff, f"/cohorts/{world.cohort_a.id}"))
     start = datetime(2026, 12, 3, 0, 0, tzinfo=UTC)
-    lecture = staff.post(
-        "/api/v1/lectures",
-        json={
-            "lecturer_id": world.lecturer.id,
-            "cohort_ids": [world.cohort_a.id],
-            "scheduled_start": start.isoformat(),
-            "scheduled_end": (start + timedelta(hours=2)).isoformat(),
-            "modules": ["LP-02"],
-        },
-    ).json()
+    plan = {
+        "lecturer_id": world.lecturer.id,
+        "cohort_ids": [world.cohort_a.id],
+        "scheduled_start": start.isoformat(),
+        "scheduled_end": (start + timedelta(hours=2)).isoformat(),
+        "modules": ["LP-02"],
+    }
+    # Scheduling warns too: nobody in the room speaks Khmer, and no Khmer deck exists.
+    held = staff.post("/api/v1/lectures", json=plan)
+    assert held.status_code == 409
+    assert "language-without-deck" in {w["code"] for w in held.json()["error"]["warnings"]}
+    lecture = staff.post("/api/v1/lectures", json={**plan, "acknowledge_warnings": True}).json()
     base = f"/api/v1/lectures/{lecture['id']}"
     lecturer, phone = signed_in(world.lecturer), signed_in(world.trainee_a)
     lecturer.post(f"{base}/start")

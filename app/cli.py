@@ -344,7 +344,18 @@ def create_cooperative(ctx: Context, **fields: str) -> None:
 @click.option("--cooperative", "licence", default=None, help="licence number (staff)")
 @click.option("--qualification", type=click.Choice(QUALIFICATIONS), default=None)
 @click.option("--registration-number", default="")
-@click.option("--affiliation", "affiliations", multiple=True, help="an organisation (lecturer)")
+@click.option(
+    "--affiliation",
+    "affiliations",
+    multiple=True,
+    help="an organisation the lecturer belongs to, by name; a cooperative or implementing "
+    "organisation in Koshu is linked to it",
+)
+@click.option(
+    "--outside",
+    is_flag=True,
+    help="affiliations whose names resemble known ones are other organisations, outside Koshu",
+)
 @click.option("--password", default=None, help="prompted for when not given")
 @click.option("--password-stdin", is_flag=True)
 @pass_context
@@ -357,6 +368,7 @@ def create_user(
     qualification: str | None,
     registration_number: str,
     affiliations: tuple[str, ...],
+    outside: bool,
     password: str | None,
     password_stdin: bool,
 ) -> None:
@@ -379,9 +391,18 @@ def create_user(
             cooperative_id=cooperative_id,
             qualification=qualification,
             registration_number=registration_number,
-            affiliations=[{"name": name} for name in affiliations],
+            affiliations=[{"name": name, "outside": outside} for name in affiliations],
         )
         click.echo(f"{role} {user.email} created (id {user.id})")
+        for affiliation in user.lecturer.affiliations if user.lecturer else []:
+            linked = (
+                f"cooperative {affiliation['cooperative_id']}"
+                if affiliation.get("cooperative_id")
+                else f"implementing organisation {affiliation['employer_id']}"
+                if affiliation.get("employer_id")
+                else "outside Koshu"
+            )
+            click.echo(f"  affiliation: {affiliation['name']} ({linked})")
 
 
 @main.command()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request
 
-from app.accounts import service
+from app.accounts import lecturers, service
 from app.accounts.dependencies import (
     MANAGES_COHORTS,
     READS_RECORDS,
@@ -24,6 +25,9 @@ from app.accounts.schemas import (
     CooperativeUpdate,
     EmployerCreate,
     EmployerRead,
+    EmployerUpdate,
+    LecturerRead,
+    LecturerUpdate,
     Me,
     SecretIssued,
     UserCreate,
@@ -98,6 +102,13 @@ def get_employer(session: SessionDep, principal: CooperativeAccessDep, employer_
     return service.get_employer(session, principal, employer_id)
 
 
+@router.put("/employers/{employer_id}", dependencies=[MANAGES_COHORTS], response_model=EmployerRead)
+def update_employer(
+    session: SessionDep, principal: CooperativeAccessDep, employer_id: RowId, body: EmployerUpdate
+) -> Any:
+    return service.update_employer(session, principal, employer_id, **body.model_dump())
+
+
 @router.get("/users", response_model=list[UserRead])
 def list_users(session: SessionDep, principal: CooperativeAccessDep) -> Any:
     return service.list_users(session, principal)
@@ -105,9 +116,7 @@ def list_users(session: SessionDep, principal: CooperativeAccessDep) -> Any:
 
 @router.post("/users", response_model=UserRead, status_code=201)
 def create_user(session: SessionDep, principal: CooperativeAccessDep, body: UserCreate) -> Any:
-    data = body.model_dump()
-    data["affiliations"] = [a for a in data["affiliations"]]
-    return service.create_user(session, principal, **data)
+    return service.create_user(session, principal, **body.model_dump())
 
 
 @router.get("/users/{user_id}", response_model=UserRead)
@@ -120,6 +129,31 @@ def reset_user(session: SessionDep, principal: CooperativeAccessDep, user_id: Ro
     """Give the user a new password (a trainee: a new PIN); shown once, sessions end."""
     user, secret = service.reset_secret(session, principal, user_id)
     return {"user_id": user.id, "secret": secret}
+
+
+def _lecturer_read(found: lecturers.LecturerHistory) -> dict[str, Any]:
+    return {
+        **asdict(found.current),
+        "earlier": [asdict(version) for version in found.earlier],
+    }
+
+
+@router.get("/lecturers/{lecturer_id}", response_model=LecturerRead)
+def get_lecturer(session: SessionDep, principal: AdminDep, lecturer_id: RowId) -> Any:
+    """A lecturer's profile and its earlier versions, each with the day it took effect."""
+    return _lecturer_read(lecturers.history(session, principal, lecturer_id))
+
+
+@router.put("/lecturers/{lecturer_id}", response_model=LecturerRead)
+def update_lecturer(
+    session: SessionDep, principal: AdminDep, lecturer_id: RowId, body: LecturerUpdate
+) -> Any:
+    """Change a lecturer's profile from ``valid_from`` on; the days before keep the version
+    that held then (records and the independence check read the lecture's date)."""
+    fields = body.model_dump()
+    if body.affiliations is None:
+        fields.pop("affiliations")
+    return _lecturer_read(lecturers.update_profile(session, principal, lecturer_id, **fields))
 
 
 @router.get("/api-tokens", response_model=list[ApiTokenRead])

@@ -37,6 +37,7 @@ from app.audit import service as audit
 from app.db import RowId
 from app.deps import SessionDep
 from app.http import csrf
+from app.http.language import request_language
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -175,6 +176,13 @@ def revoke_token(session: SessionDep, principal: CooperativeAccessDep, token_id:
 
 
 @router.get("/audit", response_model=list[AuditRead])
-def audit_log(session: SessionDep, principal: CooperativeAccessDep) -> Any:
-    """The newest changes in the caller's cooperative (admins: all)."""
-    return audit.entries(session, principal)
+def audit_log(request: Request, session: SessionDep, principal: CooperativeAccessDep) -> Any:
+    """The newest changes in the caller's cooperative (admins: all), each summary also in
+    the caller's language (``text``)."""
+    language = request_language(request)
+    return [
+        AuditRead.model_validate(entry).model_copy(
+            update={"text": audit.summary_text(entry, language)}
+        )
+        for entry in audit.entries(session, principal)
+    ]

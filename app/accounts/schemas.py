@@ -162,6 +162,9 @@ class AuditRead(BaseModel):
     action: str
     entity: str
     entity_id: str
-    summary: str
+    summary: str = Field(description="as stored, in English or a name")
+    message: str = Field(description="the summary's message id; empty for older entries")
+    params: dict[str, Any]
+    text: str = Field(default="", description="the summary in the caller's language")
     changes: dict[str, Any]
     created_at: datetime

@@ -42,9 +42,10 @@ from app.errors import InvalidInput
 from app.i18n import N_
 
 JAPAN = ZoneInfo("Asia/Tokyo")
-# A known name inside a longer typed one ("岡山中央協同組合 理事") links to it; shorter
-# names are too likely to occur inside unrelated ones.
-_MIN_CONTAINED_KEY = 6
+# A known name inside a longer typed one ("岡山中央協同組合 理事") links to it (the safe side:
+# the lecturer counts as not independent, and the link is shown); shorter names are too
+# likely to occur inside unrelated ones.
+_MIN_CONTAINED_KEY = 4
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,12 @@ def resolve_affiliations(
         if known is None:
             known = organisations(session)
         matches = names.match(name, [(o.name, o) for o in known])
-        exact = [m.item for m in matches if m.exact] or _contained(name, known)
+        exact = [m.item for m in matches if m.exact]
+        if not exact and (contained := _contained(name, known)):
+            exact = contained
+            # "岡山中央協同組合 理事": what is typed besides the name is the role.
+            rest = name.replace(contained[0].name, "").strip() if len(contained) == 1 else ""
+            extra["role"] = extra["role"] or (rest if contained[0].name in name else name)
         if exact:
             resolved.extend(o.affiliation(**extra) for o in exact)
         elif matches and not item.get("outside"):

@@ -422,8 +422,8 @@ def import_trainees(
             )
     file_level = any(error.row is None for error in errors)
     blocked = file_level or (errors and not valid_only)
-    # Only employers of rows that would be added need creating.
-    plan = plan_employers(session, cohort.cooperative_id, to_add) if not blocked else plan
+    # Only employers of rows that would be added need creating (and are listed).
+    plan = plan_employers(session, cohort.cooperative_id, to_add)
     confirmed = {name_key(name) for name in create_employers or []}
     waiting = not blocked and bool(plan.unconfirmed(confirmed))
     added: list[Trainee] = []

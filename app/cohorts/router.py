@@ -21,6 +21,7 @@ from app.cohorts.schemas import (
     EmployerMerge,
     ImportReport,
     TraineeCreate,
+    TraineeMerge,
     TraineeRead,
     TraineeUpdate,
 )
@@ -98,8 +99,8 @@ def create_trainee(
 def merge_employer(
     session: SessionDep, principal: CooperativeAccessDep, employer_id: RowId, body: EmployerMerge
 ) -> Any:
-    """Move the employer's trainees to ``into_id`` (same cooperative) and remove it."""
-    return service.merge_employers(session, principal, employer_id, body.into_id)
+    """Move the employer's trainees to ``into_employer_id`` (same cooperative) and remove it."""
+    return service.merge_employers(session, principal, employer_id, body.into_employer_id)
 
 
 @router.post(
@@ -198,6 +199,17 @@ def update_trainee(
     if fields.get("employer_id") is not None:  # the employer must be the caller's too
         accounts.get_employer(session, principal, fields["employer_id"])
     return service.update_trainee(session, principal, trainee_id, **fields)
+
+
+@router.post(
+    "/trainees/{trainee_id}/merge", dependencies=[MANAGES_COHORTS], response_model=TraineeRead
+)
+def merge_trainee(
+    session: SessionDep, principal: CooperativeAccessDep, trainee_id: RowId, body: TraineeMerge
+) -> Any:
+    """Remove a trainee registered twice in favour of ``into_trainee_id``; refused once
+    anything is recorded for the duplicate."""
+    return service.merge_trainees(session, principal, trainee_id, body.into_trainee_id)
 
 
 @router.post("/trainees/{trainee_id}/pin", response_model=Card)

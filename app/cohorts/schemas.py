@@ -95,8 +95,12 @@ class MatchedEmployer(BaseModel):
     rows: list[int]
 
 
+class TraineeMerge(BaseModel):
+    into_trainee_id: RowId = Field(description="the trainee that is kept")
+
+
 class EmployerMerge(BaseModel):
-    into_id: RowId = Field(description="the employer that is kept")
+    into_employer_id: RowId = Field(description="the employer that is kept")
 
 
 class ImportReport(BaseModel):

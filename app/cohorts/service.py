@@ -35,8 +35,8 @@ from app.cohorts.errors import (
 )
 from app.cohorts.models import Cohort, Trainee
 from app.cohorts.spreadsheet import ParsedSheet, RowError, TraineeRow, parse_trainee_file
-from app.db import utcnow
-from app.errors import InvalidInput
+from app.db import Base, utcnow
+from app.errors import Conflict, InvalidInput
 from app.hygiene import text_problem
 from app.i18n import N_, gettext
 from app.languages import is_known
@@ -702,6 +702,54 @@ def merge_employers(
     )
     session.delete(merged)
     session.flush()
+    return kept
+
+
+class TraineeHasRecords(Conflict):
+    code = "trainee-has-records"
+    message = N_(
+        "{number} already has attendance or study records, so it cannot be merged into "
+        "another trainee."
+    )
+
+
+def merge_trainees(
+    session: Session, principal: Principal, trainee_id: int, into_id: int
+) -> Trainee:
+    """Remove a trainee registered twice, keeping the other registration (same cooperative).
+
+    Only a duplicate with nothing recorded yet can go: records name the trainee they were
+    written for. Its login stops working; returns the trainee kept."""
+    capabilities.require(principal, Capability.MANAGE_COHORTS)
+    duplicate = get_trainee(session, principal, trainee_id)
+    kept = get_trainee(session, principal, into_id)
+    if kept.id == duplicate.id or kept.cooperative_id != duplicate.cooperative_id:
+        raise InvalidInput(N_("A trainee can only be merged into another of its cooperative."))
+    for table in Base.metadata.sorted_tables:
+        column = table.columns.get("trainee_id")
+        if column is None or not any(
+            fk.column.table.name == "trainees" for fk in column.foreign_keys
+        ):
+            continue
+        if session.scalar(select(func.count()).select_from(table).where(column == duplicate.id)):
+            raise TraineeHasRecords(number=duplicate.trainee_number)
+    user = session.get(User, duplicate.user_id)
+    audit.record(
+        session,
+        principal,
+        action="delete",
+        entity="trainee",
+        entity_id=duplicate.id,
+        cooperative_id=duplicate.cooperative_id,
+        summary=N_("{merged} merged into {kept}"),
+        params={"merged": duplicate.trainee_number, "kept": kept.trainee_number},
+        changes={"merged_into": kept.id},
+    )
+    session.delete(duplicate)
+    session.flush()
+    if user is not None:
+        accounts.end_sessions(session, user.id)
+        user.active, user.login_code, user.secret_hash = False, None, None
     return kept
 
 

@@ -401,6 +401,9 @@ def _trainee_page(
         cohort=cohort,
         cooperative=cooperative,
         employers=accounts.employers_of(session, cohort.cooperative_id),
+        classmates=[
+            t for t in service.list_trainees(session, principal, cohort.id) if t.id != trainee.id
+        ],
         error=error,
     )
 
@@ -433,6 +436,27 @@ def update_trainee_form(
             request, session, principal, trainee_id, error=error, status_code=failure.status_code
         )
     return RedirectResponse(f"/trainees/{trainee_id}?saved=1", status_code=303)
+
+
+@router.post("/trainees/{trainee_id}/merge", response_class=HTMLResponse)
+def merge_trainee_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    trainee_id: RowId,
+    into_trainee_id: Annotated[RowId, Form()],
+    csrf_token: CsrfField = "",
+) -> Any:
+    """Remove this registration of a trainee registered twice, keeping the one chosen."""
+    csrf.verify(request, csrf_token)
+    try:
+        kept = service.merge_trainees(session, principal, trainee_id, into_trainee_id)
+    except DomainError as failure:
+        error = _failed(request, session, failure)
+        return _trainee_page(
+            request, session, principal, trainee_id, error=error, status_code=failure.status_code
+        )
+    return RedirectResponse(f"/trainees/{kept.id}?saved=1", status_code=303)
 
 
 def _employer_page(
@@ -497,13 +521,13 @@ def merge_employer_form(
     session: SessionDep,
     principal: CooperativeAccessDep,
     employer_id: RowId,
-    into_id: Annotated[RowId, Form()],
+    into_employer_id: Annotated[RowId, Form()],
     csrf_token: CsrfField = "",
 ) -> Any:
     """Merge this employer into another (one company entered twice); its trainees move."""
     csrf.verify(request, csrf_token)
     try:
-        kept = service.merge_employers(session, principal, employer_id, into_id)
+        kept = service.merge_employers(session, principal, employer_id, into_employer_id)
     except DomainError as failure:
         error = _failed(request, session, failure)
         return _employer_page(

@@ -5,6 +5,8 @@ added, edited and merged one at a time; the template to fill in."""
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -16,9 +18,11 @@ from app.accounts.models import Employer
 from app.audit.models import AuditEntry
 from app.cohorts.models import Trainee
 from app.cohorts.spreadsheet import parse_trainee_file
+from app.study.models import StudySession
 from tests.cohorts.test_cohort_import_api import ENGLISH_HEADER, NGUYEN, changed, csv_bytes
 from tests.conftest import World
 from tests.pages import form_token, page, text_of
+from tests.records.helpers import publish_sample_decks
 
 MOMOTARO = "株式会社 桃太郎精工"
 NO_SPACE = changed(NGUYEN, employer="株式会社桃太郎精工")
@@ -185,7 +189,9 @@ def test_trainees_and_employers_one_at_a_time_audited(
         f"/api/v1/employers/{kept['id']}", json={"name": "株式会社 桃太郎精工 本社"}
     )
     assert renamed.status_code == 200
-    merged = staff.post(f"/api/v1/employers/{twin['id']}/merge", json={"into_id": kept["id"]})
+    merged = staff.post(
+        f"/api/v1/employers/{twin['id']}/merge", json={"into_employer_id": kept["id"]}
+    )
     assert merged.json()["id"] == kept["id"]
     assert staff.get(f"/api/v1/trainees/{trainee['id']}").json()["employer_id"] == kept["id"]
     assert staff.get(f"/api/v1/employers/{twin['id']}").status_code == 404
@@ -232,3 +238,51 @@ def test_the_template_has_both_languages_and_reads_back(signed_in: Any, world: W
     assert "記入方法" in workbook.worksheets[1].title
     parsed = parse_trainee_file(response.content, "template.xlsx")
     assert [e.code for e in parsed.errors] == ["no-rows"]  # headings read, no trainee yet
+
+
+def test_a_trainee_registered_twice_is_merged_while_nothing_is_recorded(
+    signed_in: Any,
+    world: World,
+    client: TestClient,
+    decks: Path,
+    session_factory: sessionmaker[Session],
+) -> None:
+    staff = signed_in(world.staff_a)
+    twice = staff.post(
+        f"/api/v1/cohorts/{world.cohort_a.id}/trainees",
+        json={
+            "family_name": "FAMILYA",
+            "given_name": "VAN AN",
+            "name_katakana": "グエン",
+            "nationality": "VN",
+            "preferred_language": "vi",
+            "date_of_birth": "2002-04-01",
+            "trainee_number": "A-001-2",
+        },
+    ).json()
+    publish_sample_decks(client, decks)
+    with session_factory() as session:  # the trainee of the world has studied on their own
+        now = datetime.now(UTC)
+        session.add(
+            StudySession(
+                trainee_id=world.trainee_a.id,
+                revision_id=1,
+                module_code="LP-01",
+                started_at=now,
+                last_seen_at=now,
+            )
+        )
+        session.commit()
+    refused = staff.post(
+        f"/api/v1/trainees/{world.trainee_a.id}/merge", json={"into_trainee_id": twice["id"]}
+    )
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "trainee-has-records")
+    url = f"/trainees/{twice['id']}"
+    token = form_token(page(staff, url), f"{url}/merge")
+    merged = staff.post(
+        f"{url}/merge",
+        data={"csrf_token": token, "into_trainee_id": str(world.trainee_a.id)},
+        follow_redirects=False,
+    )
+    assert merged.headers["location"] == f"/trainees/{world.trainee_a.id}?saved=1"
+    assert staff.get(f"/api/v1/trainees/{twice['id']}").status_code == 404

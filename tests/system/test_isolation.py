@@ -57,7 +57,8 @@ OWNED_BY_COOPERATIVE: dict[str, Callable[[Rows], int]] = {
     "user_id": lambda b: b.staff,
     "cooperative_id": lambda b: b.cooperative,
     "token_id": lambda b: b.token,
-    "into_id": lambda b: b.employer,  # the employer another is merged into
+    "into_employer_id": lambda b: b.employer,  # the employer another is merged into
+    "into_trainee_id": lambda b: b.trainee,  # the trainee a duplicate is merged into
 }
 
 # Parameters (and form or JSON fields) that name something no cooperative owns, such as the

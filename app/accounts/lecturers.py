@@ -252,16 +252,6 @@ def _lecturer(session: Session, actor: Principal, user_id: int) -> tuple[User, L
     return user, profile
 
 
-def list_lecturers(session: Session, actor: Principal) -> list[LecturerView]:
-    actor.require("admin")
-    rows = session.execute(
-        select(User, LecturerProfile)
-        .join(LecturerProfile, LecturerProfile.user_id == User.id)
-        .order_by(User.display_name)
-    ).all()
-    return [_view_of_profile(user, profile) for user, profile in rows]
-
-
 def history(session: Session, actor: Principal, user_id: int) -> LecturerHistory:
     """The lecturer's current profile and every earlier version (admins only)."""
     user, profile = _lecturer(session, actor, user_id)

@@ -223,12 +223,6 @@ def get_employer(session: Session, principal: Principal, employer_id: int) -> Em
     return get_owned(session, principal, Employer, employer_id, EmployerNotFound)
 
 
-def employer_by_name(session: Session, cooperative_id: int, name: str) -> Employer | None:
-    return session.scalar(
-        select(Employer).where(Employer.cooperative_id == cooperative_id, Employer.name == name)
-    )
-
-
 # --- users -----------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ the organisation is outside Koshu.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -139,8 +140,7 @@ def resolve_affiliations(
         if not exact and (contained := _contained(name, known)):
             exact = contained
             # "岡山中央協同組合 理事": what is typed besides the name is the role.
-            rest = name.replace(contained[0].name, "").strip() if len(contained) == 1 else ""
-            extra["role"] = extra["role"] or (rest if contained[0].name in name else name)
+            extra["role"] = extra["role"] or _besides(name, contained[0].name)
         if exact:
             resolved.extend(o.affiliation(**extra) for o in exact)
         elif matches and not item.get("outside"):
@@ -148,6 +148,16 @@ def resolve_affiliations(
         else:
             resolved.append({"name": name, "cooperative_id": None, "employer_id": None, **extra})
     return resolved
+
+
+def _besides(typed: str, name: str) -> str:
+    """What ``typed`` says besides ``name`` (width and case aside), or all of it."""
+    text = unicodedata.normalize("NFKC", typed)
+    wanted = unicodedata.normalize("NFKC", name).casefold()
+    start = text.casefold().find(wanted)
+    if start < 0:
+        return typed.strip()
+    return (text[:start] + text[start + len(wanted) :]).strip()
 
 
 def _contained(name: str, known: list[Organisation]) -> list[Organisation]:

@@ -304,6 +304,11 @@ def create_user(
     return user
 
 
+def user_by_email(session: Session, email: str) -> User | None:
+    """The user with this e-mail address (the operator's command line only)."""
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
 def list_users(session: Session, principal: Principal) -> list[User]:
     """Staff, lecturers and admins the caller may manage (trainees are listed per cohort)."""
     query = select(User).where(User.role != "trainee").order_by(User.role, User.display_name)

@@ -115,6 +115,18 @@ def test_a_director_registered_by_the_command_line_does_not_teach_their_cooperat
     earlier = admin.put(f"/api/v1/lecturers/{lecturer_id}", json={"valid_from": "2026-12-01"})
     assert earlier.status_code == 422
     assert earlier.json()["error"]["code"] == "profile-date-too-early"
+    # From the command line too: an adviser of employer A from 2027 on.
+    adviser = koshu(
+        settings,
+        "update-lecturer",
+        "director@example.org",
+        "--from",
+        "2027-01-01",
+        "--affiliation",
+        "employer a 顧問",
+    )
+    assert adviser.returncode == 0, adviser.stderr
+    assert f"Employer A (implementing organisation {world.employer_a.id}, 顧問)" in adviser.stdout
 
 
 def test_a_name_that_only_resembles_a_known_one_is_refused_with_a_suggestion(

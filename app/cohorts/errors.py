@@ -38,3 +38,19 @@ class SpreadsheetTooLarge(InvalidInput):
     status_code = 413
     code = "spreadsheet-too-large"
     message = N_("The file is larger than {limit_mb} MB. Split the list into several files.")
+
+
+class LanguageNotInCohort(InvalidInput):
+    code = "language-not-in-cohort"
+    message = N_(
+        "{language} is not one of this cohort's languages ({languages}). Add it to the "
+        "cohort first."
+    )
+
+
+class TraineeHasRecords(Conflict):
+    code = "trainee-has-records"
+    message = N_(
+        "{number} already has attendance or study records, so it cannot be merged into "
+        "another trainee."
+    )

@@ -31,12 +31,14 @@ from app.cohorts.errors import (
     CohortNameTaken,
     CohortNotEmpty,
     InvalidDates,
+    LanguageNotInCohort,
+    TraineeHasRecords,
     TraineeNumberTaken,
 )
 from app.cohorts.models import Cohort, Trainee
 from app.cohorts.spreadsheet import ParsedSheet, RowError, TraineeRow, parse_trainee_file
 from app.db import Base, utcnow
-from app.errors import Conflict, InvalidInput
+from app.errors import InvalidInput
 from app.hygiene import text_problem
 from app.i18n import N_, gettext
 from app.languages import is_known
@@ -580,14 +582,6 @@ def trainees_csv(session: Session, principal: Principal, cohort_id: int, languag
     return "\ufeff" + out.getvalue()
 
 
-class LanguageNotInCohort(InvalidInput):
-    code = "language-not-in-cohort"
-    message = N_(
-        "{language} is not one of this cohort's languages ({languages}). Add it to the "
-        "cohort first."
-    )
-
-
 def _check_language(cohort: Cohort, language: str | None) -> None:
     if not language:
         return
@@ -703,14 +697,6 @@ def merge_employers(
     session.delete(merged)
     session.flush()
     return kept
-
-
-class TraineeHasRecords(Conflict):
-    code = "trainee-has-records"
-    message = N_(
-        "{number} already has attendance or study records, so it cannot be merged into "
-        "another trainee."
-    )
 
 
 def merge_trainees(

@@ -13,7 +13,7 @@ import click
 from sqlalchemy.orm import Session
 
 import app.models  # noqa: F401  (every table, and the hygiene guards on their columns)
-from app.accounts import security
+from app.accounts import lecturers, security
 from app.accounts import service as accounts
 from app.accounts.models import QUALIFICATIONS
 from app.accounts.tenancy import Principal
@@ -349,7 +349,18 @@ def create_cooperative(ctx: Context, **fields: str) -> None:
 @click.option("--cooperative", "licence", default=None, help="licence number (staff)")
 @click.option("--qualification", type=click.Choice(QUALIFICATIONS), default=None)
 @click.option("--registration-number", default="")
-@click.option("--affiliation", "affiliations", multiple=True, help="an organisation (lecturer)")
+@click.option(
+    "--affiliation",
+    "affiliations",
+    multiple=True,
+    help="an organisation the lecturer belongs to, by name; a cooperative or implementing "
+    "organisation in Koshu is linked to it",
+)
+@click.option(
+    "--outside",
+    is_flag=True,
+    help="affiliations whose names resemble known ones are other organisations, outside Koshu",
+)
 @click.option("--password", default=None, help="prompted for when not given")
 @click.option("--password-stdin", is_flag=True)
 @pass_context
@@ -362,6 +373,7 @@ def create_user(
     qualification: str | None,
     registration_number: str,
     affiliations: tuple[str, ...],
+    outside: bool,
     password: str | None,
     password_stdin: bool,
 ) -> None:
@@ -384,9 +396,74 @@ def create_user(
             cooperative_id=cooperative_id,
             qualification=qualification,
             registration_number=registration_number,
-            affiliations=[{"name": name} for name in affiliations],
+            affiliations=[{"name": name, "outside": outside} for name in affiliations],
         )
         click.echo(f"{role} {user.email} created (id {user.id})")
+        _echo_affiliations(user.lecturer.affiliations if user.lecturer else [])
+
+
+def _echo_affiliations(affiliations: list[dict[str, Any]]) -> None:
+    for affiliation in affiliations:
+        linked = (
+            f"cooperative {affiliation['cooperative_id']}"
+            if affiliation.get("cooperative_id")
+            else f"implementing organisation {affiliation['employer_id']}"
+            if affiliation.get("employer_id")
+            else "outside Koshu"
+        )
+        role = f", {affiliation['role']}" if affiliation.get("role") else ""
+        click.echo(f"  affiliation: {affiliation['name']} ({linked}{role})")
+
+
+@main.command("update-lecturer")
+@click.argument("email")
+@click.option(
+    "--from",
+    "valid_from",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="the day the change takes effect (default: today in Japan); earlier lectures keep "
+    "the profile that held then",
+)
+@click.option("--qualification", type=click.Choice(QUALIFICATIONS), default=None)
+@click.option("--registration-number", default=None)
+@click.option(
+    "--affiliation",
+    "affiliations",
+    multiple=True,
+    help="the lecturer's affiliations from then on, by name (replacing the earlier ones)",
+)
+@click.option("--no-affiliations", is_flag=True, help="the lecturer belongs to no organisation")
+@click.option("--outside", is_flag=True, help="see create-user")
+@pass_context
+def update_lecturer(
+    ctx: Context,
+    email: str,
+    valid_from: Any,
+    qualification: str | None,
+    registration_number: str | None,
+    affiliations: tuple[str, ...],
+    no_affiliations: bool,
+    outside: bool,
+) -> None:
+    """Change a lecturer's profile from a day on, keeping the earlier version."""
+    with ctx.session() as session:
+        user = accounts.user_by_email(session, email)
+        if user is None:
+            raise click.ClickException(f"no user with e-mail address {email}")
+        changed = lecturers.update_profile(
+            session,
+            OPERATOR,
+            user.id,
+            valid_from=valid_from.date() if valid_from else None,
+            qualification=qualification,
+            registration_number=registration_number,
+            affiliations=[{"name": name, "outside": outside} for name in affiliations]
+            if affiliations or no_affiliations
+            else None,
+        )
+        click.echo(f"lecturer {email} changed from {changed.current.valid_from}")
+        _echo_affiliations(changed.current.affiliations)
 
 
 @main.command()

@@ -65,3 +65,33 @@ class AlreadyExists(Conflict):
 class WeakPassword(InvalidInput):
     code = "weak-password"
     message = N_("The password must have at least {length} characters.")
+
+
+class OrganisationNotFound(NotFound):
+    code = "organisation-not-found"
+    message = N_("There is no cooperative or implementing organisation with id {id}.")
+
+
+class AffiliationLooksKnown(InvalidInput):
+    code = "affiliation-looks-known"
+    message = N_(
+        '"{name}" looks like {suggestion}, which is registered in Koshu. Choose it from the '
+        "list, or confirm that it is another organisation outside Koshu."
+    )
+
+
+class InvalidAffiliationDates(InvalidInput):
+    code = "affiliation-dates"
+    message = N_("The affiliation with {name} ends ({until}) before it starts ({since}).")
+
+
+class ProfileDateTooEarly(InvalidInput):
+    code = "profile-date-too-early"
+    message = N_(
+        "The change cannot take effect before {current}, the day the current profile took effect."
+    )
+
+
+class NotALecturer(NotFound):
+    code = "not-a-lecturer"
+    message = N_("Lecturer not found.")

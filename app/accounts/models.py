@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -70,17 +70,39 @@ class User(Base):
 
 
 class LecturerProfile(Base):
-    """What the training record needs to prove a lecturer may teach the lecture."""
+    """What the training record needs to prove a lecturer may teach the lecture: the version
+    that holds from ``valid_from`` on (None: always). Earlier versions are kept as
+    ``LecturerProfileVersion`` rows, so a record shows what was true on the lecture's date."""
 
     __tablename__ = "lecturer_profiles"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     qualification: Mapped[str] = mapped_column(String(40))
     registration_number: Mapped[str] = mapped_column(String(50), default="")
-    # Organisations the lecturer belongs to, each {"name", "cooperative_id", "employer_id"}.
+    # Organisations the lecturer belongs to, each {"name", "cooperative_id", "employer_id",
+    # "role", "since", "until"}: a cooperative or employer in Koshu is linked by its id; an
+    # organisation outside Koshu has a name only (see app.accounts.lecturers).
     affiliations: Mapped[list[Any]] = mapped_column(default=list)
+    valid_from: Mapped[date | None]
 
     user: Mapped[User] = relationship(back_populates="lecturer")
+
+
+class LecturerProfileVersion(Base):
+    """A lecturer's profile as it was from ``valid_from`` (None: from the start) until the
+    next version; written when the profile is changed."""
+
+    __tablename__ = "lecturer_profile_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    valid_from: Mapped[date | None]
+    display_name: Mapped[str] = mapped_column(String(200))
+    qualification: Mapped[str] = mapped_column(String(40))
+    registration_number: Mapped[str] = mapped_column(String(50), default="")
+    affiliations: Mapped[list[Any]] = mapped_column(default=list)
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class LoginSession(Base):

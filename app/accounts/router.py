@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request
 
-from app.accounts import service
+from app.accounts import lecturers, service
 from app.accounts.dependencies import (
     MANAGES_COHORTS,
     READS_RECORDS,
@@ -24,6 +25,9 @@ from app.accounts.schemas import (
     CooperativeUpdate,
     EmployerCreate,
     EmployerRead,
+    EmployerUpdate,
+    LecturerRead,
+    LecturerUpdate,
     Me,
     SecretIssued,
     UserCreate,
@@ -33,6 +37,7 @@ from app.audit import service as audit
 from app.db import RowId
 from app.deps import SessionDep
 from app.http import csrf
+from app.http.language import request_language
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -98,6 +103,13 @@ def get_employer(session: SessionDep, principal: CooperativeAccessDep, employer_
     return service.get_employer(session, principal, employer_id)
 
 
+@router.put("/employers/{employer_id}", dependencies=[MANAGES_COHORTS], response_model=EmployerRead)
+def update_employer(
+    session: SessionDep, principal: CooperativeAccessDep, employer_id: RowId, body: EmployerUpdate
+) -> Any:
+    return service.update_employer(session, principal, employer_id, **body.model_dump())
+
+
 @router.get("/users", response_model=list[UserRead])
 def list_users(session: SessionDep, principal: CooperativeAccessDep) -> Any:
     return service.list_users(session, principal)
@@ -105,9 +117,7 @@ def list_users(session: SessionDep, principal: CooperativeAccessDep) -> Any:
 
 @router.post("/users", response_model=UserRead, status_code=201)
 def create_user(session: SessionDep, principal: CooperativeAccessDep, body: UserCreate) -> Any:
-    data = body.model_dump()
-    data["affiliations"] = [a for a in data["affiliations"]]
-    return service.create_user(session, principal, **data)
+    return service.create_user(session, principal, **body.model_dump())
 
 
 @router.get("/users/{user_id}", response_model=UserRead)
@@ -120,6 +130,31 @@ def reset_user(session: SessionDep, principal: CooperativeAccessDep, user_id: Ro
     """Give the user a new password (a trainee: a new PIN); shown once, sessions end."""
     user, secret = service.reset_secret(session, principal, user_id)
     return {"user_id": user.id, "secret": secret}
+
+
+def _lecturer_read(found: lecturers.LecturerHistory) -> dict[str, Any]:
+    return {
+        **asdict(found.current),
+        "earlier": [asdict(version) for version in found.earlier],
+    }
+
+
+@router.get("/lecturers/{lecturer_id}", response_model=LecturerRead)
+def get_lecturer(session: SessionDep, principal: AdminDep, lecturer_id: RowId) -> Any:
+    """A lecturer's profile and its earlier versions, each with the day it took effect."""
+    return _lecturer_read(lecturers.history(session, principal, lecturer_id))
+
+
+@router.put("/lecturers/{lecturer_id}", response_model=LecturerRead)
+def update_lecturer(
+    session: SessionDep, principal: AdminDep, lecturer_id: RowId, body: LecturerUpdate
+) -> Any:
+    """Change a lecturer's profile from ``valid_from`` on; the days before keep the version
+    that held then (records and the independence check read the lecture's date)."""
+    fields = body.model_dump()
+    if body.affiliations is None:
+        fields.pop("affiliations")
+    return _lecturer_read(lecturers.update_profile(session, principal, lecturer_id, **fields))
 
 
 @router.get("/api-tokens", response_model=list[ApiTokenRead])
@@ -141,6 +176,13 @@ def revoke_token(session: SessionDep, principal: CooperativeAccessDep, token_id:
 
 
 @router.get("/audit", response_model=list[AuditRead])
-def audit_log(session: SessionDep, principal: CooperativeAccessDep) -> Any:
-    """The newest changes in the caller's cooperative (admins: all)."""
-    return audit.entries(session, principal)
+def audit_log(request: Request, session: SessionDep, principal: CooperativeAccessDep) -> Any:
+    """The newest changes in the caller's cooperative (admins: all), each summary also in
+    the caller's language (``text``)."""
+    language = request_language(request)
+    return [
+        AuditRead.model_validate(entry).model_copy(
+            update={"text": audit.summary_text(entry, language)}
+        )
+        for entry in audit.entries(session, principal)
+    ]

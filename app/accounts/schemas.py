@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,6 +41,11 @@ class EmployerCreate(BaseModel):
     cooperative_id: RowId | None = Field(default=None, description="admins only; staff: their own")
 
 
+class EmployerUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    address: str | None = Field(default=None, max_length=500)
+
+
 class EmployerRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
@@ -50,9 +55,48 @@ class EmployerRead(BaseModel):
 
 
 class Affiliation(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    """An organisation the lecturer belongs to: a cooperative or implementing organisation in
+    Koshu by id, or by name (a known name is linked to it; one that only resembles a known
+    name is refused unless ``outside`` says it is another organisation, outside Koshu)."""
+
+    name: str = Field(default="", max_length=200)
     cooperative_id: RowId | None = None
     employer_id: RowId | None = None
+    role: str = Field(default="", max_length=100, description="e.g. 理事 (director), adviser")
+    since: date | None = None
+    until: date | None = None
+    outside: bool = Field(default=False, description="the name is an organisation outside Koshu")
+
+
+class AffiliationRead(BaseModel):
+    name: str
+    cooperative_id: int | None = None
+    employer_id: int | None = None
+    role: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+class LecturerVersionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    display_name: str
+    qualification: str
+    registration_number: str
+    affiliations: list[AffiliationRead]
+    valid_from: date | None = Field(description="None: from the start")
+
+
+class LecturerRead(LecturerVersionRead):
+    user_id: int
+    earlier: list[LecturerVersionRead] = Field(description="earlier versions, newest first")
+
+
+class LecturerUpdate(BaseModel):
+    valid_from: date | None = Field(default=None, description="default: today (Japan)")
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    qualification: str | None = Field(default=None, max_length=40)
+    registration_number: str | None = Field(default=None, max_length=50)
+    affiliations: list[Affiliation] | None = None
 
 
 class UserCreate(BaseModel):
@@ -118,6 +162,9 @@ class AuditRead(BaseModel):
     action: str
     entity: str
     entity_id: str
-    summary: str
+    summary: str = Field(description="as stored, in English or a name")
+    message: str = Field(description="the summary's message id; empty for older entries")
+    params: dict[str, Any]
+    text: str = Field(default="", description="the summary in the caller's language")
     changes: dict[str, Any]
     created_at: datetime

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from app.accounts import access, limits, security
+from app.accounts import access, lecturers, limits, names, security
 from app.accounts.access import Capability
 from app.accounts.errors import (
     AlreadyExists,
@@ -50,6 +50,11 @@ MAX_ADDRESS_FAILURES = 30
 STAFF_SESSION = timedelta(hours=12)
 TRAINEE_SESSION = timedelta(days=14)
 API_TOKEN_PREFIX = "ksh"
+NEW_USER = {
+    "admin": N_("New administrator: {email}"),
+    "lecturer": N_("New lecturer: {email}"),
+    "staff": N_("New staff member: {email}"),
+}
 
 
 def principal_of(user: User) -> Principal:
@@ -128,12 +133,11 @@ def create_employer(
     name: str,
     address: str = "",
 ) -> Employer:
+    """Add an implementing organisation; refused when the cooperative has one whose name is
+    the same once normalised (株式会社 桃太郎精工 and ㈱桃太郎精工 are one company)."""
     owner = target_cooperative(principal, cooperative_id)
     get_cooperative(session, principal, owner)
-    if session.scalar(
-        select(Employer.id).where(Employer.cooperative_id == owner, Employer.name == name)
-    ):
-        raise AlreadyExists(what=name)
+    _check_employer_name(session, owner, name)
     employer = Employer(cooperative_id=owner, name=name, address=address)
     session.add(employer)
     session.flush()
@@ -145,6 +149,57 @@ def create_employer(
         entity_id=employer.id,
         cooperative_id=owner,
         summary=name,
+    )
+    return employer
+
+
+def _check_employer_name(
+    session: Session, cooperative_id: int, name: str, *, other_than: int | None = None
+) -> None:
+    same = [
+        m.item
+        for m in employer_matches(session, cooperative_id, name)
+        if m.exact and m.item.id != other_than
+    ]
+    if same:
+        raise AlreadyExists(what=same[0].name)
+
+
+def employers_of(session: Session, cooperative_id: int) -> list[Employer]:
+    """A cooperative's employers, oldest first (the caller has checked the cooperative)."""
+    return list(
+        session.scalars(
+            select(Employer).where(Employer.cooperative_id == cooperative_id).order_by(Employer.id)
+        )
+    )
+
+
+def employer_matches(
+    session: Session, cooperative_id: int, name: str
+) -> list[names.Match[Employer]]:
+    """The cooperative's employers with this name once normalised, or else those it is
+    probably a typo of (see app.accounts.names)."""
+    return names.match(name, [(e.name, e) for e in employers_of(session, cooperative_id)])
+
+
+def update_employer(
+    session: Session, principal: Principal, employer_id: int, **fields: Any
+) -> Employer:
+    """Rename an employer or change its address (audited)."""
+    access.require(principal, Capability.MANAGE_COHORTS)
+    employer = get_employer(session, principal, employer_id)
+    if fields.get("name"):
+        _check_employer_name(
+            session, employer.cooperative_id, fields["name"], other_than=employer.id
+        )
+    audit.update(
+        session,
+        principal,
+        employer,
+        fields,
+        entity="employer",
+        cooperative_id=employer.cooperative_id,
+        summary_field="name",
     )
     return employer
 
@@ -166,12 +221,6 @@ def cooperative_with_employers(
 
 def get_employer(session: Session, principal: Principal, employer_id: int) -> Employer:
     return get_owned(session, principal, Employer, employer_id, EmployerNotFound)
-
-
-def employer_by_name(session: Session, cooperative_id: int, name: str) -> Employer | None:
-    return session.scalar(
-        select(Employer).where(Employer.cooperative_id == cooperative_id, Employer.name == name)
-    )
 
 
 # --- users -----------------------------------------------------------------------------
@@ -215,6 +264,9 @@ def create_user(
         raise InvalidInput(
             N_("A lecturer needs a qualification: {choices}."), choices=", ".join(QUALIFICATIONS)
         )
+    linked = (
+        lecturers.resolve_affiliations(session, affiliations or []) if role == "lecturer" else []
+    )
     _check_password(password)
     if session.scalar(select(User.id).where(User.email == email)):
         raise AlreadyExists(what=email)
@@ -234,7 +286,7 @@ def create_user(
                 user_id=user.id,
                 qualification=qualification or "other",
                 registration_number=registration_number,
-                affiliations=affiliations or [],
+                affiliations=linked,
             )
         )
     audit.record(
@@ -244,10 +296,17 @@ def create_user(
         entity="user",
         entity_id=user.id,
         cooperative_id=cooperative_id,
-        summary=f"{role} {email}",
-        changes={"role": role, "email": email, "password": password},
+        summary=NEW_USER[role],
+        params={"email": email},
+        changes={"role": role, "email": email, "password": password}
+        | ({"affiliations": linked} if linked else {}),
     )
     return user
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    """The user with this e-mail address (the operator's command line only)."""
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
 def list_users(session: Session, principal: Principal) -> list[User]:
@@ -322,7 +381,7 @@ def change_password(session: Session, principal: Principal, current: str, new: s
         entity="user",
         entity_id=user.id,
         cooperative_id=user.cooperative_id,
-        summary="password changed",
+        summary=N_("Password changed"),
         changes={"password": new},
     )
 

@@ -22,6 +22,10 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(20))  # create update delete login reset
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str] = mapped_column(String(40), default="")
-    summary: Mapped[str] = mapped_column(String(300), default="")
+    summary: Mapped[str] = mapped_column(String(300), default="")  # in English, searchable
+    # The summary as a message id and its parameters, translated when shown ("" for entries
+    # written before summaries were messages: those show ``summary``, see app.audit.service).
+    message: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

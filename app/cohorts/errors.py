@@ -50,3 +50,19 @@ class DatesNeedReason(InvalidInput):
 class UnknownLanguage(InvalidInput):
     code = "unknown-language"
     message = N_("{language} is not a language Koshu knows. Use tags like en, vi or km.")
+
+
+class LanguageNotInCohort(InvalidInput):
+    code = "language-not-in-cohort"
+    message = N_(
+        "{language} is not one of this cohort's languages ({languages}). Add it to the "
+        "cohort first."
+    )
+
+
+class TraineeHasRecords(Conflict):
+    code = "trainee-has-records"
+    message = N_(
+        "{number} already has attendance or study records, so it cannot be merged into "
+        "another trainee."
+    )

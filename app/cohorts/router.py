@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.accounts import service as accounts
 from app.accounts.dependencies import MANAGES_COHORTS, READS_RECORDS, CooperativeAccessDep
+from app.accounts.schemas import EmployerRead
 from app.cohorts import languages, service
 from app.cohorts.dependencies import OwnedCohort
 from app.cohorts.errors import SpreadsheetTooLarge
@@ -18,7 +19,10 @@ from app.cohorts.schemas import (
     CohortCreated,
     CohortRead,
     CohortUpdate,
+    EmployerMerge,
     ImportReport,
+    TraineeCreate,
+    TraineeMerge,
     TraineeRead,
     TraineeUpdate,
 )
@@ -92,10 +96,39 @@ def list_trainees(session: SessionDep, principal: CooperativeAccessDep, cohort_i
 
 
 @router.post(
+    "/cohorts/{cohort_id}/trainees",
+    dependencies=[MANAGES_COHORTS],
+    response_model=TraineeRead,
+    status_code=201,
+)
+def create_trainee(
+    session: SessionDep, principal: CooperativeAccessDep, cohort_id: RowId, body: TraineeCreate
+) -> Any:
+    """Add one trainee (their login code is made; the PIN comes with a printed card)."""
+    return service.create_trainee(session, principal, cohort_id, **body.model_dump())
+
+
+@router.post(
+    "/employers/{employer_id}/merge", dependencies=[MANAGES_COHORTS], response_model=EmployerRead
+)
+def merge_employer(
+    session: SessionDep, principal: CooperativeAccessDep, employer_id: RowId, body: EmployerMerge
+) -> Any:
+    """Move the employer's trainees to ``into_employer_id`` (same cooperative) and remove it."""
+    return service.merge_employers(session, principal, employer_id, body.into_employer_id)
+
+
+@router.post(
     "/cohorts/{cohort_id}/import",
     dependencies=[MANAGES_COHORTS],
     response_model=ImportReport,
-    responses={422: {"model": ImportReport, "description": "nothing was imported"}},
+    responses={
+        422: {"model": ImportReport, "description": "nothing was imported"},
+        409: {
+            "model": ImportReport,
+            "description": "nothing was imported: new employers wait for confirmation",
+        },
+    },
 )
 def import_trainees(
     request: Request,
@@ -106,10 +139,17 @@ def import_trainees(
     definitions: DefinitionsDep,
     file: Annotated[UploadFile | None, File(description="CSV (UTF-8 or Shift_JIS) or XLSX")] = None,
     valid_only: Annotated[bool, Form()] = False,
+    create_employers: Annotated[
+        list[str],
+        Form(description="employers (as written) the import may create; see new_employers"),
+    ] = [],  # noqa: B006 (FastAPI copies defaults)
 ) -> Any:
     """Import trainees; with errors nothing is imported unless valid_only is set.
 
     Without a file the answer is a rejected report too (code ``no-file``), as documented.
+    Employers the cooperative does not have are created only when named in
+    create_employers; until then the answer is 409 with ``new_employers`` and nothing is
+    written.
     """
     report = service.import_trainees(
         session,
@@ -118,14 +158,16 @@ def import_trainees(
         data=read_spreadsheet(file) if file is not None else None,
         filename=(file.filename if file is not None else None) or "trainees.csv",
         valid_only=valid_only,
+        create_employers=create_employers,
         language=request_language(request),
     )
     report["language_warnings"] = languages.cohort_warnings(
         session, _cohort, definitions, request_language(request)
     )
-    if report["status"] == "rejected":
+    if report["status"] in ("rejected", "confirm"):
         return JSONResponse(
-            ImportReport.model_validate(report).model_dump(mode="json"), status_code=422
+            ImportReport.model_validate(report).model_dump(mode="json"),
+            status_code=422 if report["status"] == "rejected" else 409,
         )
     return report
 
@@ -176,6 +218,17 @@ def update_trainee(
     if fields.get("employer_id") is not None:  # the employer must be the caller's too
         accounts.get_employer(session, principal, fields["employer_id"])
     return service.update_trainee(session, principal, trainee_id, **fields)
+
+
+@router.post(
+    "/trainees/{trainee_id}/merge", dependencies=[MANAGES_COHORTS], response_model=TraineeRead
+)
+def merge_trainee(
+    session: SessionDep, principal: CooperativeAccessDep, trainee_id: RowId, body: TraineeMerge
+) -> Any:
+    """Remove a trainee registered twice in favour of ``into_trainee_id``; refused once
+    anything is recorded for the duplicate."""
+    return service.merge_trainees(session, principal, trainee_id, body.into_trainee_id)
 
 
 @router.post("/trainees/{trainee_id}/pin", response_model=Card)

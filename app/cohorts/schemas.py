@@ -90,6 +90,17 @@ class TraineeRead(BaseModel):
     date_of_birth: date
 
 
+class TraineeCreate(BaseModel):
+    family_name: Line = Field(min_length=1, max_length=100)
+    given_name: Line = Field(default="", max_length=100)
+    name_katakana: Line = Field(min_length=1, max_length=200)
+    nationality: str = Field(min_length=2, max_length=2, description="ISO 3166 code, e.g. VN")
+    preferred_language: str = Field(min_length=2, max_length=16)
+    date_of_birth: date
+    trainee_number: Line = Field(min_length=1, max_length=50)
+    employer_id: RowId | None = None
+
+
 class TraineeUpdate(BaseModel):
     family_name: Line | None = Field(default=None, min_length=1, max_length=100)
     given_name: Line | None = Field(default=None, min_length=1, max_length=100)
@@ -102,8 +113,30 @@ class TraineeUpdate(BaseModel):
     )
 
 
+class NewEmployer(BaseModel):
+    name: str = Field(description="as written in the file")
+    suggestion: str | None = Field(description="a registered employer it is probably a typo of")
+    rows: list[int]
+
+
+class MatchedEmployer(BaseModel):
+    name: str = Field(description="as written in the file")
+    employer: str = Field(description="the registered employer it was matched to")
+    rows: list[int]
+
+
+class TraineeMerge(BaseModel):
+    into_trainee_id: RowId = Field(description="the trainee that is kept")
+
+
+class EmployerMerge(BaseModel):
+    into_employer_id: RowId = Field(description="the employer that is kept")
+
+
 class ImportReport(BaseModel):
-    status: str
+    status: str = Field(description="imported partial rejected, or confirm: new employers")
+    new_employers: list[NewEmployer] = []
+    matched_employers: list[MatchedEmployer] = []
     cohort_id: int
     filename: str
     total_rows: int

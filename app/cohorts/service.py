@@ -9,18 +9,21 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts import access as capabilities
 from app.accounts import security
 from app.accounts import service as accounts
 from app.accounts.access import Capability
+from app.accounts.errors import EmployerNotFound
 from app.accounts.models import Cooperative, Employer, User
+from app.accounts.names import match, name_key
 from app.accounts.tenancy import Principal, owned, target_cooperative
 from app.audit import service as audit
 from app.cohorts import access, languages
@@ -29,11 +32,14 @@ from app.cohorts.errors import (
     CohortNotEmpty,
     DatesNeedReason,
     InvalidDates,
+    LanguageNotInCohort,
+    TraineeHasRecords,
     TraineeNumberTaken,
 )
 from app.cohorts.models import Cohort, Trainee
 from app.cohorts.spreadsheet import ParsedSheet, RowError, TraineeRow, parse_trainee_file
-from app.db import utcnow
+from app.db import Base, utcnow
+from app.errors import InvalidInput
 from app.hygiene import text_problem
 from app.i18n import N_, gettext
 from app.languages import is_known
@@ -230,27 +236,26 @@ def _new_login_code(session: Session) -> str:
 def _employer_id(
     session: Session, principal: Principal, cooperative_id: int, name: str
 ) -> int | None:
+    """The employer of that name (once normalised), created when the cooperative has none."""
     if not name:
         return None
-    employer = accounts.employer_by_name(session, cooperative_id, name)
-    if employer is None:
-        employer = Employer(cooperative_id=cooperative_id, name=name)
-        session.add(employer)
-        session.flush()
-        audit.record(
-            session,
-            principal,
-            action="create",
-            entity="employer",
-            entity_id=employer.id,
-            cooperative_id=cooperative_id,
-            summary=name,
-        )
-    return employer.id
+    known = accounts.employer_matches(session, cooperative_id, name)
+    if known and known[0].exact:
+        return known[0].item.id
+    return accounts.create_employer(session, principal, cooperative_id=cooperative_id, name=name).id
 
 
-def add_trainee(session: Session, principal: Principal, cohort: Cohort, row: TraineeRow) -> Trainee:
-    """Create a trainee and their login (a code; no PIN until cards are printed)."""
+def add_trainee(
+    session: Session,
+    principal: Principal,
+    cohort: Cohort,
+    row: TraineeRow,
+    *,
+    employer_id: int | None = None,
+) -> Trainee:
+    """Create a trainee and their login (a code; no PIN until cards are printed).
+
+    The employer is ``employer_id`` when given, else the one ``row.employer`` names."""
     if session.scalar(
         select(Trainee.id).where(
             Trainee.cooperative_id == cohort.cooperative_id,
@@ -271,7 +276,9 @@ def add_trainee(session: Session, principal: Principal, cohort: Cohort, row: Tra
         cooperative_id=cohort.cooperative_id,
         cohort_id=cohort.id,
         user_id=user.id,
-        employer_id=_employer_id(session, principal, cohort.cooperative_id, row.employer),
+        employer_id=employer_id
+        if employer_id is not None
+        else _employer_id(session, principal, cohort.cooperative_id, row.employer),
         **{field: getattr(row, field) for field in TRAINEE_FIELDS},
     )
     session.add(trainee)
@@ -300,10 +307,72 @@ def _unsafe_field(row: TraineeRow) -> str | None:
     return None
 
 
-def _same(trainee: Trainee, employer_name: str | None, row: TraineeRow) -> bool:
-    return all(getattr(trainee, f) == getattr(row, f) for f in TRAINEE_FIELDS) and (
-        (employer_name or "") == row.employer
+def _same(trainee: Trainee, employer_id: int | None, row: TraineeRow) -> bool:
+    return (
+        all(getattr(trainee, f) == getattr(row, f) for f in TRAINEE_FIELDS)
+        and trainee.employer_id == employer_id
     )
+
+
+LANGUAGE_NOT_IN_COHORT = N_(
+    'Row {row}: language "{value}" is not one of this cohort\'s languages ({languages}). '
+    "Correct the row, or add the language to the cohort first."
+)
+
+
+@dataclass
+class EmployerPlan:
+    """How the employers a file names are taken: known ones by their id (found by normalised
+    name), unknown ones listed, to be created only when the caller confirms them."""
+
+    ids: dict[str, int]  # name key -> known employer
+    matched: dict[str, tuple[str, str, list[int]]]  # key -> (as written, as registered, rows)
+    new: dict[str, tuple[str, str | None, list[int]]]  # key -> (as written, suggestion, rows)
+
+    def employer_id(self, name: str) -> int | None:
+        return self.ids.get(name_key(name)) if name else None
+
+    def unconfirmed(self, confirmed: set[str]) -> list[str]:
+        return [key for key in self.new if key not in confirmed]
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "new_employers": [
+                {"name": name, "suggestion": suggestion, "rows": rows}
+                for name, suggestion, rows in self.new.values()
+            ],
+            "matched_employers": [
+                {"name": name, "employer": known, "rows": rows}
+                for name, known, rows in self.matched.values()
+            ],
+        }
+
+
+def plan_employers(session: Session, cooperative_id: int, rows: list[TraineeRow]) -> EmployerPlan:
+    """Match each employer named in ``rows`` to the cooperative's employers."""
+    known = [(e.name, e) for e in accounts.employers_of(session, cooperative_id)]
+    plan = EmployerPlan({}, {}, {})
+    for row in rows:
+        if not row.employer:
+            continue
+        key = name_key(row.employer)
+        if key in plan.ids:
+            if key in plan.matched:
+                plan.matched[key][2].append(row.row)
+            continue
+        if key in plan.new:
+            plan.new[key][2].append(row.row)
+            continue
+        matches = match(row.employer, known)
+        if matches and matches[0].exact:
+            employer = matches[0].item
+            plan.ids[key] = employer.id
+            if employer.name != row.employer:
+                plan.matched[key] = (row.employer, employer.name, [row.row])
+        else:
+            suggestion = matches[0].item.name if matches else None
+            plan.new[key] = (row.employer, suggestion, [row.row])
+    return plan
 
 
 def import_trainees(
@@ -314,13 +383,20 @@ def import_trainees(
     data: bytes | None,
     filename: str,
     valid_only: bool = False,
+    create_employers: list[str] | None = None,
     language: str = "ja",
 ) -> dict[str, Any]:
     """Import a cohort's trainee list; return a report of what was added, unchanged or wrong.
 
     Nothing is imported from a file with errors unless ``valid_only``; then the valid rows
-    are. ``data`` None (no file was sent) is reported like a file that cannot be read. Rows already in the cohort with the same data are left as they are, so importing
-    the same file twice changes nothing.
+    are. ``data`` None (no file was sent) is reported like a file that cannot be read. Rows
+    already in the cohort with the same data are left as they are, so importing the same
+    file twice changes nothing.
+
+    Employers are matched by normalised name (width, spaces, ㈱). One the cooperative does
+    not have is created only when its name is in ``create_employers``; until every such
+    name is, nothing is written and the report (status ``confirm``) lists them, each with a
+    registered name it probably is a typo of.
     """
     cohort = get_cohort(session, principal, cohort_id)
     parsed: ParsedSheet = (
@@ -337,12 +413,7 @@ def import_trainees(
             select(Trainee).where(Trainee.cooperative_id == cohort.cooperative_id)
         )
     }
-    employer_names = {
-        e.id: e.name
-        for e in session.scalars(
-            select(Employer).where(Employer.cooperative_id == cohort.cooperative_id)
-        )
-    }
+    plan = plan_employers(session, cohort.cooperative_id, parsed.rows)
     to_add: list[TraineeRow] = []
     unchanged: list[int] = []
     for row in parsed.rows:
@@ -361,12 +432,25 @@ def import_trainees(
                 )
             )
             continue
+        if cohort.languages and row.preferred_language not in cohort.languages:
+            errors.append(
+                RowError(
+                    row=row.row,
+                    column="preferred_language",
+                    code="language-not-in-cohort",
+                    message=LANGUAGE_NOT_IN_COHORT,
+                    params={
+                        "row": row.row,
+                        "value": row.preferred_language,
+                        "languages": ", ".join(cohort.languages),
+                    },
+                )
+            )
+            continue
         known = existing.get(row.trainee_number)
         if known is None:
             to_add.append(row)
-        elif known.cohort_id == cohort.id and _same(
-            known, employer_names.get(known.employer_id or 0), row
-        ):
+        elif known.cohort_id == cohort.id and _same(known, plan.employer_id(row.employer), row):
             unchanged.append(row.row)
         else:
             errors.append(
@@ -383,9 +467,20 @@ def import_trainees(
             )
     file_level = any(error.row is None for error in errors)
     blocked = file_level or (errors and not valid_only)
+    # Only employers of rows that would be added need creating (and are listed).
+    plan = plan_employers(session, cohort.cooperative_id, to_add)
+    confirmed = {name_key(name) for name in create_employers or []}
+    waiting = not blocked and bool(plan.unconfirmed(confirmed))
     added: list[Trainee] = []
-    if not blocked:
-        added = [add_trainee(session, principal, cohort, row) for row in to_add]
+    if not blocked and not waiting:
+        for key, (name, _suggestion, _rows) in plan.new.items():
+            plan.ids[key] = accounts.create_employer(
+                session, principal, cooperative_id=cohort.cooperative_id, name=name
+            ).id
+        added = [
+            add_trainee(session, principal, cohort, row, employer_id=plan.employer_id(row.employer))
+            for row in to_add
+        ]
         if added:
             audit.record(
                 session,
@@ -394,11 +489,15 @@ def import_trainees(
                 entity="import",
                 entity_id=cohort.id,
                 cooperative_id=cohort.cooperative_id,
-                summary=f"{filename}: {len(added)} trainees",
+                summary=N_("{file}: {count} trainees imported"),
+                params={"file": filename, "count": len(added)},
                 changes={"file": filename, "added": len(added)},
             )
-    status = "rejected" if blocked else ("partial" if errors else "imported")
+    status = (
+        "rejected" if blocked else "confirm" if waiting else ("partial" if errors else "imported")
+    )
     return {
+        **plan.report(),
         "status": status,
         "cohort_id": cohort.id,
         "filename": filename,
@@ -412,7 +511,7 @@ def import_trainees(
             }
             for trainee, row in zip(added, to_add, strict=False)
         ],
-        "would_add": 0 if not blocked else len(to_add),
+        "would_add": len(to_add) if blocked or waiting else 0,
         "unchanged_rows": unchanged,
         "errors": [
             {
@@ -456,7 +555,8 @@ def issue_pins(
             entity="pin",
             entity_id=cohort_id,
             cooperative_id=trainees[0].cooperative_id,
-            summary=f"login cards printed for {len(cards)} trainees",
+            summary=N_("Login cards printed for {count} trainees"),
+            params={"count": len(cards)},
         )
     return cards
 
@@ -525,12 +625,68 @@ def trainees_csv(session: Session, principal: Principal, cohort_id: int, languag
     return "\ufeff" + out.getvalue()
 
 
+def _check_language(cohort: Cohort, language: str | None) -> None:
+    if not language:
+        return
+    if not is_known(language):
+        raise InvalidDates(reason=f"unknown language {language}")
+    if cohort.languages and language not in cohort.languages:
+        raise LanguageNotInCohort(language=language, languages=", ".join(cohort.languages))
+
+
+def _employer_of(
+    session: Session, principal: Principal, cohort: Cohort, employer_id: int | None
+) -> int | None:
+    """The employer id, checked to be of the cohort's cooperative."""
+    if employer_id is None:
+        return None
+    employer = accounts.get_employer(session, principal, employer_id)
+    if employer.cooperative_id != cohort.cooperative_id:
+        raise EmployerNotFound()
+    return employer.id
+
+
+def create_trainee(
+    session: Session,
+    principal: Principal,
+    cohort_id: int,
+    *,
+    employer_id: int | None = None,
+    **fields: Any,
+) -> Trainee:
+    """Add one trainee to a cohort, as a row of a list would (audited)."""
+    capabilities.require(principal, Capability.MANAGE_COHORTS)
+    cohort = get_cohort(session, principal, cohort_id)
+    employer_id = _employer_of(session, principal, cohort, employer_id)
+    _check_language(cohort, fields.get("preferred_language"))
+    fields["nationality"] = str(fields.get("nationality") or "").upper()
+    if not fields.get("date_of_birth") or not re.fullmatch(r"[A-Z]{2}", fields["nationality"]):
+        raise InvalidInput(
+            N_("A trainee needs a nationality (two-letter code) and a date of birth.")
+        )
+    row = TraineeRow(row=0, employer="", **{f: fields[f] for f in TRAINEE_FIELDS})
+    if _unsafe_field(row) is not None:
+        raise InvalidInput(N_("{column} contains control characters."), column=_unsafe_field(row))
+    return add_trainee(
+        session,
+        principal,
+        cohort,
+        row,
+        employer_id=employer_id,
+    )
+
+
 def update_trainee(
     session: Session, principal: Principal, trainee_id: int, **fields: Any
 ) -> Trainee:
     trainee = get_trainee(session, principal, trainee_id)
-    if fields.get("preferred_language") and not is_known(fields["preferred_language"]):
-        raise InvalidDates(reason=f"unknown language {fields['preferred_language']}")
+    if fields.get("employer_id") is not None:
+        employer = accounts.get_employer(session, principal, fields["employer_id"])
+        if employer.cooperative_id != trainee.cooperative_id:
+            raise EmployerNotFound()
+    _check_language(
+        get_cohort(session, principal, trainee.cohort_id), fields.get("preferred_language")
+    )
     number = fields.get("trainee_number")
     if (
         number
@@ -567,6 +723,86 @@ def update_trainee(
         summary_field="trainee_number",
     )
     return trainee
+
+
+# --- employers ------------------------------------------------------------------------
+
+
+def merge_employers(
+    session: Session, principal: Principal, employer_id: int, into_id: int
+) -> Employer:
+    """Move every trainee of one employer to another of the same cooperative and remove the
+    first (one company entered twice); returns the one kept."""
+    capabilities.require(principal, Capability.MANAGE_COHORTS)
+    merged = accounts.get_employer(session, principal, employer_id)
+    kept = accounts.get_employer(session, principal, into_id)
+    if kept.id == merged.id or kept.cooperative_id != merged.cooperative_id:
+        raise InvalidInput(N_("An employer can only be merged into another of its cooperative."))
+    moved = session.execute(
+        update(Trainee).where(Trainee.employer_id == merged.id).values(employer_id=kept.id)
+    ).rowcount
+    audit.record(
+        session,
+        principal,
+        action="delete",
+        entity="employer",
+        entity_id=merged.id,
+        cooperative_id=merged.cooperative_id,
+        summary=N_("{merged} merged into {kept} ({count} trainees moved)"),
+        params={"merged": merged.name, "kept": kept.name, "count": moved},
+        changes={"merged_into": kept.id, "trainees_moved": moved},
+    )
+    session.delete(merged)
+    session.flush()
+    return kept
+
+
+def merge_trainees(
+    session: Session, principal: Principal, trainee_id: int, into_id: int
+) -> Trainee:
+    """Remove a trainee registered twice, keeping the other registration (same cooperative).
+
+    Only a duplicate with nothing recorded yet can go: records name the trainee they were
+    written for. Its login stops working; returns the trainee kept."""
+    capabilities.require(principal, Capability.MANAGE_COHORTS)
+    duplicate = get_trainee(session, principal, trainee_id)
+    kept = get_trainee(session, principal, into_id)
+    if kept.id == duplicate.id or kept.cooperative_id != duplicate.cooperative_id:
+        raise InvalidInput(N_("A trainee can only be merged into another of its cooperative."))
+    for table in Base.metadata.sorted_tables:
+        column = table.columns.get("trainee_id")
+        if column is None or not any(
+            fk.column.table.name == "trainees" for fk in column.foreign_keys
+        ):
+            continue
+        if session.scalar(select(func.count()).select_from(table).where(column == duplicate.id)):
+            raise TraineeHasRecords(number=duplicate.trainee_number)
+    user = session.get(User, duplicate.user_id)
+    audit.record(
+        session,
+        principal,
+        action="delete",
+        entity="trainee",
+        entity_id=duplicate.id,
+        cooperative_id=duplicate.cooperative_id,
+        summary=N_("{merged} merged into {kept}"),
+        params={"merged": duplicate.trainee_number, "kept": kept.trainee_number},
+        changes={"merged_into": kept.id},
+    )
+    session.delete(duplicate)
+    session.flush()
+    if user is not None:
+        accounts.end_sessions(session, user.id)
+        user.active, user.login_code, user.secret_hash = False, None, None
+    return kept
+
+
+def employer_trainee_count(session: Session, employer_id: int) -> int:
+    """How many trainees an employer has (the caller has checked the employer)."""
+    return (
+        session.scalar(select(func.count(Trainee.id)).where(Trainee.employer_id == employer_id))
+        or 0
+    )
 
 
 # --- read-only views for the pages ------------------------------------------------------

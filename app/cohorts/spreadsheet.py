@@ -55,6 +55,18 @@ COLUMN_LABELS: dict[str, str] = {
     "trainee_number": N_("Trainee number"),
 }
 
+# The headings of the template offered for download: Japanese above English in one cell.
+TEMPLATE_HEADINGS: dict[str, tuple[str, str]] = {
+    "family_name": ("姓（ローマ字）", "Family name"),
+    "given_name": ("名（ローマ字）", "Given name"),
+    "name_katakana": ("氏名（カタカナ）", "Name in katakana"),
+    "nationality": ("国籍", "Nationality"),
+    "preferred_language": ("受講言語", "Preferred language"),
+    "date_of_birth": ("生年月日", "Date of birth"),
+    "employer": ("実習実施者", "Implementing organisation (employer)"),
+    "trainee_number": ("実習生番号", "Trainee number"),
+}
+
 # Limits. The caller limits the upload's bytes; MAX_FILE_BYTES is only a backstop.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024  # what an .xlsx may unpack to, all parts together
@@ -790,7 +802,7 @@ def _header_key(heading: str) -> str:
 _HEADER_ALIASES: dict[str, str] = {
     _header_key(alias): field
     for field, aliases in _HEADINGS.items()
-    for alias in (*aliases, COLUMN_LABELS[field])
+    for alias in (*aliases, COLUMN_LABELS[field], "\n".join(TEMPLATE_HEADINGS[field]))
 }
 
 

@@ -355,6 +355,7 @@ def audit_step(
     summary: str,
     changes: dict[str, Any],
     own: dict[int, dict[str, Any]] | None = None,
+    params: dict[str, Any] | None = None,
 ) -> None:
     """Log a step in each cooperative's audit log; ``own`` adds what only that cooperative
     may read (its trainees)."""
@@ -367,6 +368,7 @@ def audit_step(
             entity_id=lecture.id,
             cooperative_id=coop,
             summary=summary,
+            params=params,
             changes={**changes, **(own or {}).get(coop, {})},
         )
 
@@ -463,13 +465,14 @@ def record(
         session,
         principal,
         lecture,
-        f"recorded afterwards ({via}): {len(checked)} blocks",
+        N_("Recorded afterwards ({via_label}): {count} blocks"),
         {
             **changes,
             "via": via,
             "blocks": [f"{hm(b.start)}-{hm(b.end)} {'/'.join(b.modules)}" for b in checked],
         },
         attendees,
+        params={"via_label": via, "count": len(checked)},
     )
 
 

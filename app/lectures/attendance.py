@@ -110,7 +110,8 @@ def set_roster(
         entity="roster",
         entity_id=entry.id,
         cooperative_id=trainee.cooperative_id,
-        summary=f"lecture {lecture.id} trainee {trainee.trainee_number}: {status}",
+        summary=N_("Lecture {lecture}, trainee {trainee}: {status_label}"),
+        params={"lecture": lecture.id, "trainee": trainee.trainee_number, "status_label": status},
         changes={"status": status, "minutes": minutes, "reason": reason},
     )
     if lecture.confirmed_at is not None:
@@ -375,7 +376,8 @@ def decide_gap(
         entity="presence-gap",
         entity_id=gap.id,
         cooperative_id=trainee.cooperative_id,
-        summary=f"lecture {lecture.id} trainee {trainee.trainee_number}: gap {status}",
+        summary=N_("Lecture {lecture}, trainee {trainee}: gap in presence {status_label}"),
+        params={"lecture": lecture.id, "trainee": trainee.trainee_number, "status_label": status},
         changes={"status": status, "reason": reason},
     )
     if lecture.confirmed_at is not None:
@@ -429,7 +431,7 @@ def confirm(
             entity="lecture",
             entity_id=lecture.id,
             cooperative_id=coop,
-            summary="attendance sheet confirmed",
+            summary=N_("Attendance sheet confirmed"),
         )
     session.flush()
     return attendance_sheet(session, principal, lecture, definition)

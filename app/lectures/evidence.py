@@ -218,8 +218,9 @@ def store(
             session,
             principal,
             lecture,
-            f"evidence added ({kind}): {row.filename}",
+            N_("Evidence added ({kind_label}): {file}"),
             {"kind": kind, "filename": row.filename, "sha256": digest, "size": len(data)},
+            params={"kind_label": kind, "file": row.filename},
         )
     return row
 
@@ -342,8 +343,9 @@ def import_report(
         session,
         principal,
         lecture,
-        f"meeting report imported: {row.filename}",
+        N_("Meeting report imported: {file}"),
         {"evidence": row.id, "layout": report.layout, "stays": written},
+        params={"file": row.filename},
     )
     return meeting_report(session, principal, lecture, row, blobs_dir=blobs_dir)
 
@@ -433,11 +435,13 @@ def assign(
         session,
         principal,
         lecture,
-        f"meeting report: {name} "
-        + ("counted for a trainee" if trainee is not None else "not counted"),
+        N_("Meeting report: {name} counted for a trainee")
+        if trainee is not None
+        else N_("Meeting report: {name} not counted"),
         {"evidence": row.id, "name": name},
         # Which trainee: only in the log of the trainee's own cooperative.
         {trainee.cooperative_id: {"trainee": trainee.trainee_number}} if trainee else None,
+        params={"name": name},
     )
     return meeting_report(session, principal, lecture, row, blobs_dir=blobs_dir)
 

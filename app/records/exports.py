@@ -239,7 +239,9 @@ def _lecturer(info: LectureInfo) -> dict[str, Any]:
     day = info.start.date()
     profile = info.profile
     return {
-        "講師氏名": info.lecturer.display_name if info.lecturer else "",
+        "講師氏名": profile.display_name
+        if profile
+        else (info.lecturer.display_name if info.lecturer else ""),
         "講師の資格": QUALIFICATIONS_JA.get(profile.qualification, "") if profile else "",
         "講師の登録番号": profile.registration_number if profile else "",
         "講師の所属": "、".join(

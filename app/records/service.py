@@ -16,13 +16,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Cooperative, Employer, LecturerProfile, LoginSession, User
+from app.accounts import lecturers as lecturer_profiles
+from app.accounts.lecturers import LecturerView
+from app.accounts.models import Cooperative, Employer, LoginSession, User
 from app.accounts.tenancy import Principal
 from app.audit import service as audit
 from app.cohorts.models import Cohort, Trainee
 from app.courses.definitions import CourseDefinition
 from app.courses.models import Module, Revision
 from app.db import utcnow
+from app.i18n import N_
 from app.lectures import credit
 from app.lectures.models import (
     AttendanceRecord,
@@ -46,6 +49,12 @@ JAPAN = ZoneInfo("Asia/Tokyo")
 
 def local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(JAPAN) if moment is not None else None
+
+
+def _lecture_day(lecture: Lecture) -> date:
+    """The day in Japan a lecture was given (or is planned): what its lecturer's profile of
+    that day is read for."""
+    return (lecture.started_at or lecture.scheduled_start).astimezone(JAPAN).date()
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,7 @@ class Evidence:
 class LectureInfo:
     lecture: Lecture
     lecturer: User | None
-    profile: LecturerProfile | None
+    profile: LecturerView | None  # as it held on the lecture's date
     revision: int
     modules: list[str]
     interpreters: list[tuple[str, str]]
@@ -173,12 +182,9 @@ def _lecture_infos(session: Session, lecture_ids: Any) -> list[LectureInfo]:
     )
     lecturer_ids = {lecture.lecturer_id for lecture in lectures}
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(lecturer_ids)))}
-    profiles = {
-        p.user_id: p
-        for p in session.scalars(
-            select(LecturerProfile).where(LecturerProfile.user_id.in_(lecturer_ids))
-        )
-    }
+    profiles = lecturer_profiles.lecturers_on(
+        session, {(lecture.lecturer_id, _lecture_day(lecture)) for lecture in lectures}
+    )
     revisions = dict(
         session.execute(
             select(Revision.id, Revision.number).where(
@@ -233,7 +239,7 @@ def _lecture_infos(session: Session, lecture_ids: Any) -> list[LectureInfo]:
             LectureInfo(
                 lecture=lecture,
                 lecturer=users.get(lecture.lecturer_id),
-                profile=profiles.get(lecture.lecturer_id),
+                profile=profiles.get((lecture.lecturer_id, _lecture_day(lecture))),
                 revision=revisions.get(lecture.revision_id, 0),
                 modules=[m.code for m in modules[lecture.id]],
                 interpreters=interpreters[lecture.id],
@@ -379,7 +385,9 @@ def cohort_record(
                     lecture_id=lecture_id,
                     date=info.start.date(),
                     delivery=info.lecture.delivery,
-                    lecturer_name=info.lecturer.display_name if info.lecturer else "",
+                    lecturer_name=info.profile.display_name
+                    if info.profile
+                    else (info.lecturer.display_name if info.lecturer else ""),
                     lecturer_qualification=info.profile.qualification if info.profile else "other",
                     lecturer_affiliations=list(info.profile.affiliations) if info.profile else [],
                     minutes={k: int(v) for k, v in current.minutes_by_area.items()},
@@ -475,7 +483,8 @@ def purge_cohort(
         entity="cohort",
         entity_id=cohort.id,
         cooperative_id=cohort.cooperative_id,
-        summary=f"{cohort.name}: records purged after retention ({len(ids)} trainees)",
+        summary=N_("{cohort}: records purged after retention ({count} trainees)"),
+        params={"cohort": cohort.name, "count": len(ids)},
     )
     session.delete(cohort)
     session.flush()

@@ -5,14 +5,15 @@ Admins see and manage every cooperative; staff only their own (the services deci
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
-from app.accounts import service
+from app.accounts import lecturers, service
 from app.accounts.dependencies import CooperativeAccessDep, require_roles
 from app.accounts.models import QUALIFICATIONS
 from app.accounts.tenancy import Principal
@@ -205,7 +206,89 @@ def create_employer_form(
     return RedirectResponse(f"/cooperatives/{cooperative_id}?saved=1#employers", status_code=303)
 
 
-# --- users -----------------------------------------------------------------------------
+# --- users and lecturers ---------------------------------------------------------------
+
+# One row of the affiliation table per list index; a row without organisation or name is
+# left out. ``aff_org`` is "cooperative:<id>", "employer:<id>" or "" (typed by name).
+AffiliationColumn = Annotated[list[str], Form()]
+BLANK_AFFILIATION_ROWS = 2
+
+
+@dataclass
+class AffiliationRows:
+    org: list[str]
+    name: list[str]
+    role: list[str]
+    since: list[str]
+    until: list[str]
+    outside: bool
+
+    def items(self) -> list[dict[str, Any]]:
+        """The rows as affiliations for app.accounts.lecturers (which checks and links them)."""
+        items = []
+        for index, org in enumerate(self.org):
+            kind, _, number = org.partition(":")
+            item: dict[str, Any] = {
+                "name": _at(self.name, index)[:200],
+                "role": _at(self.role, index)[:100],
+                "since": _at(self.since, index) or None,
+                "until": _at(self.until, index) or None,
+                "outside": self.outside,
+            }
+            if kind in ("cooperative", "employer") and number.isdigit():
+                item[f"{kind}_id"] = int(number)
+            elif not item["name"]:
+                continue
+            items.append(item)
+        return items
+
+    def form_rows(self) -> list[dict[str, Any]]:
+        """The rows as typed, to show the form again after an error."""
+        return [
+            {
+                "org": org,
+                "name": _at(self.name, i),
+                "role": _at(self.role, i),
+                "since": _at(self.since, i),
+                "until": _at(self.until, i),
+            }
+            for i, org in enumerate(self.org)
+        ]
+
+
+def _at(values: list[str], index: int) -> str:
+    return values[index].strip() if index < len(values) else ""
+
+
+def affiliation_rows(
+    aff_org: AffiliationColumn = [],  # noqa: B006 (FastAPI copies defaults)
+    aff_name: AffiliationColumn = [],  # noqa: B006
+    aff_role: AffiliationColumn = [],  # noqa: B006
+    aff_since: AffiliationColumn = [],  # noqa: B006
+    aff_until: AffiliationColumn = [],  # noqa: B006
+    aff_outside: Annotated[bool, Form()] = False,
+) -> AffiliationRows:
+    return AffiliationRows(aff_org, aff_name, aff_role, aff_since, aff_until, aff_outside)
+
+
+AffiliationForm = Annotated[AffiliationRows, Depends(affiliation_rows)]
+
+
+def stored_rows(affiliations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored affiliations as form rows, plus blank rows to add more."""
+    rows = [
+        {
+            "org": f"cooperative:{a['cooperative_id']}"
+            if a.get("cooperative_id")
+            else (f"employer:{a['employer_id']}" if a.get("employer_id") else ""),
+            "name": "" if a.get("cooperative_id") or a.get("employer_id") else a.get("name", ""),
+            "role": a.get("role") or "",
+            "since": a.get("since") or "",
+            "until": a.get("until") or "",
+        }
+        for a in affiliations
+    ]
+    return rows + [{} for _ in range(BLANK_AFFILIATION_ROWS)]
 
 
 def _users_page(
@@ -226,7 +309,8 @@ def _users_page(
         cooperatives=cooperatives,
         cooperative_names={c.id: c.name for c in cooperatives},
         qualifications=QUALIFICATIONS,
-        form=form or {"role": "staff"},
+        organisations=lecturers.organisations(session) if principal.is_admin else [],
+        form=form or {"role": "staff", "affiliation_rows": stored_rows([])},
         error=error,
     )
 
@@ -244,6 +328,7 @@ def create_user_form(
     email: Annotated[str, Form(min_length=3, max_length=254)],
     display_name: Annotated[str, Form(min_length=1, max_length=200)],
     password: Annotated[str, Form(min_length=1, max_length=200)],
+    rows: AffiliationForm,
     csrf_token: CsrfField = "",
     role: Annotated[str, Form(max_length=16)] = "staff",
     cooperative_id: Annotated[RowId | None, Form()] = None,
@@ -251,9 +336,16 @@ def create_user_form(
     registration_number: Annotated[str, Form(max_length=50)] = "",
     affiliations: Annotated[str, Form(max_length=4000)] = "",
 ) -> Any:
-    """Staff add staff to their own cooperative; admins add staff anywhere, lecturers, admins."""
+    """Staff add staff to their own cooperative; admins add staff anywhere, lecturers, admins.
+
+    A lecturer's affiliations come as rows (an organisation in Koshu, or a name, with role and
+    dates); ``affiliations`` (names, one per line) is still read from older forms."""
     csrf.verify(request, csrf_token)
-    names = [line.strip() for line in affiliations.splitlines() if line.strip()]
+    names = [
+        {"name": line.strip()[:200], "outside": rows.outside}
+        for line in affiliations.splitlines()
+        if line.strip()
+    ]
     try:
         service.create_user(
             session,
@@ -265,7 +357,7 @@ def create_user_form(
             cooperative_id=cooperative_id,
             qualification=qualification if role == "lecturer" else None,
             registration_number=registration_number.strip() if role == "lecturer" else "",
-            affiliations=[{"name": name[:200]} for name in names] if role == "lecturer" else [],
+            affiliations=names + rows.items() if role == "lecturer" else [],
         )
     except DomainError as failure:
         form = {
@@ -276,6 +368,8 @@ def create_user_form(
             "qualification": qualification,
             "registration_number": registration_number,
             "affiliations": affiliations,
+            "affiliation_rows": rows.form_rows() or stored_rows([]),
+            "aff_outside": rows.outside,
         }
         return _users_page(
             request,
@@ -300,6 +394,92 @@ def reset_password_form(
     csrf.verify(request, csrf_token)
     user, secret = service.reset_secret(session, principal, user_id)
     return render(request, "password_reset.html", user=user, secret=secret)
+
+
+def _lecturer_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    user_id: int,
+    *,
+    form: dict[str, Any] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    found = lecturers.history(session, principal, user_id)
+    organisations = lecturers.organisations(session)
+    return render(
+        request,
+        "lecturer.html",
+        status_code=status_code,
+        lecturer=found,
+        organisations=organisations,
+        organisation_names={o.value: o.name for o in organisations},
+        qualifications=QUALIFICATIONS,
+        form=form
+        or {
+            "display_name": found.current.display_name,
+            "qualification": found.current.qualification,
+            "registration_number": found.current.registration_number,
+            "affiliation_rows": stored_rows(found.current.affiliations),
+            "valid_from": lecturers.today_in_japan().isoformat(),
+        },
+        error=error,
+    )
+
+
+@router.get("/lecturers/{lecturer_id}", response_class=HTMLResponse)
+def lecturer_page(
+    request: Request, session: SessionDep, principal: CooperativeAccessDep, lecturer_id: RowId
+) -> Any:
+    """A lecturer's profile, its earlier versions, and the form to change it (admins)."""
+    return _lecturer_page(request, session, principal, lecturer_id)
+
+
+@router.post("/lecturers/{lecturer_id}", response_class=HTMLResponse)
+def update_lecturer_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    lecturer_id: RowId,
+    display_name: Annotated[str, Form(min_length=1, max_length=200)],
+    rows: AffiliationForm,
+    csrf_token: CsrfField = "",
+    qualification: Annotated[str, Form(max_length=40)] = "",
+    registration_number: Annotated[str, Form(max_length=50)] = "",
+    valid_from: Annotated[date | None, Form()] = None,
+) -> Any:
+    csrf.verify(request, csrf_token)
+    try:
+        lecturers.update_profile(
+            session,
+            principal,
+            lecturer_id,
+            valid_from=valid_from,
+            display_name=display_name.strip(),
+            qualification=qualification or None,
+            registration_number=registration_number.strip(),
+            affiliations=rows.items(),
+        )
+    except DomainError as failure:
+        form = {
+            "display_name": display_name,
+            "qualification": qualification,
+            "registration_number": registration_number,
+            "affiliation_rows": [*rows.form_rows(), {}],
+            "aff_outside": rows.outside,
+            "valid_from": valid_from.isoformat() if valid_from else "",
+        }
+        return _lecturer_page(
+            request,
+            session,
+            principal,
+            lecturer_id,
+            form=form,
+            error=_failed(request, session, failure),
+            status_code=failure.status_code,
+        )
+    return RedirectResponse(f"/lecturers/{lecturer_id}?saved=1", status_code=303)
 
 
 # --- API tokens ------------------------------------------------------------------------
@@ -383,6 +563,13 @@ def audit_page(
     paged = paging.paginate_query(
         request, session, paging.search(audit.visible_entries(principal), q, columns), q
     )
+    language = ui_language(request)
     return render(
-        request, "audit.html", paged=paged, entries=paged.items, q=q, local_time=local_time
+        request,
+        "audit.html",
+        paged=paged,
+        entries=paged.items,
+        q=q,
+        local_time=local_time,
+        summary=lambda entry: audit.summary_text(entry, language),
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
 import segno
 from babel import Locale
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from app.cohorts.dependencies import OwnedCohort
 from app.cohorts.models import Cohort, Trainee
 from app.cohorts.router import MAX_SPREADSHEET_BYTES, read_spreadsheet
 from app.cohorts.spreadsheet import COLUMN_LABELS
+from app.cohorts.template import trainee_template
 from app.courses import service as courses
 from app.courses.definitions import CourseDefinition
 from app.db import RowId
@@ -41,6 +43,59 @@ CsrfField = Annotated[str, Form()]
 DateField = Annotated[date | None, Form()]
 # Fallback languages as typed: "en, ja" (the master language always comes last anyway).
 FallbackField = Annotated[str | None, Form(max_length=200)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Line = Annotated[str, Form(max_length=200)]
+
+
+@dataclass
+class TraineeForm:
+    """One trainee as the add and edit forms send them."""
+
+    family_name: str
+    given_name: str
+    name_katakana: str
+    nationality: str
+    preferred_language: str
+    date_of_birth: date | None
+    trainee_number: str
+    employer_id: int | None
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "family_name": self.family_name.strip().upper(),
+            "given_name": self.given_name.strip().upper(),
+            "name_katakana": self.name_katakana.strip(),
+            "nationality": self.nationality.strip().upper(),
+            "preferred_language": self.preferred_language,
+            "date_of_birth": self.date_of_birth,
+            "trainee_number": self.trainee_number.strip(),
+            "employer_id": self.employer_id,
+        }
+
+
+def trainee_form(
+    family_name: Annotated[str, Form(min_length=1, max_length=100)],
+    name_katakana: Annotated[str, Form(min_length=1, max_length=200)],
+    preferred_language: Annotated[str, Form(min_length=2, max_length=16)],
+    trainee_number: Annotated[str, Form(min_length=1, max_length=50)],
+    given_name: Annotated[str, Form(max_length=100)] = "",
+    nationality: Annotated[str, Form(max_length=2)] = "",
+    date_of_birth: DateField = None,
+    employer_id: Annotated[RowId | None, Form()] = None,
+) -> TraineeForm:
+    return TraineeForm(
+        family_name,
+        given_name,
+        name_katakana,
+        nationality,
+        preferred_language,
+        date_of_birth,
+        trainee_number,
+        employer_id,
+    )
+
+
+TraineeFormDep = Annotated[TraineeForm, Depends(trainee_form)]
 
 
 def country_name(code: str, language: str) -> str:
@@ -102,6 +157,7 @@ def _cohort_page(
     *,
     error: str | None = None,
     status_code: int = 200,
+    new_trainee: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     overview = service.cohort_overview(session, principal, cohort_id)
     q = paging.query_text(request.query_params.get("q"))
@@ -128,6 +184,8 @@ def _cohort_page(
         paged=paged,
         q=q,
         country_name=country_name,
+        employers=accounts.employers_of(session, overview.cohort.cooperative_id),
+        new_trainee=new_trainee or {},
         error=error,
         course_choices=_course_choices(request),
         course_label=definition.label(ui_language(request)) if definition else "",
@@ -280,6 +338,7 @@ def _import_page(
     report: dict[str, Any] | None = None,
     error: str | None = None,
     status_code: int = 200,
+    valid_only: bool = False,
 ) -> HTMLResponse:
     cohort, cooperative = service.cohort_with_cooperative(session, principal, cohort_id)
     return render(
@@ -294,6 +353,7 @@ def _import_page(
         )
         if report
         else [],
+        valid_only=valid_only,
         error=error,
         columns=COLUMN_LABELS,
         limit_mb=MAX_SPREADSHEET_BYTES // (1024 * 1024),
@@ -317,6 +377,7 @@ def import_form(
     file: Annotated[UploadFile, File()],
     csrf_token: CsrfField = "",
     valid_only: Annotated[bool, Form()] = False,
+    create_employers: Annotated[list[str], Form()] = [],  # noqa: B006
 ) -> Any:
     """Import and show the report at once: the report is not stored, and importing the same
     file again changes nothing, so a reload does no harm (no post/redirect/get here)."""
@@ -329,6 +390,7 @@ def import_form(
             data=read_spreadsheet(file),
             filename=file.filename or "trainees.csv",
             valid_only=valid_only,
+            create_employers=create_employers,
             language=ui_language(request),
         )
     except DomainError as failure:
@@ -336,8 +398,210 @@ def import_form(
         return _import_page(
             request, session, principal, cohort_id, error=error, status_code=failure.status_code
         )
-    status = 422 if report["status"] == "rejected" else 200
-    return _import_page(request, session, principal, cohort_id, report=report, status_code=status)
+    status = {"rejected": 422, "confirm": 409}.get(report["status"], 200)
+    return _import_page(
+        request,
+        session,
+        principal,
+        cohort_id,
+        report=report,
+        status_code=status,
+        valid_only=valid_only,
+    )
+
+
+@router.get("/trainee-template.xlsx", response_class=Response)
+def trainee_template_download() -> Response:
+    """The trainee list template (Japanese and English headings, how to fill it in)."""
+    return Response(
+        trainee_template(),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="trainee-list-template.xlsx"'},
+    )
+
+
+# --- one trainee, one employer -----------------------------------------------------------
+
+
+@router.post("/cohorts/{cohort_id}/trainees", response_class=HTMLResponse)
+def add_trainee_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    cohort_id: RowId,
+    fields: TraineeFormDep,
+    csrf_token: CsrfField = "",
+) -> Any:
+    """Add one trainee to the cohort (a late arrival), without a spreadsheet."""
+    csrf.verify(request, csrf_token)
+    try:
+        trainee = service.create_trainee(session, principal, cohort_id, **fields.values())
+    except DomainError as failure:
+        error = _failed(request, session, failure)
+        return _cohort_page(
+            request,
+            session,
+            principal,
+            cohort_id,
+            error=error,
+            status_code=failure.status_code,
+            new_trainee=fields.values(),
+        )
+    return RedirectResponse(f"/trainees/{trainee.id}?saved=1", status_code=303)
+
+
+def _trainee_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    trainee_id: int,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    trainee = service.get_trainee(session, principal, trainee_id)
+    cohort, cooperative = service.cohort_with_cooperative(session, principal, trainee.cohort_id)
+    return render(
+        request,
+        "trainee_edit.html",
+        status_code=status_code,
+        trainee=trainee,
+        cohort=cohort,
+        cooperative=cooperative,
+        employers=accounts.employers_of(session, cohort.cooperative_id),
+        classmates=[
+            t for t in service.list_trainees(session, principal, cohort.id) if t.id != trainee.id
+        ],
+        error=error,
+    )
+
+
+@router.get("/trainees/{trainee_id}", response_class=HTMLResponse)
+def trainee_page(
+    request: Request, session: SessionDep, principal: CooperativeAccessDep, trainee_id: RowId
+) -> Any:
+    return _trainee_page(request, session, principal, trainee_id)
+
+
+@router.post("/trainees/{trainee_id}", response_class=HTMLResponse)
+def update_trainee_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    trainee_id: RowId,
+    fields: TraineeFormDep,
+    csrf_token: CsrfField = "",
+) -> Any:
+    csrf.verify(request, csrf_token)
+    values = fields.values()
+    values.pop("nationality")
+    values.pop("date_of_birth")
+    try:
+        service.update_trainee(session, principal, trainee_id, **values)
+    except DomainError as failure:
+        error = _failed(request, session, failure)
+        return _trainee_page(
+            request, session, principal, trainee_id, error=error, status_code=failure.status_code
+        )
+    return RedirectResponse(f"/trainees/{trainee_id}?saved=1", status_code=303)
+
+
+@router.post("/trainees/{trainee_id}/merge", response_class=HTMLResponse)
+def merge_trainee_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    trainee_id: RowId,
+    into_trainee_id: Annotated[RowId, Form()],
+    csrf_token: CsrfField = "",
+) -> Any:
+    """Remove this registration of a trainee registered twice, keeping the one chosen."""
+    csrf.verify(request, csrf_token)
+    try:
+        kept = service.merge_trainees(session, principal, trainee_id, into_trainee_id)
+    except DomainError as failure:
+        error = _failed(request, session, failure)
+        return _trainee_page(
+            request, session, principal, trainee_id, error=error, status_code=failure.status_code
+        )
+    return RedirectResponse(f"/trainees/{kept.id}?saved=1", status_code=303)
+
+
+def _employer_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    employer_id: int,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    employer = accounts.get_employer(session, principal, employer_id)
+    cooperative = accounts.get_cooperative(session, principal, employer.cooperative_id)
+    others = [
+        e for e in accounts.employers_of(session, employer.cooperative_id) if e.id != employer.id
+    ]
+    return render(
+        request,
+        "employer.html",
+        status_code=status_code,
+        employer=employer,
+        cooperative=cooperative,
+        others=others,
+        trainee_count=service.employer_trainee_count(session, employer.id),
+        error=error,
+    )
+
+
+@router.get("/employers/{employer_id}", response_class=HTMLResponse)
+def employer_page(
+    request: Request, session: SessionDep, principal: CooperativeAccessDep, employer_id: RowId
+) -> Any:
+    return _employer_page(request, session, principal, employer_id)
+
+
+@router.post("/employers/{employer_id}", response_class=HTMLResponse)
+def update_employer_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    employer_id: RowId,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    csrf_token: CsrfField = "",
+    address: Annotated[str, Form(max_length=500)] = "",
+) -> Any:
+    csrf.verify(request, csrf_token)
+    try:
+        accounts.update_employer(
+            session, principal, employer_id, name=name.strip(), address=address.strip()
+        )
+    except DomainError as failure:
+        error = _failed(request, session, failure)
+        return _employer_page(
+            request, session, principal, employer_id, error=error, status_code=failure.status_code
+        )
+    return RedirectResponse(f"/employers/{employer_id}?saved=1", status_code=303)
+
+
+@router.post("/employers/{employer_id}/merge", response_class=HTMLResponse)
+def merge_employer_form(
+    request: Request,
+    session: SessionDep,
+    principal: CooperativeAccessDep,
+    employer_id: RowId,
+    into_employer_id: Annotated[RowId, Form()],
+    csrf_token: CsrfField = "",
+) -> Any:
+    """Merge this employer into another (one company entered twice); its trainees move."""
+    csrf.verify(request, csrf_token)
+    try:
+        kept = service.merge_employers(session, principal, employer_id, into_employer_id)
+    except DomainError as failure:
+        error = _failed(request, session, failure)
+        return _employer_page(
+            request, session, principal, employer_id, error=error, status_code=failure.status_code
+        )
+    return RedirectResponse(f"/employers/{kept.id}?saved=1", status_code=303)
 
 
 def _card_page(

@@ -98,7 +98,11 @@ def test_admin_creates_a_lecturer_with_qualification_and_affiliations(
         cooperative_id=str(world.coop_a.id),  # ignored for a lecturer
         qualification="attorney",
         registration_number="12345",
-        affiliations="岡山弁護士会\r\n\r\n山田法律事務所\r\n",
+        aff_org=[f"cooperative:{world.coop_a.id}", "", ""],
+        aff_name=["", "岡山弁護士会", "山田法律事務所"],
+        aff_role=["理事", "", ""],
+        aff_since=["2026-01-01", "", ""],
+        aff_until=["", "", "2026-03-31"],
     )
     assert (response.status_code, response.headers["location"]) == (303, "/users?saved=1")
     user = session.scalar(select(User).where(User.email == "yamada@law.example"))
@@ -107,7 +111,13 @@ def test_admin_creates_a_lecturer_with_qualification_and_affiliations(
     profile = session.get(LecturerProfile, user.id)
     assert profile is not None
     assert (profile.qualification, profile.registration_number) == ("attorney", "12345")
-    assert profile.affiliations == [{"name": "岡山弁護士会"}, {"name": "山田法律事務所"}]
+    outside = {"cooperative_id": None, "employer_id": None, "role": "", "since": None}
+    assert profile.affiliations == [
+        {**outside, "name": "Coop A", "cooperative_id": world.coop_a.id, "role": "理事"}
+        | {"since": "2026-01-01", "until": None},
+        {**outside, "name": "岡山弁護士会", "until": None},
+        {**outside, "name": "山田法律事務所", "until": "2026-03-31"},
+    ]
     rows = table_rows(page(client, "/users?lang=en"))
     assert ["山田 太郎", "yamada@law.example", "lecturer", ""] in [r[:4] for r in rows]
     with TestClient(koshu_app) as browser:
@@ -285,12 +295,18 @@ def test_the_audit_page_lists_the_changes_made(
     rows = table_rows(page(client, "/audit?lang=en"))
     assert [r[1:] for r in rows[:3]] == [
         ["Admin", "reset", f"user #{world.staff_b.id}", "Staff B"],
-        ["Admin", "created", rows[1][3], "lecturer two@law.example"],
+        ["Admin", "created", rows[1][3], "New lecturer: two@law.example"],
         ["Admin", "created", rows[2][3], "Audit Coop"],
     ]
     assert rows[2][3].startswith("cooperative #")
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", rows[0][0])
     assert NEW_PASSWORD not in client.get("/audit").text
+    # Japanese staff read the summaries in Japanese, older English ones included.
+    japanese = table_rows(page(client, "/audit?lang=ja"))
+    assert japanese[1][3:] == [
+        rows[1][3].replace("user", "ユーザー"),
+        "新しい講師: two@law.example",
+    ]
 
     # Staff see their own cooperative's changes only.
     staff = signed_in(world.staff_a)

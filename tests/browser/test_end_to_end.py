@@ -551,7 +551,9 @@ def test_a_lecture_from_start_to_confirmed_sheet_in_real_browsers(
         # Leaving the page sent "leaving" (a keepalive ping on pagehide): presence is closed.
         assert _presence_closed(session_factory, lecture_id, km_id), "no leaving ping arrived"
         time.sleep(1)  # nothing the left page still sends may reopen it
-        assert _presence_closed(session_factory, lecture_id, km_id), "presence reopened after leaving"
+        assert _presence_closed(session_factory, lecture_id, km_id), (
+            "presence reopened after leaving"
+        )
         timeline["km_left"] = clock.offset
         lecture_time(30)
 

@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.audit.models import AuditEntry
 from app.cohorts import spreadsheet
 from app.cohorts.errors import SpreadsheetTooLarge
+from app.cohorts.models import Cohort
 from app.cohorts.router import MAX_SPREADSHEET_BYTES
 from app.cohorts.spreadsheet import RowError
+from app.languages import LANGUAGES
 from tests.conftest import World
 
 ENGLISH_HEADER = [
@@ -53,6 +55,17 @@ SARI = [
     "岡山農園",
 ]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The employers these files name, confirmed for creation as staff would after the preview.
+NEW_EMPLOYERS = ["岡山技研", "岡山農園", "（有）倉敷縫製"]
+
+
+@pytest.fixture(autouse=True)
+def _cohorts_taught_in_every_language(world: World, session_factory: sessionmaker[Session]) -> None:
+    """These lists mix nationalities; their cohorts are taught in each trainee's language."""
+    with session_factory() as session:
+        for cohort_id in (world.cohort_a.id, world.cohort_b.id):
+            session.get(Cohort, cohort_id).languages = list(LANGUAGES)  # type: ignore[union-attr]
+        session.commit()
 
 
 def csv_bytes(rows: list[list[str]], encoding: str = "utf-8-sig") -> bytes:
@@ -96,11 +109,13 @@ def import_file(
     *,
     valid_only: bool = False,
     language: str = "en",
+    create_employers: list[str] = NEW_EMPLOYERS,
 ) -> Any:
     return client.post(
         f"/api/v1/cohorts/{cohort_id}/import",
         files={"file": (filename, data, "application/octet-stream")},
-        data={"valid_only": "true"} if valid_only else {},
+        data={"create_employers": create_employers}
+        | ({"valid_only": "true"} if valid_only else {}),
         headers={"Accept-Language": language},
     )
 

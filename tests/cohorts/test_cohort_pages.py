@@ -30,7 +30,7 @@ def trainee_csv(*rows: str) -> bytes:
 def post_import(
     client: TestClient, cohort_id: int, data: bytes, token: str | None, **fields: str
 ) -> Any:
-    form = dict(fields)
+    form: dict[str, Any] = {"create_employers": ["Momotaro Seiko", "Setouchi Zosen"], **fields}
     if token is not None:
         form["csrf_token"] = token
     return client.post(

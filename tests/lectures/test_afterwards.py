@@ -186,8 +186,8 @@ def test_a_lecture_recorded_from_a_paper_sheet_credits_exactly_what_the_sheet_sa
         audited = session.scalars(
             select(AuditEntry.summary).where(AuditEntry.entity == "lecture")
         ).all()
-    assert any("recorded afterwards (paper)" in s for s in audited)
-    assert any("evidence added (paper-sheet)" in s for s in audited)
+    assert any("Recorded afterwards (paper)" in s for s in audited)
+    assert any("Evidence added (paper-sheet)" in s for s in audited)
 
 
 def test_a_lecture_can_be_scheduled_and_recorded_in_one_step(

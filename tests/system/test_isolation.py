@@ -57,6 +57,8 @@ OWNED_BY_COOPERATIVE: dict[str, Callable[[Rows], int]] = {
     "user_id": lambda b: b.staff,
     "cooperative_id": lambda b: b.cooperative,
     "token_id": lambda b: b.token,
+    "into_employer_id": lambda b: b.employer,  # the employer another is merged into
+    "into_trainee_id": lambda b: b.trainee,  # the trainee a duplicate is merged into
 }
 
 # Parameters (and form or JSON fields) that name something no cooperative owns, such as the
@@ -81,6 +83,17 @@ NOT_OWNED: dict[str, str] = {
     # A sheet's scan or a meeting's report, kept with its lecture (reached through it).
     "evidence_id": "1",
     "lecturer_id": "1",
+    # A lecturer's affiliation rows and profile date (lecturers belong to no cooperative;
+    # an affiliation may name any cooperative or employer, admins only).
+    "aff_org": "",
+    "aff_name": "",
+    "aff_role": "",
+    "aff_since": "",
+    "aff_until": "",
+    "aff_outside": "",
+    "valid_from": "2026-12-01",
+    # Names, as written in the uploaded list, of employers the import may create.
+    "create_employers": "",
 }
 
 SKIPPED_PATHS = ("/static", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc")

@@ -9,7 +9,6 @@ neither a complete deck nor an interpreter.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -17,7 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Cooperative, Employer, LecturerProfile, User
+from app.accounts.lecturers import lecturers_on
+from app.accounts.models import Cooperative, Employer, User
+from app.accounts.names import name_key
 from app.cohorts.models import Cohort, Trainee
 from app.courses.definitions import CourseDefinition
 from app.courses.models import RevisionLanguage
@@ -47,19 +48,15 @@ class Plan:
         return self.start.astimezone(JAPAN).date()
 
 
-def _plain(name: str) -> str:
-    """A name compared loosely: full-width forms folded, spaces dropped, case ignored."""
-    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
-
-
 def affiliation_with(session: Session, lecturer: User, cohort: Cohort, day: date) -> str | None:
     """The organisation of the cohort (its cooperative or a trainee's employer) the lecturer
     belongs to on ``day``, by name; None when the lecturer is independent of the cohort.
 
     An affiliation links to a cooperative or employer by id, or names one: a name is matched
-    against the cohort's cooperative and employers, ignoring width, spaces and case.
+    against the cohort's cooperative and employers as the import matches employers (width,
+    spaces, case and the ㈱ forms do not matter). The profile is the one that held on ``day``.
     """
-    profile = session.get(LecturerProfile, lecturer.id)
+    profile = lecturers_on(session, {(lecturer.id, day)}).get((lecturer.id, day))
     if profile is None:
         return None
     cooperative = session.get(Cooperative, cohort.cooperative_id)
@@ -77,10 +74,10 @@ def affiliation_with(session: Session, lecturer: User, cohort: Cohort, day: date
     organisations = [("cooperative_id", cooperative)] if cooperative else []
     organisations += [("employer_id", employer) for employer in employers]
     for affiliation in affiliations_on(list(profile.affiliations or []), day):
-        name = _plain(str(affiliation.get("name") or ""))
+        name = name_key(str(affiliation.get("name") or ""))
         for key, organisation in organisations:
             if affiliation.get(key) == organisation.id or (
-                name and name == _plain(organisation.name)
+                name and name == name_key(organisation.name)
             ):
                 return organisation.name
     return None
@@ -90,7 +87,9 @@ def _lecturer_warnings(
     session: Session, definition: CourseDefinition, plan: Plan
 ) -> list[LectureWarning]:
     found = []
-    profile = session.get(LecturerProfile, plan.lecturer.id)
+    profile = lecturers_on(session, {(plan.lecturer.id, plan.day)}).get(
+        (plan.lecturer.id, plan.day)
+    )
     qualification = profile.qualification if profile else "other"
     if qualification not in definition.eligible_qualifications:
         found.append(

@@ -83,17 +83,19 @@ def test_a_director_registered_by_the_command_line_does_not_teach_their_cooperat
     ]
 
     staff = signed_in(world.staff_a)
-    lecture = staff.post(
-        "/api/v1/lectures",
-        json={
-            "lecturer_id": lecturer_id,
-            "cohort_ids": [world.cohort_a.id],
-            "scheduled_start": "2026-12-03T00:00:00+00:00",
-            "scheduled_end": "2026-12-03T07:00:00+00:00",
-            "modules": ["LP-01", "LP-02", "LP-03"],
-            "venue": "岡山",
-        },
-    ).json()
+    plan = {
+        "lecturer_id": lecturer_id,
+        "cohort_ids": [world.cohort_a.id],
+        "scheduled_start": "2026-12-03T00:00:00+00:00",
+        "scheduled_end": "2026-12-03T07:00:00+00:00",
+        "modules": ["LP-01", "LP-02", "LP-03"],
+        "venue": "岡山",
+    }
+    # Scheduling already warns: the linked affiliation is what the check reads.
+    held = staff.post("/api/v1/lectures", json=plan)
+    assert held.status_code == 409
+    assert "lecturer-not-independent" in {w["code"] for w in held.json()["error"]["warnings"]}
+    lecture = staff.post("/api/v1/lectures", json={**plan, "acknowledge_warnings": True}).json()
     recorded = staff.post(
         f"/api/v1/lectures/{lecture['id']}/recorded",
         json={"via": "paper", "blocks": BLOCKS, "attendees": [{"trainee_id": world.trainee_a.id}]},

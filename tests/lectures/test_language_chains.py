@@ -117,6 +117,7 @@ def test_a_khmer_trainee_without_a_khmer_deck_gets_english_is_warned_about_and_r
     imported = staff.post(
         f"/api/v1/cohorts/{created.json()['id']}/import?lang=ja",
         files={"file": ("trainees.csv", csv, "text/csv")},
+        data={"create_employers": ["Setouchi Zosen"]},  # a new employer, created on purpose
     )
     assert imported.status_code == 200, imported.text
     assert [w["shown"] for w in imported.json()["language_warnings"]] == ["en"]

@@ -124,7 +124,11 @@ def test_a_khmer_trainee_without_a_khmer_deck_gets_english_is_warned_about_and_r
     (sok,) = staff.get(f"/api/v1/cohorts/{created.json()['id']}/trainees").json()
     assert sok["fallback_languages"] is None  # the cohort's chain
 
-    # Cohort A's trainee reads Khmer: the cohort page warns, the phone shows English.
+    # Cohort A takes Khmer, and its trainee reads it: the cohort page warns, the phone
+    # shows English.
+    cohort_a = f"/api/v1/cohorts/{world.cohort_a.id}"
+    languages = staff.get(cohort_a).json()["languages"]
+    assert staff.put(cohort_a, json={"languages": [*languages, "km"]}).status_code == 200
     khmer = staff.put(f"/api/v1/trainees/{world.trainee_a.id}", json={"preferred_language": "km"})
     assert khmer.status_code == 200
     assert khmer_warning in text_of(page(staff, f"/cohorts/{world.cohort_a.id}"))

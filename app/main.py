@@ -27,6 +27,7 @@ from app.http.rendering import STATIC_DIR
 from app.jobs.service import Worker
 from app.lectures.afterwards_router import router as afterwards_router
 from app.lectures.broadcast import make_broadcaster
+from app.lectures.poll_timer import PollTimer
 from app.lectures.router import router as lectures_router
 from app.records.router import router as records_router
 from app.security_headers import SecurityHeaders
@@ -63,7 +64,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker = Worker(app.state.session_factory, settings)
             worker.start()
         await app.state.broadcaster.start()
+        poll_timer = PollTimer(
+            app.state.session_factory, app.state.broadcaster, settings.poll_timer_seconds
+        )
+        poll_timer.start()
         yield
+        await poll_timer.stop()
         await app.state.broadcaster.stop()
         if worker is not None:
             worker.stop()

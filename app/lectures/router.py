@@ -60,6 +60,7 @@ from app.lectures.schemas import (
     LiveState,
     Ping,
     PingRead,
+    PollOpen,
     PollResults,
     RecordVersion,
     Room,
@@ -184,10 +185,14 @@ def end(
 
 @router.post("/lectures/{lecture_id}/poll", response_model=LiveState)
 def open_poll(
-    session: SessionDep, broadcaster: BroadcasterDep, lecture: PresentedLecture
+    session: SessionDep,
+    broadcaster: BroadcasterDep,
+    lecture: PresentedLecture,
+    body: PollOpen | None = None,
 ) -> LiveState:
-    """Open the quiz slide on screen as a live poll."""
-    return live.open_poll(session, broadcaster, lecture)
+    """Open the quiz slide on screen as a live poll, with a countdown if ``seconds`` is given:
+    the server then refuses answers after it and closes the poll by itself."""
+    return live.open_poll(session, broadcaster, lecture, seconds=body.seconds if body else None)
 
 
 @router.delete("/lectures/{lecture_id}/poll", response_model=LiveState)

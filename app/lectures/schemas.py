@@ -45,6 +45,12 @@ class Ping(BaseModel):
     client_time: str | None = None
 
 
+class PollOpen(BaseModel):
+    seconds: int | None = Field(
+        default=None, ge=5, le=600, description="a countdown: the poll closes itself then"
+    )
+
+
 class AnswerIn(BaseModel):
     poll_id: RowId
     choice: str = Field(min_length=1, max_length=4)
@@ -123,6 +129,10 @@ class PollState(BaseModel):
     module: str
     position: int
     choices: int
+    # A countdown's end, and the seconds left when this state was sent: pages count down
+    # from ``remaining`` on their own clock, which need not agree with the server's.
+    closes_at: datetime | None = None
+    remaining: float | None = None
 
 
 class LiveState(BaseModel):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from app import clock
+from app.lectures.models import Poll
 from tests.conftest import World
 
 AREAS = ["training-act", "immigration", "labour", "protection"]
@@ -110,6 +113,42 @@ def test_roster_marks_and_confirmed_corrections_keep_the_old_value(
         .status_code
         == 404
     )
+
+
+def test_a_countdown_poll_refuses_late_answers_and_the_server_closes_it_at_the_deadline(
+    lecture: dict[str, Any], signed_in: Any, world: World, session: Session
+) -> None:
+    lecturer, trainee = signed_in(world.lecturer), signed_in(world.trainee_a)
+    base = f"/api/v1/lectures/{lecture['id']}"
+    lecturer.post(f"{base}/start")
+    lecturer.post(f"{base}/slide", json={"module": "LP-02", "position": 4})
+    assert lecturer.post(f"{base}/poll", json={"seconds": 2}).status_code == 422  # too short
+    poll = lecturer.post(f"{base}/poll", json={"seconds": 30}).json()["poll"]
+    assert 29 <= poll["remaining"] <= 30
+    assert trainee.get(f"{base}/state").json()["poll"]["id"] == poll["id"]
+    clock.advance(31)  # the phone's own clock plays no part: only the server's counts
+    late = trainee.post(f"{base}/answers", json={"poll_id": poll["id"], "choice": "A"})
+    assert late.status_code == 409
+    assert late.json()["error"]["message"] == (
+        "Câu hỏi này đã đóng; câu trả lời của bạn không được tính."
+    )
+    assert trainee.get(f"{base}/state").json()["poll"] is None
+    assert lecturer.get(f"{base}/poll/results").json()["open"] is False
+    phone = trainee.get(f"/t/lectures/{lecture['id']}/slide?module=LP-02&position=4").text
+    assert 'class="poll-outcome"' in phone and "data-choice" not in phone
+    # The poll timer writes the close down at the deadline, nobody having pressed anything.
+    deadline = time.monotonic() + 5
+    row = session.get(Poll, poll["id"])
+    while row is not None and row.closed_at is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        session.expire_all()
+        row = session.get(Poll, poll["id"])
+    assert row is not None and row.closed_at == row.closes_at
+    # A new poll with a countdown takes answers while time is left.
+    again = lecturer.post(f"{base}/poll", json={"seconds": 60}).json()["poll"]
+    clock.advance(59)
+    answered = trainee.post(f"{base}/answers", json={"poll_id": again["id"], "choice": "A"})
+    assert answered.status_code == 201
 
 
 def test_a_live_poll_takes_one_answer_per_trainee_while_open(

@@ -20,6 +20,7 @@ from app.config import Settings, get_settings
 from app.courses import flows  # noqa: F401  (registers the render job handler)
 from app.courses.definitions import load_definitions
 from app.courses.router import router as courses_router
+from app.courses.router import streams as courses_streams
 from app.db import make_engine, make_session_factory
 from app.files.router import router as files_router
 from app.http.handlers import register_error_handlers
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         study_router,
         cohorts_router,
         courses_router,
+        courses_streams,
         files_router,
         web_accounts_router,
         web_courses_router,

@@ -105,6 +105,7 @@ def import_page(
         report=report,
         deck_import=deck_import,
         rendered=service.rendered_count(session, deck_import),
+        progress=service.render_progress(session, course, deck_import, ui_language(request)),
     )
 
 

@@ -471,8 +471,13 @@ def test_a_lecture_from_start_to_confirmed_sheet_in_real_browsers(
         stage_title("質問 2")
         slide_shows(vi, "vi", "Câu hỏi 2")
         slide_shows(km, "km", f"{KHMER[5]} 2")
+        laptop.select_option("#poll-seconds", "90")  # a countdown, shown on every screen
         step("poll-open")
         expect(laptop.locator("#poll")).to_be_visible()
+        counting = re.compile(r"^⏱ 1:[0-3]\d$")
+        expect(laptop.locator("#poll-countdown")).to_have_text(counting)
+        expect(projector.locator("#countdown")).to_have_text(counting, timeout=FOLLOW_MS)
+        projector.screenshot(path=str(shots / "audience-poll-countdown.png"))
         answers = {
             "vi": ["A Đúng 2", "B Sai 2"],
             "km": [f"A {KHMER[6]} 2", f"B {KHMER[7]} 2"],
@@ -481,6 +486,7 @@ def test_a_lecture_from_start_to_confirmed_sheet_in_real_browsers(
             buttons = phone.locator("#slide .poll button[data-choice]")
             expect(buttons).to_have_text(answers[language], timeout=FOLLOW_MS)
             expect(buttons.first.locator(".text")).to_have_attribute("lang", language)
+            expect(phone.locator("#slide .poll .countdown")).to_have_text(counting)
             phone.screenshot(path=str(shots / f"phone-{language}-poll.png"))
         vi.click("#slide .poll button[data-choice='A']")
         km.click("#slide .poll button[data-choice='B']")
@@ -493,6 +499,7 @@ def test_a_lecture_from_start_to_confirmed_sheet_in_real_browsers(
         laptop.screenshot(path=str(shots / "presenter-poll.png"))
         step("poll-close")
         expect(laptop.locator("#poll-bars .bar-row.right .bar-label")).to_have_text("A")
+        expect(projector.locator("#countdown")).to_be_hidden(timeout=FOLLOW_MS)
         # Closed: every phone shows the right answer and the explanation in its language, and
         # the projector shows the chart with the explanation.
         explained = {"vi": "Giải thích 2", "km": f"{KHMER[4]} 2"}

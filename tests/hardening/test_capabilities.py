@@ -120,6 +120,8 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/courses/{course}/revisions/{a}/diff/{b}": "ASLK",
     "GET /api/v1/courses/{course}/revisions/{number}/modules/{code}": EVERYONE,
     "GET /api/v1/courses/{course}/imports/{import_id}": "ASLK",
+    "GET /api/v1/courses/{course}/imports/{import_id}/progress": "ASLK",
+    "GET /api/v1/courses/{course}/imports/{import_id}/progress/events": "ASL",
     "POST /api/v1/courses/{course}/imports/{import_id}/render": "AL",
     "PUT /api/v1/courses/{course}/modules/{code}/area": "AL",
     "GET /files/{sha256}": PEOPLE,

@@ -47,7 +47,10 @@ def home_context(
         if trainee
         else [],
         "catalogue": study.catalogue(
-            session, definitions, trainee.preferred_language if trainee else ui_language(request)
+            session,
+            definitions,
+            trainee.preferred_language if trainee else ui_language(request),
+            trainee.id if trainee else None,
         ),
         "study_minutes": sum(minutes.values()),
         "tokyo": tokyo,

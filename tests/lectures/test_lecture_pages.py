@@ -440,6 +440,15 @@ def test_self_study_shows_the_module_and_answers_its_quiz(
         clock.advance(15)
     home = page(trainee, "/t?lang=en")
     assert "Self-study time: 2 min" in text_of(home)
+    # The score in their history: the latest answer to each question counts, with its time.
+    (score,) = home.xpath('//span[@data-module="LP-02"]')
+    assert text_of(score).startswith("Quiz score: 0/1 · ")
+    assert score.xpath("time/@datetime")[0].startswith(str(clock.now().year))
+    assert not home.xpath('//span[@data-module="LP-01"]')  # no quiz answered there
+    assert trainee.post(f"{api}/quiz/4", json={"choice": "A"}).status_code == 200
+    score = page(trainee, "/t?lang=vi").xpath('//span[@data-module="LP-02"]')[0]
+    assert text_of(score).startswith("Điểm bài kiểm tra: 1/1 · ")
+    assert "full" in score.get("class")
     # Module titles in the trainee's course language, like the slides.
     assert "Luật xuất nhập cảnh" in text_of(home.xpath('//ul[@class="study-modules"]')[0])
     page(trainee, "/t/study/legal-protection/LP-99", 404)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -43,6 +44,24 @@ def country_name(code: str, language: str) -> str:
     return str(Locale.parse(language.replace("-", "_")).territories.get(code, code))
 
 
+# The columns a list may be sorted by, and the value each sorts on (no other key is taken).
+COHORT_ORDER: dict[str, Callable[[Any], Any]] = {
+    "name": lambda c: c.name,
+    "arrival": lambda c: c.arrival_date,
+    "training": lambda c: c.training_start,
+    "work": lambda c: c.work_start,
+}
+TRAINEE_ORDER: dict[str, Callable[[Any], Any]] = {
+    "number": lambda row: row.trainee.trainee_number,
+    "name": lambda row: f"{row.trainee.family_name} {row.trainee.given_name}",
+    "katakana": lambda row: row.trainee.name_katakana,
+    "nationality": lambda row: row.trainee.nationality,
+    "language": lambda row: row.trainee.preferred_language,
+    "birth": lambda row: row.trainee.date_of_birth,
+    "employer": lambda row: row.employer,
+}
+
+
 def _cohorts_page(
     request: Request,
     session: Session,
@@ -67,10 +86,14 @@ def _cohorts_page(
             ),
         ),
     )
+    keys = {**COHORT_ORDER, "cooperative": lambda c: names.get(c.cooperative_id, "")}
+    order = paging.sorting(request, keys, "arrival", descending=True)
+    found = paging.sort_items(found, order, keys)
     paged = paging.paginate(request, found, q)
     return render(
         request,
         "cohorts.html",
+        order=order,
         status_code=status_code,
         cohorts=paged.items,
         paged=paged,
@@ -105,10 +128,12 @@ def _cohort_page(
             row.login_code,
         ),
     )
-    paged = paging.paginate(request, found, q)
+    order = paging.sorting(request, TRAINEE_ORDER, "number")
+    paged = paging.paginate(request, paging.sort_items(found, order, TRAINEE_ORDER), q)
     return render(
         request,
         "cohort.html",
+        order=order,
         status_code=status_code,
         overview=overview,
         paged=paged,

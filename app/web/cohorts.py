@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
@@ -27,6 +29,8 @@ from app.errors import DomainError
 from app.http import csrf
 from app.http.gate import CheckedBeforeBody
 from app.http.rendering import render, ui_language
+from app.i18n import N_, gettext
+from app.languages import is_known
 from app.web import paging
 
 router = APIRouter(
@@ -297,6 +301,44 @@ def import_form(
     return _import_page(request, session, principal, cohort_id, report=report, status_code=status)
 
 
+# What a login card says, in Japanese and in its trainee's language: the labels, then the
+# steps to log in, each drawn as a picture too (cards.html), then the way without a camera.
+CARD_LABELS = (N_("Login code"), N_("PIN"))
+CARD_STEPS = (
+    ("scan", N_("Scan the QR code with your phone's camera.")),
+    ("pin", N_("Enter the PIN on this card.")),
+    ("lecture", N_("Open your lecture and keep the screen on.")),
+)
+CARD_NO_CAMERA = N_("No camera? Open {url} and type your login code.")
+
+
+@dataclass(frozen=True)
+class CardWords:
+    """A card's words in Japanese and, where it differs, the trainee's language."""
+
+    languages: tuple[str, ...]
+    code: tuple[str, ...]
+    pin: tuple[str, ...]
+    steps: tuple[tuple[str, tuple[str, ...]], ...]  # (picture, the step in each language)
+    no_camera: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=16)
+def card_words(language: str, login_url: str) -> CardWords:
+    languages = ("ja",) if language == "ja" else ("ja", language)
+
+    def each(message: str, **params: str) -> tuple[str, ...]:
+        return tuple(gettext(tag, message, **params) for tag in languages)
+
+    return CardWords(
+        languages=languages,
+        code=each(CARD_LABELS[0]),
+        pin=each(CARD_LABELS[1]),
+        steps=tuple((picture, each(step)) for picture, step in CARD_STEPS),
+        no_camera=each(CARD_NO_CAMERA, url=login_url),
+    )
+
+
 def _card_page(
     request: Request,
     cohort: Cohort,
@@ -313,6 +355,10 @@ def _card_page(
             "pin": pin,
             "qr": Markup(
                 segno.make(f"{login_url}?code={code}", error="m").svg_inline(scale=3, omitsize=True)
+            ),
+            "words": card_words(
+                trainee.preferred_language if is_known(trainee.preferred_language) else "en",
+                login_url,
             ),
         }
         for trainee, code, pin in issued

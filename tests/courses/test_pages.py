@@ -244,7 +244,7 @@ def test_stale_slides_are_listed_on_the_report_of_a_new_master(
     doc = page(client, f"{COURSE}/imports/{import_id}?lang=en")
     rows = doc.xpath('//h2[.="Slides that need translation"]/following-sibling::div[1]//tr[td]')
     assert [[text_of(td) for td in row.xpath("td")] for row in rows] == [
-        ["Tiếng Việt", "LP-02", "6", "master changed"],
+        ["Vietnamese (Tiếng Việt)", "LP-02", "6", "master changed"],
     ]
 
 
@@ -256,7 +256,7 @@ def test_diff_page_shows_the_changed_text(client: TestClient, decks: Path) -> No
     assert "added 0 · removed 0 · changed 1" in text_of(doc)
     (card,) = doc.xpath('//div[@class="card"]')
     assert text_of(card.xpath("h2")[0]).startswith("LP-02 · 入管法")
-    assert card.xpath("h3/text()") == ["日本語"]  # the carried-over translation did not change
+    assert card.xpath("h3/text()") == ["Japanese (日本語)"]  # the carried-over translation did not change
     assert card.xpath("del/text() | div/del/text()")[0].startswith("入管法 1\n")
     assert card.xpath("div/ins/text()")[0].startswith("入管法 1（改正）\n")
     assert card.xpath('div[@lang="ja"]')

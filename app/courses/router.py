@@ -39,6 +39,8 @@ from app.courses.schemas import (
 from app.db import RowId, transaction
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.errors import DomainError
+from app.http import confirm as confirmation
+from app.http.confirm import ConfirmQuery
 from app.http.gate import CheckedBeforeBody
 from app.http.language import request_language
 from app.i18n import gettext
@@ -129,12 +131,24 @@ def get_revision(session: SessionDep, definition: DefinitionDep, revision: Revis
     }
 
 
-@router.post("/courses/{course}/revisions/{number}/publish", response_model=RevisionOut)
+@router.post(
+    "/courses/{course}/revisions/{number}/publish",
+    response_model=RevisionOut,
+    responses={428: {"description": "confirm=true was not given: nothing was published"}},
+)
 def publish_revision(
-    session: SessionDep, course: CourseDep, number: RowId, _caller: LecturerOrAdminDep
+    session: SessionDep,
+    course: CourseDep,
+    number: RowId,
+    _caller: LecturerOrAdminDep,
+    confirm: ConfirmQuery = False,
 ) -> Any:
-    """Publish a draft: new cohorts are taught it; earlier revisions stay readable."""
-    return service.publish(session, course, number)
+    """Publish a draft: new cohorts are taught it; earlier revisions stay readable.
+
+    It cannot be withdrawn, so the caller says ``confirm=true``."""
+    return confirmation.confirmed(
+        session, confirm, lambda: service.publish(session, course, number)
+    )
 
 
 @router.get(

@@ -107,3 +107,11 @@ class EvidenceTooLarge(InvalidInput):
 class EvidenceNotFound(NotFound):
     code = "evidence-not-found"
     message = N_("Evidence file not found.")
+
+
+class UndoWindowOver(Conflict):
+    code = "undo-window-over"
+    message = N_(
+        "A confirmation can be undone only within {minutes} minutes, and only before any "
+        "correction. Correct single trainees with a reason instead."
+    )

@@ -39,9 +39,7 @@ def topic(lecture_id: int) -> str:
 
 def _still_open() -> ColumnElement[bool]:
     """Not closed, and its countdown (if any) not over by the server's clock."""
-    return and_(
-        Poll.closed_at.is_(None), or_(Poll.closes_at.is_(None), Poll.closes_at > utcnow())
-    )
+    return and_(Poll.closed_at.is_(None), or_(Poll.closes_at.is_(None), Poll.closes_at > utcnow()))
 
 
 def is_open(poll: Poll) -> bool:

@@ -81,6 +81,9 @@ class ConfirmIn(BaseModel):
     # Confirming a sheet on which trainees were credited less than an area was taught needs
     # this: the lecturer has seen them (GET .../attendance lists them as shortfalls).
     acknowledge_shortfalls: bool = False
+    # From then on a change needs a reason; the caller says it means it (undo: DELETE .../confirm
+    # within the undo window).
+    confirm: bool = Field(default=False, description="true to go ahead")
 
 
 # --- what the API answers (and the pages render) -----------------------------------------
@@ -243,6 +246,8 @@ class AttendanceSheet(BaseModel):
     lecture: int
     status: str
     confirmed_at: datetime | None
+    # Until when the confirmation may still be undone (None: not confirmed, or too late).
+    undo_until: datetime | None = None
     areas: list[AreaTaught]
     rows: list[AttendanceRow]
     shortfalls: list[Shortfall] = []

@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.dependencies import LecturerOrAdminDep, require_roles
 from app.courses import diffs, flows, service
 from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
 from app.db import RowId
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
+from app.http import confirm as confirmation
 from app.http import csrf
 from app.http.gate import CheckedBeforeBody
 from app.http.rendering import render, ui_language
+from app.i18n import N_, gettext
 
 # Lecturers and admins work on decks; cooperative staff may read them; trainees have their own.
 router = APIRouter(
@@ -154,10 +156,32 @@ def publish_form(
     course: CourseDep,
     number: RowId,
     csrf_token: Annotated[str, Form()] = "",
-) -> RedirectResponse:
+    confirm: confirmation.ConfirmField = False,
+) -> Response:
+    """Publish a draft, after the confirmation page has said what that means."""
     csrf.verify(request, csrf_token)
+    page = f"/courses/{course.code}/revisions/{number}"
+    if not confirm:
+        # Already published, or older than the published one: say so now, not after asking.
+        confirmation.rehearse(session, lambda: service.publish(session, course, number))
+        language = ui_language(request)
+        return confirmation.ask(
+            request,
+            title=gettext(language, N_("Publish revision {number}?"), number=number),
+            consequences=[
+                gettext(language, N_("New cohorts will be taught it from now on.")),
+                gettext(
+                    language,
+                    N_("A published revision cannot be withdrawn; only a later one replaces it."),
+                ),
+            ],
+            action=f"{page}/publish",
+            back=page,
+            button=gettext(language, N_("Publish")),
+            danger=False,
+        )
     service.publish(session, course, number)
-    return RedirectResponse(f"/courses/{course.code}/revisions/{number}", status_code=303)
+    return RedirectResponse(page, status_code=303)
 
 
 @router.get("/courses/{course}/revisions/{number}/modules/{code}", response_class=HTMLResponse)

@@ -143,9 +143,7 @@ def _sort_value(value: Any) -> tuple[bool, Any]:
     return (value is None or value == "", value if value is not None else "")
 
 
-def sort_items(
-    items: Iterable[T], order: Sorting, keys: dict[str, Callable[[T], Any]]
-) -> list[T]:
+def sort_items(items: Iterable[T], order: Sorting, keys: dict[str, Callable[[T], Any]]) -> list[T]:
     """Items sorted by the column ``order`` names (``keys`` maps each key to its value)."""
     value = keys[order.key]
     present = [item for item in items if not _sort_value(value(item))[0]]

@@ -285,7 +285,7 @@ def _seed(
     for language, path in decks.items():
         response = upload(client, path, language)
         assert response.status_code == 201, response.text
-    published = client.post(f"/api/v1/courses/{COURSE}/revisions/1/publish")
+    published = client.post(f"/api/v1/courses/{COURSE}/revisions/1/publish?confirm=true")
     assert published.status_code == 200, published.text
 
     staff = Principal(
@@ -615,6 +615,7 @@ def test_a_lecture_from_start_to_confirmed_sheet_in_real_browsers(
         expect(laptop.locator("ul.shortfalls li")).to_have_count(1)
         expect(laptop.locator("ul.shortfalls")).to_contain_text("SOK DARA")
         laptop.check("form.confirm input[name=acknowledge_shortfalls]")
+        laptop.check("form.confirm input[name=confirm]")
         laptop.click("form.confirm button[type=submit]")
         laptop.wait_for_url(re.compile(rf"/lectures/{lecture_id}/attendance\?saved=1"))
         expect(laptop.locator("p.flash", has_text="Confirmed on")).to_be_visible()

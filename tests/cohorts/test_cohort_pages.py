@@ -302,7 +302,7 @@ def test_printed_cards_carry_code_pin_and_qr_and_the_pin_logs_the_trainee_in(
     for card in doc.xpath('//article[@class="login-card"]'):
         steps = card.xpath('.//ol[@class="steps"]/li')
         assert [len(step.xpath("svg")) for step in steps] == [1, 1, 1]
-        assert [span.get("lang") for span in steps[1].xpath('.//span[@lang]')] == ["ja", "vi"]
+        assert [span.get("lang") for span in steps[1].xpath(".//span[@lang]")] == ["ja", "vi"]
         assert text_of(steps[1]) == "2このカードのPINを入力します。Nhập mã PIN trên thẻ này."
         assert "Mã đăng nhập" in text_of(card.xpath(".//dl")[0])
     for code, pin in cards.items():

@@ -22,7 +22,7 @@ COURSE = "legal-protection"
 
 
 def publish(client: TestClient, number: int = 1) -> None:
-    response = client.post(f"/api/v1/courses/{COURSE}/revisions/{number}/publish")
+    response = client.post(f"/api/v1/courses/{COURSE}/revisions/{number}/publish?confirm=true")
     assert response.status_code == 200, response.text
 
 
@@ -374,14 +374,30 @@ def test_the_attendance_page_shows_minutes_and_keeps_the_roster(
         doc.xpath('//ul[@class="shortfalls"]')[0]
     )
     token = form_token(doc, confirm)
-    unacknowledged = lecturer.post(confirm, data={"csrf_token": token}, follow_redirects=False)
-    assert unacknowledged.status_code == 409
-    confirmed = lecturer.post(
-        confirm,
-        data={"csrf_token": token, "acknowledge_shortfalls": "1"},
-        follow_redirects=False,
+    assert doc.xpath(f'//form[@action="{confirm}"]//input[@name="confirm"][@required]')
+    unmeant = lecturer.post(
+        confirm, data={"csrf_token": token, "acknowledge_shortfalls": "1"}, follow_redirects=False
     )
+    assert unmeant.status_code == 428  # the box that says they mean it, left empty
+    unacknowledged = lecturer.post(
+        confirm, data={"csrf_token": token, "confirm": "true"}, follow_redirects=False
+    )
+    assert unacknowledged.status_code == 409
+    meant = {"csrf_token": token, "acknowledge_shortfalls": "1", "confirm": "true"}
+    confirmed = lecturer.post(confirm, data=meant, follow_redirects=False)
     assert confirmed.status_code == 303
+    # A confirmation made by mistake can be undone at once, and is confirmed again.
+    undo = f"/lectures/{lecture['id']}/unconfirm"
+    mistaken = page(lecturer, f"{sheet_url}?lang=en")
+    assert "Possible until" in text_of(mistaken)
+    undone = lecturer.post(
+        undo, data={"csrf_token": form_token(mistaken, undo)}, follow_redirects=False
+    )
+    assert undone.status_code == 303
+    again = page(lecturer, f"{sheet_url}?lang=en")
+    assert "A change now needs a reason" not in text_of(again)
+    meant["csrf_token"] = form_token(again, confirm)
+    assert lecturer.post(confirm, data=meant, follow_redirects=False).status_code == 303
     after = page(staff, f"{sheet_url}?lang=en")
     assert "A change now needs a reason" in text_of(after)
     history = f"/lectures/{lecture['id']}/attendance/{tid}/history"
@@ -396,8 +412,9 @@ def test_the_attendance_page_shows_minutes_and_keeps_the_roster(
     fixed = staff.post(action, data={**present, f"reason-{tid}": "misread"}, follow_redirects=False)
     assert fixed.status_code == 303
     rows = page(staff, f"{history}?lang=en").xpath("//tbody/tr | //table/tr[td]")
-    assert [[text_of(td) for td in r.xpath("td")][2] for r in rows] == ["6", "10"]
-    assert "misread" in text_of(rows[1])
+    # The confirmation taken back stays in the history, superseded, like a correction.
+    assert [[text_of(td) for td in r.xpath("td")][2] for r in rows] == ["6", "6", "10"]
+    assert "misread" in text_of(rows[2])
     page(signed_in(world.staff_b), f"{sheet_url}?lang=en", 404)
 
 

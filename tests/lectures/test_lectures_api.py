@@ -92,11 +92,27 @@ def test_roster_marks_and_confirmed_corrections_keep_the_old_value(
     assert (row["source"], row["minutes"]["immigration"]) == ("roster", 45)
     short = [(s["trainee_id"], s["area"], s["credited"], s["taught"]) for s in sheet["shortfalls"]]
     assert short == [(trainee, "immigration", 45, 60)]
-    refused_confirm = lecturer.post(f"{base}/confirm")
+    refused_confirm = lecturer.post(f"{base}/confirm", json={"confirm": True})
     assert refused_confirm.status_code == 409
     assert refused_confirm.json()["error"]["code"] == "shortfalls"
-    acknowledged = lecturer.post(f"{base}/confirm", json={"acknowledge_shortfalls": True})
+    meant = {"acknowledge_shortfalls": True, "confirm": True}
+    unmeant = lecturer.post(f"{base}/confirm", json={"acknowledge_shortfalls": True})
+    assert (unmeant.status_code, unmeant.json()["error"]["code"]) == (428, "confirmation-required")
+    assert lecturer.get(f"{base}/attendance").json()["confirmed_at"] is None
+    acknowledged = lecturer.post(f"{base}/confirm", json=meant)
     assert acknowledged.status_code == 200
+    assert acknowledged.json()["undo_until"] is not None
+    # Undone by mistake within the window: unconfirmed, audited, then confirmed again.
+    assert staff.delete(f"{base}/confirm").status_code == 403  # only the presenter
+    undone = lecturer.delete(f"{base}/confirm")
+    assert (undone.status_code, undone.json()["confirmed_at"]) == (200, None)
+    audit = staff.get("/api/v1/audit").json()
+    assert any(e["summary"] == "attendance sheet confirmation undone" for e in audit)
+    assert lecturer.post(f"{base}/confirm", json=meant).status_code == 200
+    clock.advance(16 * 60)
+    late = lecturer.delete(f"{base}/confirm")
+    assert (late.status_code, late.json()["error"]["code"]) == (409, "undo-window-over")
+    assert lecturer.get(f"{base}/attendance").json()["undo_until"] is None
     refused = staff.put(f"{base}/roster/{trainee}", json={"status": "present"})
     assert refused.status_code == 422
     fixed = staff.put(
@@ -106,7 +122,7 @@ def test_roster_marks_and_confirmed_corrections_keep_the_old_value(
     history = lecturer.get(f"{base}/attendance/{trainee}/history").json()
     assert [
         (h["minutes"]["immigration"], h["reason"], h["superseded_at"] is None) for h in history
-    ] == [(45, "", False), (60, "遅刻は誤記録", True)]
+    ] == [(45, "", False), (45, "", False), (60, "遅刻は誤記録", True)]
     assert (
         signed_in(world.staff_b)
         .put(f"{base}/roster/{trainee}", json={"status": "absent"})

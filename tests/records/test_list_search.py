@@ -104,7 +104,9 @@ def test_columns_sort_by_whitelisted_keys_and_pages_keep_the_order(
     by_number = page(staff, url)
     (by_name,) = by_number.xpath('//th/a[@class="sort" and contains(@href, "sort=name")]/@href')
     ascending = page(staff, by_name)
-    assert names(ascending)[0].startswith("FAMILYA") and ascending.xpath('//th[@aria-sort="ascending"]')
+    assert names(ascending)[0].startswith("FAMILYA") and ascending.xpath(
+        '//th[@aria-sort="ascending"]'
+    )
     flipped = ascending.xpath('//th[@aria-sort="ascending"]//a/@href')[0]
     assert _query(flipped)["sort"] == ["-name"]
     descending = page(staff, flipped)

@@ -71,6 +71,7 @@ STAFF_ONLY_ERRORS: tuple[type[DomainError], ...] = (
     lecture_errors.CannotRecord,
     lecture_errors.EvidenceTooLarge,
     lecture_errors.EvidenceNotFound,
+    lecture_errors.UndoWindowOver,
 )
 # Errors a trainee may meet: their ``message`` attribute.
 ERROR_CLASSES: tuple[type[DomainError], ...] = (

@@ -65,17 +65,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker = Worker(app.state.session_factory, settings)
             worker.start()
         await app.state.broadcaster.start()
-        poll_timer = PollTimer(
-            app.state.session_factory, app.state.broadcaster, settings.poll_timer_seconds
-        )
-        poll_timer.start()
+        # One poll timer and one engine per app, however many times it is started (tests
+        # start one app from several clients): the last to stop stops them.
+        app.state.running += 1
+        app.state.poll_timer.start()
         yield
-        await poll_timer.stop()
+        app.state.running -= 1
         await app.state.broadcaster.stop()
         if worker is not None:
             worker.stop()
             worker.join(timeout=10)
-        engine.dispose()
+        if not app.state.running:
+            app.state.poll_timer.stop()
+            engine.dispose()
 
     app = FastAPI(
         title="Koshu",
@@ -90,6 +92,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.definitions = definitions
     app.state.broadcaster = make_broadcaster(settings.resolved_database_url)
+    app.state.poll_timer = PollTimer(
+        app.state.session_factory, app.state.broadcaster, settings.poll_timer_seconds
+    )
+    app.state.running = 0
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders, production=settings.environment == "production")
     if settings.trusted_proxies.strip():

@@ -6,12 +6,10 @@ the close happen on every screen at the deadline even when the presenter presses
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+import threading
 
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 from app.db import transaction
 from app.lectures import live
@@ -21,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class PollTimer:
-    """An asyncio task that looks for polls due to close every ``interval`` seconds."""
+    """A daemon thread that closes the polls due every ``interval`` seconds (0: never)."""
 
     def __init__(
         self, factory: sessionmaker[Session], broadcaster: Broadcaster, interval: float
@@ -29,28 +27,30 @@ class PollTimer:
         self._factory = factory
         self._broadcaster = broadcaster
         self._interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def tick(self) -> int:
         """Close the polls that are due now; return how many."""
         with transaction(self._factory) as session:
             return live.close_due_polls(session, self._broadcaster)
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
+    def _run(self) -> None:
+        while not self._stopping.wait(self._interval):
             try:
-                await run_in_threadpool(self.tick)
+                self.tick()
             except Exception:  # the database may be briefly unavailable: try at the next tick
                 log.exception("poll timer tick failed")
 
     def start(self) -> None:
-        if self._interval > 0:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="koshu-polls")
+        if self._interval > 0 and self._thread is None:
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._run, name="koshu-polls", daemon=True)
+            self._thread.start()
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    def stop(self) -> None:
+        """Stop after the tick under way, if any (its connection goes back to the pool)."""
+        if self._thread is not None:
+            self._stopping.set()
+            self._thread.join(timeout=10)
+            self._thread = None

@@ -4,6 +4,7 @@
 //   <form data-confirm="Question?">  asks before it is sent
 //   <a href="/" data-back>           goes back a page when there is one, else follows href
 //   <div data-progress-events="url"> follows work in the background (server-sent events)
+//   <form data-upload-progress>      shows how much of its file is sent, then the result
 document.addEventListener("click", function (event) {
   if (!event.target.closest) return;
   if (event.target.closest("[data-print]")) {
@@ -53,3 +54,46 @@ document.addEventListener("submit", function (event) {
     });
   });
 })();
+
+// A form that uploads a large file: the bar shows how much is sent, then that the server is
+// reading it; the answer (the import report) then replaces the page as a normal post would.
+// Without script the form posts as usual.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.hasAttribute || !form.hasAttribute("data-upload-progress") || event.defaultPrevented) {
+    return;
+  }
+  var box = form.querySelector(".upload-progress");
+  if (!box || !window.XMLHttpRequest || !window.FormData) return;
+  event.preventDefault();
+  var bar = box.querySelector("progress");
+  var percent = box.querySelector(".percent");
+  var phase = box.querySelector(".phase");
+  var button = form.querySelector("button[type=submit]");
+  box.hidden = false;
+  if (button) button.disabled = true;
+  phase.textContent = box.getAttribute("data-sending");
+  var request = new XMLHttpRequest();
+  request.open("POST", form.action);
+  request.upload.addEventListener("progress", function (progress) {
+    if (!progress.lengthComputable) return;
+    var share = Math.round((100 * progress.loaded) / progress.total);
+    bar.value = share;
+    bar.textContent = percent.textContent = share + "%";
+    if (share >= 100) phase.textContent = box.getAttribute("data-checking");
+  });
+  request.addEventListener("load", function () {
+    if (request.responseURL && request.responseURL !== form.action) {
+      window.location.href = request.responseURL; // the import's report, after a redirect
+    } else {
+      document.open();
+      document.write(request.responseText); // the report of a rejected deck
+      document.close();
+    }
+  });
+  request.addEventListener("error", function () {
+    if (button) button.disabled = false;
+    box.hidden = true;
+  });
+  request.send(new FormData(form));
+});

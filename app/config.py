@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     # a keep-alive when idle); it ends once the session was revoked or expired.
     stream_check_seconds: float = Field(default=15.0, gt=0)
 
+    # A confirmed attendance sheet may be unconfirmed this long after, if nothing was corrected.
+    undo_confirm_minutes: int = Field(default=15, ge=0)
+
+    # How often the server looks for polls whose countdown is over, to close them (0: never).
+    poll_timer_seconds: float = Field(default=1.0, ge=0)
+
     # Tests and rehearsals only: a file holding seconds to add to the server's clock.
     clock_offset_file: Path | None = None
 

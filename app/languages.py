@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
+from babel import Locale, UnknownLocaleError
+
 # Tags from the OTIT handbook languages plus Nepali; Japanese is the master of every deck.
 LANGUAGES: dict[str, dict[str, str]] = {
     "ja": {"name": "日本語", "english": "Japanese"},
@@ -28,3 +32,26 @@ def is_known(tag: str) -> bool:
 
 def language_name(tag: str) -> str:
     return LANGUAGES.get(tag, {"name": tag})["name"]
+
+
+@functools.lru_cache(maxsize=32)
+def _cldr_names(reader: str) -> dict[str, str]:
+    try:
+        return dict(Locale.parse(reader.replace("-", "_")).languages)
+    except (UnknownLocaleError, ValueError):
+        return {}
+
+
+def name_for(tag: str, reader: str) -> str:
+    """A language's name for a reader of ``reader``: CLDR's name in the reader's language with
+    the language's own name after it (クメール語 (ខ្មែរ)); the own name alone for its readers,
+    or when CLDR does not know it."""
+    own = language_name(tag)
+    if tag == reader:
+        return own
+    names = _cldr_names(reader)
+    key = tag.replace("-", "_")
+    local = names.get(key) or names.get(key.split("_")[0])
+    if not local or local == own:
+        return own
+    return f"{local} ({own})"

@@ -20,6 +20,7 @@ from app.config import Settings, get_settings
 from app.courses import flows  # noqa: F401  (registers the render job handler)
 from app.courses.definitions import load_definitions
 from app.courses.router import router as courses_router
+from app.courses.router import streams as courses_streams
 from app.db import make_engine, make_session_factory
 from app.files.router import router as files_router
 from app.http.handlers import register_error_handlers
@@ -27,6 +28,7 @@ from app.http.rendering import STATIC_DIR
 from app.jobs.service import Worker
 from app.lectures.afterwards_router import router as afterwards_router
 from app.lectures.broadcast import make_broadcaster
+from app.lectures.poll_timer import PollTimer
 from app.lectures.router import router as lectures_router
 from app.records.router import router as records_router
 from app.security_headers import SecurityHeaders
@@ -63,12 +65,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker = Worker(app.state.session_factory, settings)
             worker.start()
         await app.state.broadcaster.start()
+        # One poll timer and one engine per app, however many times it is started (tests
+        # start one app from several clients): the last to stop stops them.
+        app.state.running += 1
+        app.state.poll_timer.start()
         yield
+        app.state.running -= 1
         await app.state.broadcaster.stop()
         if worker is not None:
             worker.stop()
             worker.join(timeout=10)
-        engine.dispose()
+        if not app.state.running:
+            app.state.poll_timer.stop()
+            engine.dispose()
 
     app = FastAPI(
         title="Koshu",
@@ -83,6 +92,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.definitions = definitions
     app.state.broadcaster = make_broadcaster(settings.resolved_database_url)
+    app.state.poll_timer = PollTimer(
+        app.state.session_factory, app.state.broadcaster, settings.poll_timer_seconds
+    )
+    app.state.running = 0
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders, production=settings.environment == "production")
     if settings.trusted_proxies.strip():
@@ -97,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         study_router,
         cohorts_router,
         courses_router,
+        courses_streams,
         files_router,
         web_accounts_router,
         web_courses_router,

@@ -606,7 +606,7 @@ def render_deck(session: Session, payload: dict[str, Any], settings: Settings) -
     if soffice is None:
         deck_import.render_status = "unavailable"
         return
-    deck_import.render_status = "running"
+    deck_import.render_status, deck_import.rendered_pages = "running", 0
     session.commit()
     import_id, slide_count = deck_import.id, deck_import.slide_count
     source = files.blob_path(settings.blobs_dir, deck_import.file_sha256)
@@ -618,10 +618,10 @@ def render_deck(session: Session, payload: dict[str, Any], settings: Settings) -
         if pages != slide_count:
             raise RenderError(f"the PDF has {pages} pages for {slide_count} slides")
         staged = files.Staging(workdir / "images")
-        images = {
-            number: (staged.add(full), staged.add(thumb))
-            for number, (full, thumb) in enumerate(rasterise(pdf, width=settings.render_width), 1)
-        }
+        images = {}
+        for number, (full, thumb) in enumerate(rasterise(pdf, width=settings.render_width), 1):
+            images[number] = (staged.add(full), staged.add(thumb))
+            _progress(session, import_id, number)
         staged.commit(session, blobs_dir=settings.blobs_dir, content_type="image/webp")
         by_number: dict[int, list[int]] = defaultdict(list)
         for slide_id, number in session.execute(
@@ -644,12 +644,21 @@ def render_deck(session: Session, payload: dict[str, Any], settings: Settings) -
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _progress(session: Session, import_id: int, pages: int) -> None:
+    """Say how many pages are done, at once: the import's page shows it while the job runs
+    (the images themselves are committed with the job's completion)."""
+    session.execute(
+        update(DeckImport).where(DeckImport.id == import_id).values(rendered_pages=pages)
+    )
+    session.commit()
+
+
 def retry_render(session: Session, settings: Settings, deck_import: DeckImport) -> DeckImport:
     """Queue a failed rendering again; RenderNotRetryable unless it failed."""
     if deck_import.render_status != "failed":
         raise RenderNotRetryable()
     deck_import.render_status = "queued" if find_soffice(settings.soffice_path) else "unavailable"
-    deck_import.render_error = None
+    deck_import.render_error, deck_import.rendered_pages = None, 0
     session.flush()
     if deck_import.render_status == "queued":
         jobs.enqueue(session, kind=RENDER_JOB, payload={"import_id": deck_import.id})

@@ -68,6 +68,8 @@ class DeckImport(Base):
     report: Mapped[dict[str, Any]]
     render_status: Mapped[str] = mapped_column(String(16), default="unavailable")
     render_error: Mapped[str | None] = mapped_column(Text)
+    # Pages turned into images so far, for the progress shown while the rendering runs.
+    rendered_pages: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts.dependencies import (
     READS_RECORDS,
     LecturerOrAdminDep,
     PrincipalDep,
     current_principal,
+    optional_principal,
     require_roles,
 )
+from app.accounts.errors import LoginRequired
 from app.courses import access, diffs, flows, service
 from app.courses.dependencies import CourseDep, DefinitionDep, RevisionDep
 from app.courses.models import DeckImport
@@ -26,11 +33,15 @@ from app.courses.schemas import (
     ImportStatus,
     ModuleSlides,
     PublishedRevision,
+    RenderProgress,
     RevisionDetail,
     RevisionOut,
 )
-from app.db import RowId
+from app.db import RowId, transaction
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
+from app.errors import DomainError
+from app.http import confirm as confirmation
+from app.http.confirm import ConfirmQuery
 from app.http.gate import CheckedBeforeBody
 from app.http.language import request_language
 from app.i18n import gettext
@@ -42,6 +53,9 @@ router = APIRouter(
     dependencies=[Depends(current_principal)],
     route_class=CheckedBeforeBody,
 )
+# Event streams check the caller themselves, in short sessions of their own: a session held by
+# a dependency would keep a database connection for as long as the stream stays open.
+streams = APIRouter(prefix="/api/v1", tags=["courses"], route_class=CheckedBeforeBody)
 # Diffs and import reports show notes, hidden slides and answers: not for trainees.
 EDITORS_ONLY = Depends(require_roles(*access.EDITORIAL_ROLES))
 
@@ -134,16 +148,26 @@ def get_revision(session: SessionDep, definition: DefinitionDep, revision: Revis
 @router.post(
     "/courses/{course}/revisions/{number}/publish",
     response_model=PublishedRevision,
-    responses={409: {"description": "published already, older, or a module has no area"}},
+    responses={
+        409: {"description": "published already, older, or a module has no area"},
+        428: {"description": "confirm=true was not given: nothing was published"},
+    },
 )
 def publish_revision(
-    session: SessionDep, course: CourseDep, number: RowId, caller: LecturerOrAdminDep
+    session: SessionDep,
+    course: CourseDep,
+    number: RowId,
+    caller: LecturerOrAdminDep,
+    confirm: ConfirmQuery = False,
 ) -> Any:
     """Publish a draft: new cohorts are taught it; earlier revisions stay readable. Refused
-    while a module has no statutory area (assign it first). The answer lists what changed
-    against the revision published before (the diff), if there was one."""
+    while a module has no statutory area (assign it first). It cannot be withdrawn, so the
+    caller says ``confirm=true``. The answer lists what changed against the revision
+    published before (the diff), if there was one."""
     before = service.published_revision(session, course)
-    revision = service.publish(session, course, number, caller)
+    revision = confirmation.confirmed(
+        session, confirm, lambda: service.publish(session, course, number, caller)
+    )
     changes = (
         diffs.diff_revisions(session, course, before.number, number) if before is not None else None
     )
@@ -154,13 +178,23 @@ def publish_revision(
     "/courses/{course}/revisions/{number}",
     status_code=204,
     response_class=Response,
-    responses={409: {"description": "the revision is published, or not the latest"}},
+    responses={
+        409: {"description": "the revision is published, or not the latest"},
+        428: {"description": "confirm=true was not given: nothing was discarded"},
+    },
 )
 def discard_revision(
-    session: SessionDep, course: CourseDep, number: RowId, caller: LecturerOrAdminDep
+    session: SessionDep,
+    course: CourseDep,
+    number: RowId,
+    caller: LecturerOrAdminDep,
+    confirm: ConfirmQuery = False,
 ) -> Response:
-    """Discard the latest revision while it is a draft: its imports, modules and slides."""
-    service.discard(session, course, number, caller)
+    """Discard the latest revision while it is a draft: its imports, modules and slides.
+    It cannot be undone, so the caller says ``confirm=true``."""
+    confirmation.confirmed(
+        session, confirm, lambda: service.discard(session, course, number, caller)
+    )
     return Response(status_code=204)
 
 
@@ -227,6 +261,74 @@ def import_status(
 ) -> dict[str, Any]:
     """The stored report of an import and the state of its slide-image rendering."""
     return _import_status(request, session, service.get_import(session, course, import_id))
+
+
+@router.get(
+    "/courses/{course}/imports/{import_id}/progress",
+    dependencies=[READS_RECORDS, EDITORS_ONLY],
+    response_model=RenderProgress,
+)
+def import_progress(
+    request: Request, session: SessionDep, course: CourseDep, import_id: RowId
+) -> RenderProgress:
+    """How far the import's slide images are (the event stream sends the same on each change)."""
+    deck_import = service.get_import(session, course, import_id)
+    return service.render_progress(session, course, deck_import, request_language(request))
+
+
+def _progress_now(request: Request, course: str, import_id: int) -> RenderProgress:
+    """The import's progress if the caller may still read it (else a DomainError)."""
+    with transaction(request.app.state.session_factory) as session:
+        principal = optional_principal(request, session)
+        if principal is None:
+            raise LoginRequired()
+        principal.require(*access.EDITORIAL_ROLES)
+        definition = service.get_definition(request.app.state.definitions, course)
+        row = service.ensure_course(session, definition)
+        deck_import = service.get_import(session, row, import_id)
+        return service.render_progress(session, row, deck_import, request_language(request))
+
+
+async def progress_start(
+    request: Request, course: Annotated[str, Path(max_length=64)], import_id: RowId
+) -> RenderProgress:
+    # A dependency, so that 401, 403 and 404 are answered before the stream's 200 starts.
+    return await run_in_threadpool(_progress_now, request, course, import_id)
+
+
+PROGRESS_EVERY = 0.5  # seconds between looks at the database while the work runs
+
+
+@streams.get(
+    "/courses/{course}/imports/{import_id}/progress/events",
+    response_class=EventSourceResponse,
+)
+async def import_progress_events(
+    request: Request,
+    course: Annotated[str, Path(max_length=64)],
+    import_id: RowId,
+    start: Annotated[RenderProgress, Depends(progress_start)],
+) -> AsyncIterator[RenderProgress]:
+    """Server-sent events (``progress``): the rendering's progress at once, then each change,
+    until it is finished. The work runs in a worker that may be another process, so the stream
+    reads the progress the worker writes down rather than waiting for a message."""
+    yield ServerSentEvent(event="progress", data=start, retry=2000)
+    last, quiet_since = start, time.monotonic()
+    keep_alive = request.app.state.settings.stream_check_seconds
+    while not last.finished:
+        await asyncio.sleep(PROGRESS_EVERY)
+        if await request.is_disconnected():
+            return
+        try:
+            now = await run_in_threadpool(_progress_now, request, course, import_id)
+        except DomainError:
+            return  # signed out, or the import is gone
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+            yield ServerSentEvent(event="progress", data=now)
+        elif time.monotonic() - quiet_since >= keep_alive:
+            quiet_since = time.monotonic()
+            yield ServerSentEvent(comment="keep-alive")
 
 
 @router.post(

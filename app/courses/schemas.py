@@ -126,6 +126,19 @@ class ImportStatus(BaseModel):
     report: ImportReport
 
 
+class RenderProgress(BaseModel):
+    """How far the slide images of an import are: sent again on every change while they run."""
+
+    import_id: int
+    status: str  # queued running done failed unavailable
+    pages: int  # pages turned into images so far
+    total: int
+    percent: int
+    finished: bool
+    error: str | None = None
+    result_url: str | None = None  # where the rendered slides are seen, once done
+
+
 class SlideChangeOut(BaseModel):
     """One added, removed or changed slide: its place and text before and after."""
 

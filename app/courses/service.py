@@ -33,11 +33,11 @@ from app.courses.models import (
     RevisionLanguage,
     Slide,
 )
-from app.courses.schemas import ModuleSlides, SlideRead
+from app.courses.schemas import ModuleSlides, RenderProgress, SlideRead
 from app.db import dialect_insert, utcnow
 from app.decks.alignment import MasterModule, MasterSlide
 from app.files.models import Blob
-from app.i18n import N_
+from app.i18n import N_, gettext
 from app.lectures.models import LectureEvidence
 
 JAPAN = ZoneInfo("Asia/Tokyo")
@@ -602,6 +602,30 @@ def localize_report(report: dict[str, Any], language: str) -> dict[str, Any]:
         for item in report.get("problems", [])
     ]
     return {**report, "problems": problems}
+
+
+def render_progress(
+    session: Session, course: Course, deck_import: DeckImport, language: str
+) -> RenderProgress:
+    """The import's rendering as a share of its pages; 100 only once the images are stored.
+
+    The error, if it failed, is in ``language``."""
+    total, status = deck_import.slide_count, deck_import.render_status
+    revision = session.get(Revision, deck_import.revision_id)
+    pages = total if status == "done" else min(deck_import.rendered_pages, total)
+    percent = 100 if status == "done" else min(99, (100 * pages) // total) if total else 0
+    return RenderProgress(
+        import_id=deck_import.id,
+        status=status,
+        pages=pages,
+        total=total,
+        percent=percent,
+        finished=status not in ("queued", "running"),
+        error=gettext(language, deck_import.render_error) if deck_import.render_error else None,
+        result_url=f"/courses/{course.code}/revisions/{revision.number}"
+        if status == "done" and revision is not None
+        else None,
+    )
 
 
 def rendered_count(session: Session, deck_import: DeckImport) -> int:

@@ -21,7 +21,7 @@ from app.http import csrf
 from app.http.language import LANGUAGE_COOKIE, request_language
 from app.hygiene import is_web_url
 from app.i18n import TRAINEE_LANGUAGES, UI_LANGUAGES, gettext
-from app.languages import LANGUAGES, NO_SPACE_SCRIPTS, language_name
+from app.languages import LANGUAGES, NO_SPACE_SCRIPTS, language_name, name_for
 from app.security_headers import secure_cookies
 
 WEB_DIR = Path(__file__).parent.parent / "web"
@@ -37,6 +37,9 @@ templates.env.policies["json.dumps_function"] = functools.partial(
 )
 templates.env.globals.update(
     LANGUAGES=LANGUAGES,
+    # A language's own name, for choosing a language (the page's own language_name() names
+    # it for the reader: クメール語 (ខ្មែរ)).
+    autonym=language_name,
     language_name=language_name,
     NO_SPACE_SCRIPTS=NO_SPACE_SCRIPTS,
     UI_LANGUAGES=UI_LANGUAGES,
@@ -70,6 +73,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "_": translate,
             "ui_lang": language,
             "lang_url": lang_url,
+            "language_name": functools.partial(name_for, reader=language),
             "csrf_token": token,
             "principal": getattr(request.state, "principal", None),
             **context,

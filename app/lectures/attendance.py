@@ -29,6 +29,7 @@ from app.lectures.errors import (
     LectureStateError,
     ReasonRequired,
     ShortfallsNotAcknowledged,
+    UndoWindowOver,
 )
 from app.lectures.models import AttendanceRecord, Lecture, PresenceGap, RosterEntry
 from app.lectures.schemas import (
@@ -432,6 +433,51 @@ def confirm(
             entity_id=lecture.id,
             cooperative_id=coop,
             summary=N_("Attendance sheet confirmed"),
+        )
+    session.flush()
+    return attendance_sheet(session, principal, lecture, definition)
+
+
+def with_undo(sheet: AttendanceSheet, minutes: int) -> AttendanceSheet:
+    """The sheet with the time until which its confirmation may still be undone."""
+    if sheet.confirmed_at is None or minutes <= 0:
+        return sheet
+    until = sheet.confirmed_at + timedelta(minutes=minutes)
+    return sheet.model_copy(update={"undo_until": until if until > utcnow() else None})
+
+
+def undo_confirm(
+    session: Session,
+    principal: Principal,
+    lecture: Lecture,
+    definition: CourseDefinition,
+    *,
+    window: timedelta,
+) -> AttendanceSheet:
+    """Take back a confirmation given by mistake: only within ``window`` of it and before any
+    correction (UndoWindowOver otherwise). The confirmed minutes are kept, superseded, so the
+    record shows they were confirmed and taken back; the undo is audited."""
+    if lecture.confirmed_at is None:
+        raise LectureStateError(status=lecture.status)
+    now = utcnow()
+    records = session.scalars(
+        select(AttendanceRecord).where(AttendanceRecord.lecture_id == lecture.id)
+    ).all()
+    corrected = any(r.superseded_at is not None or r.reason for r in records)
+    if now - lecture.confirmed_at > window or corrected:
+        raise UndoWindowOver(minutes=int(window.total_seconds() // 60))
+    for record in records:
+        record.superseded_at = now
+    lecture.confirmed_at, lecture.confirmed_by_id = None, None
+    for coop in {coop for _cohort, coop in access.lecture_cohorts(session, lecture.id)}:
+        audit.record(
+            session,
+            principal,
+            action="update",
+            entity="lecture",
+            entity_id=lecture.id,
+            cooperative_id=coop,
+            summary="attendance sheet confirmation undone",
         )
     session.flush()
     return attendance_sheet(session, principal, lecture, definition)

@@ -162,3 +162,11 @@ class NotYourSchedule(Forbidden):
 class ReasonNeeded(InvalidInput):
     code = "reason-needed"
     message = N_("Say why: a change or a cancellation needs a reason.")
+
+
+class UndoWindowOver(Conflict):
+    code = "undo-window-over"
+    message = N_(
+        "A confirmation can be undone only within {minutes} minutes, and only before any "
+        "correction. Correct single trainees with a reason instead."
+    )

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.tenancy import Principal
@@ -37,9 +38,37 @@ def topic(lecture_id: int) -> str:
     return f"lecture:{lecture_id}"
 
 
+def _still_open() -> ColumnElement[bool]:
+    """Not closed, and its countdown (if any) not over by the server's clock."""
+    return and_(Poll.closed_at.is_(None), or_(Poll.closes_at.is_(None), Poll.closes_at > utcnow()))
+
+
+def is_open(poll: Poll) -> bool:
+    return poll.closed_at is None and (poll.closes_at is None or poll.closes_at > utcnow())
+
+
 def open_poll_of(session: Session, lecture_id: int) -> Poll | None:
-    return session.scalar(
-        select(Poll).where(Poll.lecture_id == lecture_id, Poll.closed_at.is_(None))
+    """The lecture's open poll; one whose countdown is over counts as closed at once, even
+    before the poll timer has written it down."""
+    return session.scalar(select(Poll).where(Poll.lecture_id == lecture_id, _still_open()))
+
+
+def seconds_left(poll: Poll) -> float | None:
+    """Seconds until the poll's countdown ends (never below 0); None without a countdown."""
+    if poll.closes_at is None:
+        return None
+    return round(max(0.0, (poll.closes_at - utcnow()).total_seconds()), 1)
+
+
+def _poll_state(poll: Poll) -> PollState:
+    remaining = seconds_left(poll)
+    return PollState(
+        id=poll.id,
+        module=poll.module_code,
+        position=poll.position,
+        choices=poll.choices,
+        closes_at=poll.closes_at,
+        remaining=remaining,
     )
 
 
@@ -63,11 +92,7 @@ def state(session: Session, lecture: Lecture, refs: list[SlideRef] | None = None
         kind=ref.kind if ref else None,
         index=index,
         count=len(refs),
-        poll=PollState(
-            id=poll.id, module=poll.module_code, position=poll.position, choices=poll.choices
-        )
-        if poll
-        else None,
+        poll=_poll_state(poll) if poll else None,
     )
 
 
@@ -190,13 +215,20 @@ def end(
 
 
 def _close_poll(session: Session, lecture: Lecture) -> None:
-    poll = open_poll_of(session, lecture.id)
-    if poll is not None:
-        poll.closed_at = utcnow()
+    now = utcnow()
+    for poll in session.scalars(
+        select(Poll).where(Poll.lecture_id == lecture.id, Poll.closed_at.is_(None))
+    ):
+        poll.closed_at = min(now, poll.closes_at) if poll.closes_at else now
 
 
-def open_poll(session: Session, broadcaster: Broadcaster, lecture: Lecture) -> LiveState:
-    """Open the quiz slide on screen as a poll trainees answer on their phones."""
+def open_poll(
+    session: Session, broadcaster: Broadcaster, lecture: Lecture, *, seconds: int | None = None
+) -> LiveState:
+    """Open the quiz slide on screen as a poll trainees answer on their phones.
+
+    With ``seconds``, the poll counts down and closes itself then, by the server's clock.
+    """
     _live(lecture, "live")
     quiz = courses.quiz_at(
         session,
@@ -208,6 +240,7 @@ def open_poll(session: Session, broadcaster: Broadcaster, lecture: Lecture) -> L
     if quiz is None:
         raise NotAQuiz()
     _close_poll(session, lecture)
+    opened = utcnow()
     session.add(
         Poll(
             lecture_id=lecture.id,
@@ -215,6 +248,8 @@ def open_poll(session: Session, broadcaster: Broadcaster, lecture: Lecture) -> L
             position=lecture.current_position or 0,
             answer=quiz["answer"],
             choices=len(quiz["choices"]),
+            opened_at=opened,
+            closes_at=opened + timedelta(seconds=seconds) if seconds else None,
         )
     )
     session.flush()
@@ -224,6 +259,31 @@ def open_poll(session: Session, broadcaster: Broadcaster, lecture: Lecture) -> L
 def close_poll(session: Session, broadcaster: Broadcaster, lecture: Lecture) -> LiveState:
     _close_poll(session, lecture)
     return publish(session, broadcaster, lecture)
+
+
+def close_due_polls(session: Session, broadcaster: Broadcaster) -> int:
+    """Close every poll whose countdown is over and tell its lecture's pages; return how many.
+
+    The close is a conditional UPDATE, so of several processes running this at once only one
+    closes (and announces) each poll.
+    """
+    due = session.execute(
+        select(Poll.id, Poll.lecture_id, Poll.closes_at).where(
+            Poll.closed_at.is_(None), Poll.closes_at <= utcnow()
+        )
+    ).all()
+    closed = 0
+    for poll_id, lecture_id, closes_at in due:
+        won = session.execute(
+            update(Poll)
+            .where(Poll.id == poll_id, Poll.closed_at.is_(None))
+            .values(closed_at=closes_at)
+        )
+        lecture = session.get(Lecture, lecture_id)
+        if won.rowcount == 1 and lecture is not None:  # type: ignore[attr-defined]
+            publish(session, broadcaster, lecture)
+            closed += 1
+    return closed
 
 
 def latest_poll(session: Session, lecture: Lecture) -> Poll | None:
@@ -243,7 +303,7 @@ def poll_results(session: Session, lecture: Lecture) -> PollResults:
     labels = [chr(ord("A") + i) for i in range(poll.choices)]
     return PollResults(
         poll=poll.id,
-        open=poll.closed_at is None,
+        open=is_open(poll),
         answer=poll.answer,
         counts={label: counts.get(label, 0) for label in labels},
         answered=sum(counts.values()),

@@ -201,6 +201,9 @@ class Poll(Base):
     answer: Mapped[str] = mapped_column(String(4))
     choices: Mapped[int]
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A countdown's end, by the server's clock: answers after it are refused, and the poll
+    # timer closes the poll then even if nobody presses "close".
+    closes_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.cohorts import languages as cohort_languages
 from app.cohorts.models import Trainee
 from app.courses import access as course_access
+from app.db import utcnow
 from app.i18n import N_
 from app.lectures import live, slides
 from app.lectures.access import Followed
@@ -27,6 +28,7 @@ class OpenPoll:
     id: int
     choices: int
     answered: str | None  # the trainee's choice, once given
+    remaining: float | None = None  # seconds left on its countdown, by the server's clock
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,10 @@ def trainee_view(
         state=live.state(session, lecture, refs),
         slide=slide,
         poll=OpenPoll(
-            id=poll.id, choices=poll.choices, answered=my_answer(session, poll.id, trainee.id)
+            id=poll.id,
+            choices=poll.choices,
+            answered=my_answer(session, poll.id, trainee.id),
+            remaining=live.seconds_left(poll),
         )
         if poll is not None
         else None,
@@ -110,7 +115,7 @@ def _outcome(
             Poll.lecture_id == lecture.id,
             Poll.module_code == slide.module,
             Poll.position == slide.position,
-            Poll.closed_at.is_not(None),
+            or_(Poll.closed_at.is_not(None), Poll.closes_at <= utcnow()),
         )
         .order_by(Poll.id.desc())
         .limit(1)
@@ -140,8 +145,8 @@ def answer(
     """Store a trainee's answer to the open poll, once."""
     lecture, trainee = followed.lecture, followed.trainee
     poll = session.get(Poll, poll_id)
-    if poll is None or poll.lecture_id != lecture.id or poll.closed_at is not None:
-        raise PollClosed()
+    if poll is None or poll.lecture_id != lecture.id or not live.is_open(poll):
+        raise PollClosed()  # closed, or its countdown is over by the server's clock
     choice = choice.strip().upper()[:1]
     if not choice or ord(choice) - ord("A") not in range(poll.choices):
         raise PollClosed(N_("That is not one of the choices."))

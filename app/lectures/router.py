@@ -10,6 +10,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -27,8 +28,9 @@ from app.accounts.dependencies import (
 from app.accounts.errors import LoginRequired
 from app.courses import service as courses
 from app.db import RowId, transaction
-from app.deps import DefinitionsDep, SessionDep
+from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.errors import DomainError
+from app.http import confirm as confirmation
 from app.http.gate import CheckedBeforeBody
 from app.http.language import request_language
 from app.lectures import (
@@ -65,6 +67,7 @@ from app.lectures.schemas import (
     LiveState,
     Ping,
     PingRead,
+    PollOpen,
     PollResults,
     RecordVersion,
     Room,
@@ -251,10 +254,14 @@ def end(
 
 @router.post("/lectures/{lecture_id}/poll", response_model=LiveState)
 def open_poll(
-    session: SessionDep, broadcaster: BroadcasterDep, lecture: PresentedLecture
+    session: SessionDep,
+    broadcaster: BroadcasterDep,
+    lecture: PresentedLecture,
+    body: PollOpen | None = None,
 ) -> LiveState:
-    """Open the quiz slide on screen as a live poll."""
-    return live.open_poll(session, broadcaster, lecture)
+    """Open the quiz slide on screen as a live poll, with a countdown if ``seconds`` is given:
+    the server then refuses answers after it and closes the poll by itself."""
+    return live.open_poll(session, broadcaster, lecture, seconds=body.seconds if body else None)
 
 
 @router.delete("/lectures/{lecture_id}/poll", response_model=LiveState)
@@ -301,8 +308,10 @@ def attendance_sheet(
     principal: PrincipalDep,
     lecture: KeptAttendance,
     definition: LectureDefinition,
+    settings: SettingsDep,
 ) -> AttendanceSheet:
-    return attendance.attendance_sheet(session, principal, lecture, definition)
+    sheet = attendance.attendance_sheet(session, principal, lecture, definition)
+    return attendance.with_undo(sheet, settings.undo_confirm_minutes)
 
 
 @router.put("/lectures/{lecture_id}/roster/{trainee_id}", response_model=RosterRead)
@@ -371,11 +380,45 @@ def confirm(
     principal: PrincipalDep,
     lecture: PresentedLecture,
     definition: LectureDefinition,
+    settings: SettingsDep,
     body: ConfirmIn = ConfirmIn(),  # the body may be left out: nothing acknowledged
 ) -> AttendanceSheet:
-    """Confirm the sheet; with shortfalls, only once the lecturer acknowledges them (409)."""
-    return attendance.confirm(
-        session, principal, lecture, definition, acknowledge_shortfalls=body.acknowledge_shortfalls
+    """Confirm the sheet (``confirm: true``, else 428); with shortfalls, only once the lecturer
+    acknowledges them (409). It may be undone for a short while (DELETE)."""
+    sheet = confirmation.confirmed(
+        session,
+        body.confirm,
+        lambda: attendance.confirm(
+            session,
+            principal,
+            lecture,
+            definition,
+            acknowledge_shortfalls=body.acknowledge_shortfalls,
+        ),
+    )
+    return attendance.with_undo(sheet, settings.undo_confirm_minutes)
+
+
+@router.delete(
+    "/lectures/{lecture_id}/confirm",
+    response_model=AttendanceSheet,
+    responses={409: {"description": "too late, or a correction was made since"}},
+)
+def undo_confirm(
+    session: SessionDep,
+    principal: PrincipalDep,
+    lecture: PresentedLecture,
+    definition: LectureDefinition,
+    settings: SettingsDep,
+) -> AttendanceSheet:
+    """Take back a confirmation made by mistake, within ``undo_confirm_minutes`` and before
+    any correction; the confirmed minutes stay in the history, superseded."""
+    return attendance.undo_confirm(
+        session,
+        principal,
+        lecture,
+        definition,
+        window=timedelta(minutes=settings.undo_confirm_minutes),
     )
 
 

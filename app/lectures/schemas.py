@@ -88,6 +88,12 @@ class Ping(BaseModel):
     client_time: str | None = None
 
 
+class PollOpen(BaseModel):
+    seconds: int | None = Field(
+        default=None, ge=5, le=600, description="a countdown: the poll closes itself then"
+    )
+
+
 class AnswerIn(BaseModel):
     poll_id: RowId
     choice: str = Field(min_length=1, max_length=4)
@@ -118,6 +124,9 @@ class ConfirmIn(BaseModel):
     # Confirming a sheet on which trainees were credited less than an area was taught needs
     # this: the lecturer has seen them (GET .../attendance lists them as shortfalls).
     acknowledge_shortfalls: bool = False
+    # From then on a change needs a reason; the caller says it means it (undo: DELETE .../confirm
+    # within the undo window).
+    confirm: bool = Field(default=False, description="true to go ahead")
 
 
 # --- what the API answers (and the pages render) -----------------------------------------
@@ -173,6 +182,10 @@ class PollState(BaseModel):
     module: str
     position: int
     choices: int
+    # A countdown's end, and the seconds left when this state was sent: pages count down
+    # from ``remaining`` on their own clock, which need not agree with the server's.
+    closes_at: datetime | None = None
+    remaining: float | None = None
 
 
 class LiveState(BaseModel):
@@ -283,6 +296,8 @@ class AttendanceSheet(BaseModel):
     lecture: int
     status: str
     confirmed_at: datetime | None
+    # Until when the confirmation may still be undone (None: not confirmed, or too late).
+    undo_until: datetime | None = None
     areas: list[AreaTaught]
     rows: list[AttendanceRow]
     shortfalls: list[Shortfall] = []

@@ -9,6 +9,8 @@ from app.accounts.dependencies import READS_RECORDS, CooperativeAccessDep
 from app.cohorts import service as cohorts
 from app.cohorts.dependencies import OwnedCohort, OwnedTrainee
 from app.deps import SessionDep
+from app.http import confirm as confirmation
+from app.http.confirm import ConfirmQuery
 from app.http.language import request_language
 from app.http.openapi import file_download
 from app.records import exports, service, xapi
@@ -104,14 +106,25 @@ def record_xapi(
     )
 
 
-@router.delete("/cohorts/{cohort_id}/records", response_model=Purged)
+@router.delete(
+    "/cohorts/{cohort_id}/records",
+    response_model=Purged,
+    responses={428: {"description": "confirm=true was not given: nothing was deleted"}},
+)
 def purge(
     session: SessionDep,
     principal: CooperativeAccessDep,
     cohort: OwnedCohort,
     definition_of: DefinitionForDep,
+    confirm: ConfirmQuery = False,
 ) -> Purged:
-    """Delete a cohort and its trainees' records once the retention period has ended."""
+    """Delete a cohort and its trainees' records once the retention period has ended.
+
+    Nothing brings them back, so the caller says ``confirm=true``."""
     cohort_id = cohort.id
-    count = service.purge_cohort(session, principal, cohort, definition_of(cohort))
+    count = confirmation.confirmed(
+        session,
+        confirm,
+        lambda: service.purge_cohort(session, principal, cohort, definition_of(cohort)),
+    )
     return Purged(cohort_id=cohort_id, trainees_removed=count)

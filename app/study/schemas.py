@@ -27,10 +27,20 @@ class StudyAnswerResult(BaseModel):
     explanation: str = ""
 
 
+class StudyScore(BaseModel):
+    """A trainee's self-study quiz score on a module: the latest answer to each question."""
+
+    correct: int
+    answered: int
+    questions: int
+    at: datetime  # when the latest of those answers was given
+
+
 class StudyModuleRef(BaseModel):
     code: str
     title: str | None
     title_language: str
+    score: StudyScore | None = None  # for the trainee reading it, once they answered a quiz
 
 
 class StudyCourse(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.cohorts import languages as cohort_languages
@@ -17,7 +17,7 @@ from app.cohorts.models import Trainee
 from app.courses import access as course_access
 from app.courses import service as courses
 from app.courses.definitions import CourseDefinition
-from app.courses.models import Module, Revision
+from app.courses.models import Module, Revision, Slide
 from app.db import utcnow
 from app.lectures import credit
 from app.lectures.models import QuizAnswer
@@ -34,6 +34,7 @@ from app.study.schemas import (
     StudyModule,
     StudyModuleRef,
     StudyPingRead,
+    StudyScore,
 )
 
 
@@ -160,10 +161,57 @@ def _titled(titles: dict[str, str], languages: list[str], master: str) -> tuple[
 
 
 def _module_ref(
-    code: str, titles: dict[str, str], languages: list[str], master: str
+    code: str,
+    titles: dict[str, str],
+    languages: list[str],
+    master: str,
+    score: StudyScore | None = None,
 ) -> StudyModuleRef:
     title, title_language = _titled(titles, languages, master)
-    return StudyModuleRef(code=code, title=title, title_language=title_language)
+    return StudyModuleRef(code=code, title=title, title_language=title_language, score=score)
+
+
+def scores(
+    session: Session, revision: Revision, master_language: str, trainee_id: int
+) -> dict[str, StudyScore]:
+    """The trainee's self-study quiz score per module of the revision (modules they answered
+    a quiz of): the latest answer to each question counts, out of the module's quiz slides."""
+    questions = dict(
+        session.execute(
+            select(Module.code, func.count(Slide.id))
+            .join(Slide, Slide.module_id == Module.id)
+            .where(
+                Module.revision_id == revision.id,
+                Slide.language == master_language,
+                Slide.kind == "quiz",
+                Slide.hidden.is_(False),
+            )
+            .group_by(Module.code)
+        ).all()
+    )
+    latest: dict[tuple[str, int], QuizAnswer] = {}
+    for row in session.scalars(
+        select(QuizAnswer)
+        .where(
+            QuizAnswer.trainee_id == trainee_id,
+            QuizAnswer.revision_id == revision.id,
+            QuizAnswer.poll_id.is_(None),
+        )
+        .order_by(QuizAnswer.id)
+    ):
+        latest[(row.module_code, row.position)] = row
+    by_module: dict[str, list[QuizAnswer]] = defaultdict(list)
+    for (code, _position), row in latest.items():
+        by_module[code].append(row)
+    return {
+        code: StudyScore(
+            correct=sum(1 for row in rows if row.correct),
+            answered=len(rows),
+            questions=max(questions.get(code, 0), len(rows)),
+            at=max(row.answered_at for row in rows),
+        )
+        for code, rows in by_module.items()
+    }
 
 
 def catalogue(
@@ -171,9 +219,11 @@ def catalogue(
     definitions: dict[str, CourseDefinition],
     language: str,
     fallbacks: list[str] | None = None,
+    trainee_id: int | None = None,
 ) -> list[StudyCourse]:
     """The published modules of every course, titled in the language, else along its
-    fallbacks (a trainee's chain), else in the master language."""
+    fallbacks (a trainee's chain), else in the master language; with the trainee's
+    self-study quiz score on each when ``trainee_id`` is given."""
     courses_out = []
     for definition in definitions.values():
         revision = published(session, definition)
@@ -181,6 +231,7 @@ def catalogue(
             continue
         master = definition.master_language
         languages = [language, *(fallbacks or [])]
+        scored = scores(session, revision, master, trainee_id) if trainee_id else {}
         courses_out.append(
             StudyCourse(
                 course=definition.code,
@@ -188,7 +239,8 @@ def catalogue(
                 self_study_counts=definition.self_study_counts,
                 total_minimum_minutes=definition.total_minimum_minutes,
                 modules=[
-                    _module_ref(m.code, m.titles, languages, master) for m in revision.modules
+                    _module_ref(m.code, m.titles, languages, master, scored.get(m.code))
+                    for m in revision.modules
                 ],
             )
         )

@@ -552,6 +552,15 @@ def revoke_token_form(
 # --- audit log -------------------------------------------------------------------------
 
 
+# The columns the audit log may be sorted by (no other key reaches the query).
+AUDIT_ORDER = {
+    "time": AuditEntry.created_at,
+    "who": AuditEntry.actor_name,
+    "action": AuditEntry.action,
+    "entity": AuditEntry.entity,
+}
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(
     request: Request, session: SessionDep, principal: CooperativeAccessDep, q: str = ""
@@ -560,9 +569,14 @@ def audit_page(
     (admins: all); ``q`` finds words in who, what and the summary."""
     q = paging.query_text(q)
     columns = (AuditEntry.actor_name, AuditEntry.action, AuditEntry.entity, AuditEntry.summary)
-    paged = paging.paginate_query(
-        request, session, paging.search(audit.visible_entries(principal), q, columns), q
+    order = paging.sorting(request, AUDIT_ORDER, "time", descending=True)
+    statement = paging.sort_query(
+        paging.search(audit.visible_entries(principal), q, columns),
+        order,
+        AUDIT_ORDER,
+        tie=AuditEntry.id,
     )
+    paged = paging.paginate_query(request, session, statement, q)
     language = ui_language(request)
     return render(
         request,
@@ -570,6 +584,7 @@ def audit_page(
         paged=paged,
         entries=paged.items,
         q=q,
+        order=order,
         local_time=local_time,
         summary=lambda entry: audit.summary_text(entry, language),
     )

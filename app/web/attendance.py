@@ -4,6 +4,7 @@ bridged gaps, confirmation and the history of corrections."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,6 +19,7 @@ from app.courses.definitions import CourseDefinition
 from app.db import RowId
 from app.deps import SessionDep
 from app.errors import DomainError
+from app.http import confirm as confirmation
 from app.http import csrf
 from app.http.forms import form_data
 from app.http.rendering import render
@@ -60,7 +62,10 @@ def _attendance_page(
         "lectures/attendance.html",
         status_code=status_code,
         lecture=scheduling.lecture_details(session, principal, lecture),
-        sheet=attendance.attendance_sheet(session, principal, lecture, definition),
+        sheet=attendance.with_undo(
+            attendance.attendance_sheet(session, principal, lecture, definition),
+            request.app.state.settings.undo_confirm_minutes,
+        ),
         definition=definition,
         statuses=attendance.ROSTER_STATUSES,
         presenter=access.is_presenter(principal, lecture),
@@ -213,21 +218,49 @@ def confirm_form(
     definition: LectureDefinition,
     csrf_token: CsrfField = "",
     acknowledge_shortfalls: Annotated[bool, Form()] = False,
+    confirm: confirmation.ConfirmField = False,
 ) -> Any:
     """The lecturer confirms the sheet of an ended lecture; later changes need a reason.
 
     The form lists the trainees credited less than was taught; confirming needs the box
-    that says the lecturer has checked them."""
+    that says the lecturer has checked them, and the box that says they mean it."""
     csrf.verify(request, csrf_token)
+
+    def confirm_sheet() -> object:
+        return confirmation.confirmed(
+            session,
+            confirm,
+            lambda: attendance.confirm(
+                session,
+                principal,
+                lecture,
+                definition,
+                acknowledge_shortfalls=acknowledge_shortfalls,
+            ),
+        )
+
+    return _from_sheet(request, session, principal, lecture, definition, confirm_sheet)
+
+
+@router.post("/lectures/{lecture_id}/unconfirm", response_class=HTMLResponse)
+def undo_confirm_form(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    lecture: PresentedLecture,
+    definition: LectureDefinition,
+    csrf_token: CsrfField = "",
+) -> Any:
+    """Take back a confirmation made by mistake, shortly after and before any correction."""
+    csrf.verify(request, csrf_token)
+    window = timedelta(minutes=request.app.state.settings.undo_confirm_minutes)
     return _from_sheet(
         request,
         session,
         principal,
         lecture,
         definition,
-        lambda: attendance.confirm(
-            session, principal, lecture, definition, acknowledge_shortfalls=acknowledge_shortfalls
-        ),
+        lambda: attendance.undo_confirm(session, principal, lecture, definition, window=window),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -31,6 +33,8 @@ from app.errors import DomainError
 from app.http import csrf
 from app.http.gate import CheckedBeforeBody
 from app.http.rendering import render, ui_language
+from app.i18n import N_, gettext
+from app.languages import is_known
 from app.web import paging
 
 router = APIRouter(
@@ -109,6 +113,24 @@ def _course_choices(request: Request) -> list[tuple[str, str]]:
     return [(code, d.label(ui_language(request))) for code, d in definitions.items()]
 
 
+# The columns a list may be sorted by, and the value each sorts on (no other key is taken).
+COHORT_ORDER: dict[str, Callable[[Any], Any]] = {
+    "name": lambda c: c.name,
+    "arrival": lambda c: c.arrival_date,
+    "training": lambda c: c.training_start,
+    "work": lambda c: c.work_start,
+}
+TRAINEE_ORDER: dict[str, Callable[[Any], Any]] = {
+    "number": lambda row: row.trainee.trainee_number,
+    "name": lambda row: f"{row.trainee.family_name} {row.trainee.given_name}",
+    "katakana": lambda row: row.trainee.name_katakana,
+    "nationality": lambda row: row.trainee.nationality,
+    "language": lambda row: row.trainee.preferred_language,
+    "birth": lambda row: row.trainee.date_of_birth,
+    "employer": lambda row: row.employer,
+}
+
+
 def _cohorts_page(
     request: Request,
     session: Session,
@@ -133,10 +155,14 @@ def _cohorts_page(
             ),
         ),
     )
+    keys = {**COHORT_ORDER, "cooperative": lambda c: names.get(c.cooperative_id, "")}
+    order = paging.sorting(request, keys, "arrival", descending=True)
+    found = paging.sort_items(found, order, keys)
     paged = paging.paginate(request, found, q)
     return render(
         request,
         "cohorts.html",
+        order=order,
         status_code=status_code,
         cohorts=paged.items,
         paged=paged,
@@ -173,12 +199,14 @@ def _cohort_page(
             row.login_code,
         ),
     )
-    paged = paging.paginate(request, found, q)
+    order = paging.sorting(request, TRAINEE_ORDER, "number")
+    paged = paging.paginate(request, paging.sort_items(found, order, TRAINEE_ORDER), q)
     definitions = request.app.state.definitions
     definition = definitions.get(overview.cohort.course_code)
     return render(
         request,
         "cohort.html",
+        order=order,
         status_code=status_code,
         overview=overview,
         paged=paged,
@@ -604,6 +632,44 @@ def merge_employer_form(
     return RedirectResponse(f"/employers/{kept.id}?saved=1", status_code=303)
 
 
+# What a login card says, in Japanese and in its trainee's language: the labels, then the
+# steps to log in, each drawn as a picture too (cards.html), then the way without a camera.
+CARD_LABELS = (N_("Login code"), N_("PIN"))
+CARD_STEPS = (
+    ("scan", N_("Scan the QR code with your phone's camera.")),
+    ("pin", N_("Enter the PIN on this card.")),
+    ("lecture", N_("Open your lecture and keep the screen on.")),
+)
+CARD_NO_CAMERA = N_("No camera? Open {url} and type your login code.")
+
+
+@dataclass(frozen=True)
+class CardWords:
+    """A card's words in Japanese and, where it differs, the trainee's language."""
+
+    languages: tuple[str, ...]
+    code: tuple[str, ...]
+    pin: tuple[str, ...]
+    steps: tuple[tuple[str, tuple[str, ...]], ...]  # (picture, the step in each language)
+    no_camera: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=16)
+def card_words(language: str, login_url: str) -> CardWords:
+    languages = ("ja",) if language == "ja" else ("ja", language)
+
+    def each(message: str, **params: str) -> tuple[str, ...]:
+        return tuple(gettext(tag, message, **params) for tag in languages)
+
+    return CardWords(
+        languages=languages,
+        code=each(CARD_LABELS[0]),
+        pin=each(CARD_LABELS[1]),
+        steps=tuple((picture, each(step)) for picture, step in CARD_STEPS),
+        no_camera=each(CARD_NO_CAMERA, url=login_url),
+    )
+
+
 def _card_page(
     request: Request,
     cohort: Cohort,
@@ -620,6 +686,10 @@ def _card_page(
             "pin": pin,
             "qr": Markup(
                 segno.make(f"{login_url}?code={code}", error="m").svg_inline(scale=3, omitsize=True)
+            ),
+            "words": card_words(
+                trainee.preferred_language if is_known(trainee.preferred_language) else "en",
+                login_url,
             ),
         }
         for trainee, code, pin in issued

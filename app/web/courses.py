@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app.accounts.dependencies import LecturerOrAdminDep, require_roles
@@ -21,9 +21,11 @@ from app.courses.errors import (
 from app.courses.models import Course, Revision
 from app.db import RowId
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
+from app.http import confirm as confirmation
 from app.http import csrf
 from app.http.gate import CheckedBeforeBody
 from app.http.rendering import render, ui_language
+from app.i18n import N_, gettext
 
 # Lecturers and admins work on decks; cooperative staff may read them; trainees have their own.
 router = APIRouter(
@@ -149,6 +151,7 @@ def import_page(
         report=report,
         deck_import=deck_import,
         rendered=service.rendered_count(session, deck_import),
+        progress=service.render_progress(session, course, deck_import, ui_language(request)),
     )
 
 
@@ -224,10 +227,39 @@ def publish_form(
     course: CourseDep,
     revision: RevisionDep,
     csrf_token: Annotated[str, Form()] = "",
-) -> Any:
+    confirm: confirmation.ConfirmField = False,
+) -> Response:
+    """Publish a draft, after the confirmation page has said what that means. A refusal (a
+    module without an area, published already) shows on the revision page before asking."""
     csrf.verify(request, csrf_token)
+    page = f"/courses/{course.code}/revisions/{revision.number}"
+    language = ui_language(request)
+
+    def publish() -> object:
+        return service.publish(session, course, revision.number, caller)
+
     try:
-        service.publish(session, course, revision.number, caller)
+        if not confirm:
+            confirmation.rehearse(session, publish)
+            return confirmation.ask(
+                request,
+                title=gettext(language, N_("Publish revision {number}?"), number=revision.number),
+                consequences=[
+                    gettext(language, N_("New cohorts will be taught it from now on.")),
+                    gettext(
+                        language,
+                        N_(
+                            "A published revision cannot be withdrawn; only a later one "
+                            "replaces it."
+                        ),
+                    ),
+                ],
+                action=f"{page}/publish",
+                back=page,
+                button=gettext(language, N_("Publish")),
+                danger=False,
+            )
+        publish()
     except (UnmappedModules, PublishConflict) as refused:
         return _revision_page(
             request,
@@ -235,10 +267,10 @@ def publish_form(
             definition,
             course,
             revision,
-            error=refused.text(ui_language(request)),
+            error=refused.text(language),
             status_code=refused.status_code,
         )
-    return RedirectResponse(f"/courses/{course.code}/revisions/{revision.number}", status_code=303)
+    return RedirectResponse(page, status_code=303)
 
 
 @router.post("/courses/{course}/revisions/{number}/discard")
@@ -250,10 +282,33 @@ def discard_form(
     course: CourseDep,
     revision: RevisionDep,
     csrf_token: Annotated[str, Form()] = "",
-) -> Any:
+    confirm: confirmation.ConfirmField = False,
+) -> Response:
+    """Discard a draft, after the confirmation page; a refusal shows on the revision page."""
     csrf.verify(request, csrf_token)
-    try:
+    page = f"/courses/{course.code}/revisions/{revision.number}"
+    language = ui_language(request)
+
+    def discard() -> None:
         service.discard(session, course, revision.number, caller)
+
+    try:
+        if not confirm:
+            confirmation.rehearse(session, discard)
+            return confirmation.ask(
+                request,
+                title=gettext(language, N_("Discard draft revision {number}?"), number=revision.number),
+                consequences=[
+                    gettext(
+                        language,
+                        N_("Its decks, slides and translations are deleted; it cannot be undone."),
+                    ),
+                ],
+                action=f"{page}/discard",
+                back=page,
+                button=gettext(language, N_("Discard")),
+            )
+        discard()
     except RevisionNotDiscardable as refused:
         return _revision_page(
             request,
@@ -261,7 +316,7 @@ def discard_form(
             definition,
             course,
             revision,
-            error=refused.text(ui_language(request)),
+            error=refused.text(language),
             status_code=refused.status_code,
         )
     return RedirectResponse(f"/courses/{course.code}?saved=1", status_code=303)

@@ -3,6 +3,7 @@ the presenter's screen, and the attendance sheet with its roster controls."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -76,6 +77,15 @@ def warnings_shown(request: Request, failure: DomainError) -> list[SchedulingWar
 # --- the schedule ----------------------------------------------------------------------
 
 
+# The columns the lecture list may be sorted by (no other key is taken).
+LECTURE_ORDER: dict[str, Callable[[Lecture], Any]] = {
+    "date": lambda lecture: lecture.scheduled_start,
+    "title": lambda lecture: lecture.title,
+    "venue": lambda lecture: lecture.venue,
+    "status": lambda lecture: lecture.status,
+}
+
+
 def _schedule_page(
     request: Request,
     session: Session,
@@ -99,7 +109,8 @@ def _schedule_page(
             f"{tokyo(lecture.scheduled_start):%Y-%m-%d}",
         ),
     )
-    paged = paging.paginate(request, found, q)
+    order = paging.sorting(request, LECTURE_ORDER, "date", descending=True)
+    paged = paging.paginate(request, paging.sort_items(found, order, LECTURE_ORDER), q)
     lectures = [scheduling.lecture_details(session, principal, lecture) for lecture in paged.items]
     may_schedule = principal.role in ("admin", "staff")
     catalogue = study.catalogue(session, definitions, ui_language(request)) if may_schedule else []
@@ -112,6 +123,7 @@ def _schedule_page(
         lectures=lectures,
         paged=paged,
         q=q,
+        order=order,
         tokyo=tokyo,
         may_schedule=may_schedule,
         definitions=definitions,

@@ -1,7 +1,9 @@
 """Search and pagination of long lists, on the server, with the query kept in the URL.
 
-A list page takes ``q`` (words to find) and ``page`` (1-based) from its query string; links
-to other pages keep every other parameter (filters) as it was.
+A list page takes ``q`` (words to find), ``page`` (1-based) and ``sort`` (a column key,
+``-`` in front for descending) from its query string; links to other pages keep every other
+parameter (filters) as it was. A list sorts only by the keys it names; any other ``sort`` is
+ignored, so the query string never reaches the database as a column name.
 """
 
 from __future__ import annotations
@@ -95,6 +97,70 @@ def paginate_query(
     page = min(page_number(request.query_params.get("page")), pages)
     rows = list(session.scalars(statement.limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
     return _paged(request, rows, int(total or 0), page, q)
+
+
+@dataclass(frozen=True)
+class Sorting:
+    """The order a list is shown in, and a link per sortable column to sort by it."""
+
+    key: str
+    descending: bool
+    urls: dict[str, str]  # column key -> the list sorted by it (reversed, if it is the order)
+
+    @property
+    def param(self) -> str:
+        """The ``sort`` value of this order, for forms that must keep it (the search box)."""
+        return ("-" if self.descending else "") + self.key
+
+    def direction(self, key: str) -> str | None:
+        """``ascending`` or ``descending`` for the column the list is sorted by (aria-sort)."""
+        if key != self.key:
+            return None
+        return "descending" if self.descending else "ascending"
+
+
+def sorting(
+    request: Request, keys: Iterable[str], default: str, *, descending: bool = False
+) -> Sorting:
+    """The list's order from ``sort`` in the query string: one of ``keys``, else the default."""
+    allowed = list(keys)
+    asked = (request.query_params.get("sort") or "").strip()
+    key, down = asked.removeprefix("-"), asked.startswith("-")
+    if key not in allowed:
+        key, down = default, descending
+    urls = {}
+    for name in allowed:
+        value = ("" if down else "-") + name if name == key else name
+        url = request.url.remove_query_params("page").include_query_params(sort=value)
+        urls[name] = f"{url.path}?{url.query}"
+    return Sorting(key=key, descending=down, urls=urls)
+
+
+def _sort_value(value: Any) -> tuple[bool, Any]:
+    # Empty values last whichever the direction is asked; text without regard to case.
+    if isinstance(value, str):
+        value = value.casefold()
+    return (value is None or value == "", value if value is not None else "")
+
+
+def sort_items(items: Iterable[T], order: Sorting, keys: dict[str, Callable[[T], Any]]) -> list[T]:
+    """Items sorted by the column ``order`` names (``keys`` maps each key to its value)."""
+    value = keys[order.key]
+    present = [item for item in items if not _sort_value(value(item))[0]]
+    empty = [item for item in items if _sort_value(value(item))[0]]
+    present.sort(key=lambda item: _sort_value(value(item))[1], reverse=order.descending)
+    return present + empty
+
+
+def sort_query(
+    statement: Select[Any], order: Sorting, columns: dict[str, Any], tie: Any
+) -> Select[Any]:
+    """The statement ordered by the column ``order`` names, then by ``tie`` (stable pages)."""
+    column = columns[order.key]
+    return statement.order_by(None).order_by(
+        column.desc() if order.descending else column.asc(),
+        tie.desc() if order.descending else tie.asc(),
+    )
 
 
 def _like(text: str) -> str:

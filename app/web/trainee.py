@@ -53,6 +53,7 @@ def home_context(
             trainee.preferred_language if trainee else ui_language(request),
             # the trainee's fallbacks; the master language comes last in any case
             cohort_languages.trainee_chain(session, trainee, "")[1:] if trainee else None,
+            trainee_id=trainee.id if trainee else None,
         ),
         "study_minutes": sum(minutes.values()),
         "tokyo": tokyo,

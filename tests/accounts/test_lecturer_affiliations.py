@@ -102,7 +102,8 @@ def test_a_director_registered_by_the_command_line_does_not_teach_their_cooperat
     )
     assert recorded.status_code == 200, recorded.text
     confirmed = admin.post(
-        f"/api/v1/lectures/{lecture['id']}/confirm", json={"acknowledge_shortfalls": True}
+        f"/api/v1/lectures/{lecture['id']}/confirm",
+        json={"acknowledge_shortfalls": True, "confirm": True},
     )
     assert confirmed.status_code == 200, confirmed.text
     assert "lecturer-not-independent" in _compliance_reasons(staff, world.cohort_a.id)

@@ -285,7 +285,7 @@ def _seed(
     for language, path in decks.items():
         response = upload(client, path, language)
         assert response.status_code == 201, response.text
-    published = client.post(f"/api/v1/courses/{COURSE}/revisions/1/publish")
+    published = client.post(f"/api/v1/courses/{COURSE}/revisions/1/publish?confirm=true")
     assert published.status_code == 200, published.text
 
     staff = Principal(
@@ -473,8 +473,13 @@ def test_a_lecture_from_start_to_confirmed_sheet_in_real_browsers(
         stage_title("質問 2")
         slide_shows(vi, "vi", "Câu hỏi 2")
         slide_shows(km, "km", f"{KHMER[5]} 2")
+        laptop.select_option("#poll-seconds", "90")  # a countdown, shown on every screen
         step("poll-open")
         expect(laptop.locator("#poll")).to_be_visible()
+        counting = re.compile(r"^⏱ 1:[0-3]\d$")
+        expect(laptop.locator("#poll-countdown")).to_have_text(counting)
+        expect(projector.locator("#countdown")).to_have_text(counting, timeout=FOLLOW_MS)
+        projector.screenshot(path=str(shots / "audience-poll-countdown.png"))
         answers = {
             "vi": ["A Đúng 2", "B Sai 2"],
             "km": [f"A {KHMER[6]} 2", f"B {KHMER[7]} 2"],
@@ -483,6 +488,7 @@ def test_a_lecture_from_start_to_confirmed_sheet_in_real_browsers(
             buttons = phone.locator("#slide .poll button[data-choice]")
             expect(buttons).to_have_text(answers[language], timeout=FOLLOW_MS)
             expect(buttons.first.locator(".text")).to_have_attribute("lang", language)
+            expect(phone.locator("#slide .poll .countdown")).to_have_text(counting)
             phone.screenshot(path=str(shots / f"phone-{language}-poll.png"))
         vi.click("#slide .poll button[data-choice='A']")
         km.click("#slide .poll button[data-choice='B']")
@@ -495,6 +501,7 @@ def test_a_lecture_from_start_to_confirmed_sheet_in_real_browsers(
         laptop.screenshot(path=str(shots / "presenter-poll.png"))
         step("poll-close")
         expect(laptop.locator("#poll-bars .bar-row.right .bar-label")).to_have_text("A")
+        expect(projector.locator("#countdown")).to_be_hidden(timeout=FOLLOW_MS)
         # Closed: every phone shows the right answer and the explanation in its language, and
         # the projector shows the chart with the explanation.
         explained = {"vi": "Giải thích 2", "km": f"{KHMER[4]} 2"}
@@ -612,6 +619,7 @@ def test_a_lecture_from_start_to_confirmed_sheet_in_real_browsers(
         expect(laptop.locator("ul.shortfalls li")).to_have_count(1)
         expect(laptop.locator("ul.shortfalls")).to_contain_text("SOK DARA")
         laptop.check("form.confirm input[name=acknowledge_shortfalls]")
+        laptop.check("form.confirm input[name=confirm]")
         laptop.click("form.confirm button[type=submit]")
         laptop.wait_for_url(re.compile(rf"/lectures/{lecture_id}/attendance\?saved=1"))
         expect(laptop.locator("p.flash", has_text="Confirmed on")).to_be_visible()

@@ -90,7 +90,7 @@ def media_block(css: str, media: str) -> str:
 def test_staff_create_a_cohort_with_the_form(signed_in: Any, world: World) -> None:
     staff = signed_in(world.staff_a)
     doc = page(staff, "/cohorts?lang=en")
-    listed = [text_of(a) for a in doc.xpath("//main//table//a")]
+    listed = [text_of(a) for a in doc.xpath("//main//table/tbody//a")]
     assert listed == ["Cohort A"]  # and not coop B's
     assert not doc.xpath('//select[@name="cooperative_id"]')  # staff: always their own
     assert len(doc.xpath('//input[@type="checkbox"][@name="languages"]')) == 11
@@ -219,7 +219,7 @@ def test_staff_import_a_trainee_list_and_see_the_report(signed_in: Any, world: W
         "NGUYEN VAN AN",
         "グエン ヴァン アン",
         "Vietnam",
-        "Tiếng Việt",
+        "Vietnamese (Tiếng Việt)",
         "2003-04-12",
         "Momotaro Seiko",
     ]
@@ -298,6 +298,13 @@ def test_printed_cards_carry_code_pin_and_qr_and_the_pin_logs_the_trainee_in(
     assert all(re.fullmatch(r"\d{6}", pin) for pin in cards.values())
     doc = html.fromstring(response.text)
     assert len(doc.xpath('//article[@class="login-card"]//div[@class="qr"]/svg')) == 3
+    # Each card speaks Japanese and its trainee's language, and draws the three steps.
+    for card in doc.xpath('//article[@class="login-card"]'):
+        steps = card.xpath('.//ol[@class="steps"]/li')
+        assert [len(step.xpath("svg")) for step in steps] == [1, 1, 1]
+        assert [span.get("lang") for span in steps[1].xpath(".//span[@lang]")] == ["ja", "vi"]
+        assert text_of(steps[1]) == "2このカードのPINを入力します。Nhập mã PIN trên thẻ này."
+        assert "Mã đăng nhập" in text_of(card.xpath(".//dl")[0])
     for code, pin in cards.items():
         # The QR code holds the login address with the code, and never the PIN.
         expected = segno.make(f"http://testserver/t/login?code={code}", error="m")
@@ -399,6 +406,6 @@ def test_the_cards_print_on_a4_without_the_menu() -> None:
     print_rules = media_block(css, "print")
     assert "size: A4" in print_rules
     assert re.search(r"header\.top[^{]*\{\s*display: none", print_rules)
-    # Two columns of 55 mm rows: ten cards on a 297 mm page with 10 mm margins.
+    # Two columns of 68 mm rows: eight cards on a 297 mm page with 10 mm margins.
     assert "grid-template-columns: 95mm 95mm" in print_rules
-    assert "grid-auto-rows: 55mm" in print_rules
+    assert "grid-auto-rows: 68mm" in print_rules

@@ -34,7 +34,7 @@ def test_a_cohort_is_created_for_a_course_with_fallback_languages_and_trainees_o
     )
     shown = text_of(page(staff, f"/cohorts/{cohort_id}?lang=en"))
     assert "Legal-protection lecture (Employment for Skill Development)" in shown
-    assert "English → Tiếng Việt → 日本語" in shown
+    assert "English → Vietnamese (Tiếng Việt) → Japanese (日本語)" in shown
     # Nothing of that course is published yet: the page says so.
     assert "has no published revision yet" in shown
 

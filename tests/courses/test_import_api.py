@@ -137,15 +137,20 @@ def test_publish_makes_revision_current_and_keeps_older_readable(
     client: TestClient, decks: Path
 ) -> None:
     upload(client, decks / "ja.pptx", "ja")
-    assert client.post("/api/v1/courses/legal-protection/revisions/1/publish").status_code == 200
+    assert (
+        client.post("/api/v1/courses/legal-protection/revisions/1/publish?confirm=true").status_code
+        == 200
+    )
     upload(client, decks / "ja-revised.pptx", "ja")
     course = client.get("/api/v1/courses/legal-protection").json()
     assert (course["published_revision"], course["latest_revision"]) == (1, 2)
     assert (
-        client.post("/api/v1/courses/legal-protection/revisions/2/publish").json()["status"]
+        client.post("/api/v1/courses/legal-protection/revisions/2/publish?confirm=true").json()[
+            "status"
+        ]
         == "published"
     )
-    again = client.post("/api/v1/courses/legal-protection/revisions/2/publish")
+    again = client.post("/api/v1/courses/legal-protection/revisions/2/publish?confirm=true")
     assert again.status_code == 409
     old = client.get("/api/v1/courses/legal-protection/revisions/1/modules/LP-02")
     assert old.status_code == 200

@@ -244,7 +244,7 @@ def test_stale_slides_are_listed_on_the_report_of_a_new_master(
     doc = page(client, f"{COURSE}/imports/{import_id}?lang=en")
     rows = doc.xpath('//h2[.="Slides that need translation"]/following-sibling::div[1]//tr[td]')
     assert [[text_of(td) for td in row.xpath("td")] for row in rows] == [
-        ["Tiếng Việt", "LP-02", "6", "master changed"],
+        ["Vietnamese (Tiếng Việt)", "LP-02", "6", "master changed"],
     ]
 
 
@@ -256,7 +256,9 @@ def test_diff_page_shows_the_changed_text(client: TestClient, decks: Path) -> No
     assert "added 0 · removed 0 · changed 1" in text_of(doc)
     (card,) = doc.xpath('//div[@class="card"]')
     assert text_of(card.xpath("h2")[0]).startswith("LP-02 · 入管法")
-    assert card.xpath("h3/text()") == ["日本語"]  # the carried-over translation did not change
+    assert card.xpath("h3/text()") == [
+        "Japanese (日本語)"
+    ]  # the carried-over translation did not change
     assert card.xpath("del/text() | div/del/text()")[0].startswith("入管法 1\n")
     assert card.xpath("div/ins/text()")[0].startswith("入管法 1（改正）\n")
     assert card.xpath('div[@lang="ja"]')
@@ -364,7 +366,17 @@ def test_publish_form_needs_the_csrf_token(client: TestClient, decks: Path) -> N
     assert client.post(action, follow_redirects=False).status_code == 403
     assert client.get("/api/v1/courses/legal-protection").json()["published_revision"] is None
 
-    response = client.post(action, data={"csrf_token": token}, follow_redirects=False)
+    # The form first asks, on a page of its own (no script needed), what publishing means.
+    asked = client.post(f"{action}?lang=en", data={"csrf_token": token}, follow_redirects=False)
+    assert asked.status_code == 200
+    question = html.fromstring(asked.text)
+    assert "Publish revision 1?" in text_of(question)
+    assert client.get("/api/v1/courses/legal-protection").json()["published_revision"] is None
+    (again,) = question.xpath(f'//form[@action="{action}"]')
+    fields = {i.get("name"): i.get("value") for i in again.xpath(".//input[@type='hidden']")}
+    assert fields["confirm"] == "true"
+    assert question.xpath(f'//a[@href="{REVISION_1}"]')  # or back, nothing done
+    response = client.post(action, data=fields, follow_redirects=False)
     assert (response.status_code, response.headers["location"]) == (303, REVISION_1)
     published = page(client, REVISION_1)
     assert published.xpath('//h1/span[@class="badge published"]')

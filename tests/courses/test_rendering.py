@@ -184,11 +184,19 @@ def test_every_slide_gets_an_image_and_page_n_is_slide_n(
     assert report["rendering"] == "queued"
     assert jobs(session_factory) == [("render-deck", {"import_id": import_id}, "queued")]
     assert client.get(f"{API}/imports/{import_id}").json()["rendering"] == "queued"
+    progress = client.get(f"{API}/imports/{import_id}/progress").json()
+    assert (progress["percent"], progress["finished"], progress["result_url"]) == (0, False, None)
 
     assert run_until_empty(session_factory, lo_settings) == 1
     status = client.get(f"{API}/imports/{import_id}").json()
     assert (status["rendering"], status["rendering_error"]) == ("done", None)
     assert status["rendered_slides"] == status["slide_count"] == 4
+    # The progress stream of finished work says so at once, with the way to the result, and ends.
+    with client.stream("GET", f"{API}/imports/{import_id}/progress/events") as stream:
+        body = stream.read().decode()
+    assert body.startswith("event: progress") and body.count("event: progress") == 1
+    assert '"percent":100' in body and '"pages":4' in body
+    assert '"result_url":"/courses/legal-protection/revisions/1"' in body
     assert jobs(session_factory) == [("render-deck", {"import_id": import_id}, "done")]
 
     slides = slides_of(client, 1, "ja")

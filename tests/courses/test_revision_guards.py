@@ -89,7 +89,10 @@ def test_a_titp_deck_uploaded_to_the_ikusei_course_is_held_until_confirmed(
     revision_page = page(client, f"/courses/{IKUSEI}/revisions/1")
     assert revision_page.xpath('//form[contains(@action, "/publish")]//button[@disabled]')
     # ...and the draft is discarded instead.
-    assert client.delete(f"/api/v1/courses/{IKUSEI}/revisions/1").status_code == 204
+    unconfirmed = client.delete(f"/api/v1/courses/{IKUSEI}/revisions/1")
+    assert unconfirmed.status_code == 428  # a discard cannot be undone: nothing yet
+    assert len(client.get(f"/api/v1/courses/{IKUSEI}/revisions").json()) == 1
+    assert client.delete(f"/api/v1/courses/{IKUSEI}/revisions/1?confirm=true").status_code == 204
     assert client.get(f"/api/v1/courses/{IKUSEI}/revisions").json() == []
     assert [(action, entity) for action, entity, _ in audit_log(client)] == [
         ("import", "deck"),
@@ -102,7 +105,7 @@ def test_publishing_shows_the_changes_and_a_published_revision_is_never_discarde
     client: TestClient, decks: Path, session_factory: sessionmaker[Session]
 ) -> None:
     assert upload(client, decks / "ja.pptx", "ja").status_code == 201
-    first = client.post(f"/api/v1/courses/{TITP}/revisions/1/publish")
+    first = client.post(f"/api/v1/courses/{TITP}/revisions/1/publish?confirm=true")
     assert (first.status_code, first.json()["changes"]) == (200, None)
     assert upload(client, decks / "ja-revised.pptx", "ja").status_code == 201
     draft = page(client, f"/courses/{TITP}/revisions/2")
@@ -118,9 +121,13 @@ def test_publishing_shows_the_changes_and_a_published_revision_is_never_discarde
         )
     # The page's discard button; the draft's deck file is no longer needed, its pictures are.
     token = form_token(draft, f"/courses/{TITP}/revisions/2/discard")
+    asked = client.post(f"/courses/{TITP}/revisions/2/discard", data={"csrf_token": token})
+    assert asked.status_code == 200  # the confirmation page: nothing discarded yet
+    assert "元には戻せません" in asked.text
+    assert len(client.get(f"/api/v1/courses/{TITP}/revisions").json()) == 2
     response = client.post(
         f"/courses/{TITP}/revisions/2/discard",
-        data={"csrf_token": token},
+        data={"csrf_token": token, "confirm": "true"},
         follow_redirects=False,
     )
     assert response.status_code == 303

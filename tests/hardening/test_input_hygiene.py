@@ -130,7 +130,10 @@ def test_http_and_https_links_are_web_links(link: str) -> None:
 @pytest.fixture
 def published(client: TestClient, decks: Path) -> TestClient:
     assert upload(client, decks / "ja.pptx", "ja").status_code == 201
-    assert client.post("/api/v1/courses/legal-protection/revisions/1/publish").status_code == 200
+    assert (
+        client.post("/api/v1/courses/legal-protection/revisions/1/publish?confirm=true").status_code
+        == 200
+    )
     return client
 
 

@@ -26,7 +26,10 @@ def deck_with_secrets(client: TestClient, tmp_path: Path) -> TestClient:
     slides.insert(2, deckmaker.S(HIDDEN, ["まだ見せない"], hidden=True))
     deckmaker.build(tmp_path / "secrets.pptx", modules)
     assert upload(client, tmp_path / "secrets.pptx", "ja").status_code == 201
-    assert client.post("/api/v1/courses/legal-protection/revisions/1/publish").status_code == 200
+    assert (
+        client.post("/api/v1/courses/legal-protection/revisions/1/publish?confirm=true").status_code
+        == 200
+    )
     return client
 
 

@@ -17,7 +17,10 @@ def published(client: TestClient, decks: Path) -> TestClient:
     """The sample lecture in ja and vi, revision 1 published (as the admin client)."""
     assert upload(client, decks / "ja.pptx", "ja").status_code == 201
     assert upload(client, decks / "vi.pptx", "vi").status_code == 201
-    assert client.post("/api/v1/courses/legal-protection/revisions/1/publish").status_code == 200
+    assert (
+        client.post("/api/v1/courses/legal-protection/revisions/1/publish?confirm=true").status_code
+        == 200
+    )
     return client
 
 

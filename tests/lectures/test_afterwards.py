@@ -159,7 +159,8 @@ def test_a_lecture_recorded_from_a_paper_sheet_credits_exactly_what_the_sheet_sa
     lecturer = signed_in(world.lecturer)
     # The trainee who arrived at 09:15 is short of what was taught: the lecturer says so.
     confirmed = lecturer.post(
-        f"/api/v1/lectures/{lecture['id']}/confirm", json={"acknowledge_shortfalls": True}
+        f"/api/v1/lectures/{lecture['id']}/confirm",
+        json={"acknowledge_shortfalls": True, "confirm": True},
     )
     assert confirmed.status_code == 200, confirmed.text
     assert {row["source"] for row in confirmed.json()["rows"]} == {"paper"}
@@ -430,7 +431,10 @@ def test_a_trainee_not_in_the_lecture_and_a_confirmed_or_live_lecture_are_refuse
     assert "presented live now" in live.json()["error"]["message"]
     assert lecturer.post(f"/api/v1/lectures/{lecture['id']}/end").status_code == 200
     confirm = f"/api/v1/lectures/{lecture['id']}/confirm"
-    assert lecturer.post(confirm, json={"acknowledge_shortfalls": True}).status_code == 200
+    assert (
+        lecturer.post(confirm, json={"acknowledge_shortfalls": True, "confirm": True}).status_code
+        == 200
+    )
     confirmed = staff.post(
         f"/api/v1/lectures/{lecture['id']}/recorded",
         json={"attendees": [{"trainee_id": world.trainee_a.id}]},

@@ -147,7 +147,7 @@ def test_a_trainee_on_one_process_follows_a_presenter_on_another(
 ) -> None:
     upload(client, decks / "ja.pptx", "ja")
     upload(client, decks / "vi.pptx", "vi")
-    client.post("/api/v1/courses/legal-protection/revisions/1/publish")
+    client.post("/api/v1/courses/legal-protection/revisions/1/publish?confirm=true")
     start = datetime.now(UTC)
     lecture = (
         signed_in(world.staff_a)

@@ -25,7 +25,7 @@ KHMER_ROW = "SOK,DARA,ソク ダラ,KH,km,2001-02-03,Setouchi Zosen,K-001"
 
 
 def publish(client: TestClient, number: int) -> dict[str, Any]:
-    response = client.post(f"/api/v1/courses/{COURSE}/revisions/{number}/publish")
+    response = client.post(f"/api/v1/courses/{COURSE}/revisions/{number}/publish?confirm=true")
     assert response.status_code == 200, response.text
     return dict(response.json())
 
@@ -160,7 +160,9 @@ def test_a_khmer_trainee_without_a_khmer_deck_gets_english_is_warned_about_and_r
         page(phone, f"/t/lectures/{lecture['id']}").xpath('//p[@class="note-fallback"]')[0]
     )
     # (in the phone's own language, which the trainee set to Vietnamese)
-    assert note == gettext("vi", "No current translation; shown in {language}", language="English")
+    assert note == gettext(
+        "vi", "No current translation; shown in {language}", language="Tiếng Anh (English)"
+    )
     # A trainee's own chain wins over the cohort's; [] gives the cohort's back.
     assert staff.put(
         f"/api/v1/trainees/{world.trainee_a.id}", json={"fallback_languages": ["ja"]}
@@ -175,7 +177,9 @@ def test_a_khmer_trainee_without_a_khmer_deck_gets_english_is_warned_about_and_r
         assert phone.post(f"{base}/ping", json={}).status_code == 200
         clock.advance(30)
     lecturer.post(f"{base}/end")
-    confirmed = lecturer.post(f"{base}/confirm", json={"acknowledge_shortfalls": True})
+    confirmed = lecturer.post(
+        f"{base}/confirm", json={"acknowledge_shortfalls": True, "confirm": True}
+    )
     assert confirmed.status_code == 200, confirmed.text
     (row,) = [r for r in confirmed.json()["rows"] if r["trainee_id"] == world.trainee_a.id]
     assert row["language"] == "en"

@@ -22,7 +22,7 @@ COURSE = "legal-protection"
 
 
 def publish(client: TestClient, number: int = 1) -> None:
-    response = client.post(f"/api/v1/courses/{COURSE}/revisions/{number}/publish")
+    response = client.post(f"/api/v1/courses/{COURSE}/revisions/{number}/publish?confirm=true")
     assert response.status_code == 200, response.text
 
 
@@ -376,14 +376,30 @@ def test_the_attendance_page_shows_minutes_and_keeps_the_roster(
         doc.xpath('//ul[@class="shortfalls"]')[0]
     )
     token = form_token(doc, confirm)
-    unacknowledged = lecturer.post(confirm, data={"csrf_token": token}, follow_redirects=False)
-    assert unacknowledged.status_code == 409
-    confirmed = lecturer.post(
-        confirm,
-        data={"csrf_token": token, "acknowledge_shortfalls": "1"},
-        follow_redirects=False,
+    assert doc.xpath(f'//form[@action="{confirm}"]//input[@name="confirm"][@required]')
+    unmeant = lecturer.post(
+        confirm, data={"csrf_token": token, "acknowledge_shortfalls": "1"}, follow_redirects=False
     )
+    assert unmeant.status_code == 428  # the box that says they mean it, left empty
+    unacknowledged = lecturer.post(
+        confirm, data={"csrf_token": token, "confirm": "true"}, follow_redirects=False
+    )
+    assert unacknowledged.status_code == 409
+    meant = {"csrf_token": token, "acknowledge_shortfalls": "1", "confirm": "true"}
+    confirmed = lecturer.post(confirm, data=meant, follow_redirects=False)
     assert confirmed.status_code == 303
+    # A confirmation made by mistake can be undone at once, and is confirmed again.
+    undo = f"/lectures/{lecture['id']}/unconfirm"
+    mistaken = page(lecturer, f"{sheet_url}?lang=en")
+    assert "Possible until" in text_of(mistaken)
+    undone = lecturer.post(
+        undo, data={"csrf_token": form_token(mistaken, undo)}, follow_redirects=False
+    )
+    assert undone.status_code == 303
+    again = page(lecturer, f"{sheet_url}?lang=en")
+    assert "A change now needs a reason" not in text_of(again)
+    meant["csrf_token"] = form_token(again, confirm)
+    assert lecturer.post(confirm, data=meant, follow_redirects=False).status_code == 303
     after = page(staff, f"{sheet_url}?lang=en")
     assert "A change now needs a reason" in text_of(after)
     history = f"/lectures/{lecture['id']}/attendance/{tid}/history"
@@ -398,8 +414,9 @@ def test_the_attendance_page_shows_minutes_and_keeps_the_roster(
     fixed = staff.post(action, data={**present, f"reason-{tid}": "misread"}, follow_redirects=False)
     assert fixed.status_code == 303
     rows = page(staff, f"{history}?lang=en").xpath("//tbody/tr | //table/tr[td]")
-    assert [[text_of(td) for td in r.xpath("td")][2] for r in rows] == ["6", "10"]
-    assert "misread" in text_of(rows[1])
+    # The confirmation taken back stays in the history, superseded, like a correction.
+    assert [[text_of(td) for td in r.xpath("td")][2] for r in rows] == ["6", "6", "10"]
+    assert "misread" in text_of(rows[2])
     page(signed_in(world.staff_b), f"{sheet_url}?lang=en", 404)
 
 
@@ -442,6 +459,15 @@ def test_self_study_shows_the_module_and_answers_its_quiz(
         clock.advance(15)
     home = page(trainee, "/t?lang=en")
     assert "Self-study time: 2 min" in text_of(home)
+    # The score in their history: the latest answer to each question counts, with its time.
+    (score,) = home.xpath('//span[@data-module="LP-02"]')
+    assert text_of(score).startswith("Quiz score: 0/1 · ")
+    assert score.xpath("time/@datetime")[0].startswith(str(clock.now().year))
+    assert not home.xpath('//span[@data-module="LP-01"]')  # no quiz answered there
+    assert trainee.post(f"{api}/quiz/4", json={"choice": "A"}).status_code == 200
+    score = page(trainee, "/t?lang=vi").xpath('//span[@data-module="LP-02"]')[0]
+    assert text_of(score).startswith("Điểm bài kiểm tra: 1/1 · ")
+    assert "full" in score.get("class")
     # Module titles in the trainee's course language, like the slides.
     assert "Luật xuất nhập cảnh" in text_of(home.xpath('//ul[@class="study-modules"]')[0])
     page(trainee, "/t/study/legal-protection/LP-99", 404)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from app import clock
+from app.lectures.models import Poll
 from tests.conftest import World
 
 AREAS = ["training-act", "immigration", "labour", "protection"]
@@ -89,11 +92,27 @@ def test_roster_marks_and_confirmed_corrections_keep_the_old_value(
     assert (row["source"], row["minutes"]["immigration"]) == ("roster", 45)
     short = [(s["trainee_id"], s["area"], s["credited"], s["taught"]) for s in sheet["shortfalls"]]
     assert short == [(trainee, "immigration", 45, 60)]
-    refused_confirm = lecturer.post(f"{base}/confirm")
+    refused_confirm = lecturer.post(f"{base}/confirm", json={"confirm": True})
     assert refused_confirm.status_code == 409
     assert refused_confirm.json()["error"]["code"] == "shortfalls"
-    acknowledged = lecturer.post(f"{base}/confirm", json={"acknowledge_shortfalls": True})
+    meant = {"acknowledge_shortfalls": True, "confirm": True}
+    unmeant = lecturer.post(f"{base}/confirm", json={"acknowledge_shortfalls": True})
+    assert (unmeant.status_code, unmeant.json()["error"]["code"]) == (428, "confirmation-required")
+    assert lecturer.get(f"{base}/attendance").json()["confirmed_at"] is None
+    acknowledged = lecturer.post(f"{base}/confirm", json=meant)
     assert acknowledged.status_code == 200
+    assert acknowledged.json()["undo_until"] is not None
+    # Undone by mistake within the window: unconfirmed, audited, then confirmed again.
+    assert staff.delete(f"{base}/confirm").status_code == 403  # only the presenter
+    undone = lecturer.delete(f"{base}/confirm")
+    assert (undone.status_code, undone.json()["confirmed_at"]) == (200, None)
+    audit = staff.get("/api/v1/audit").json()
+    assert any(e["summary"] == "attendance sheet confirmation undone" for e in audit)
+    assert lecturer.post(f"{base}/confirm", json=meant).status_code == 200
+    clock.advance(16 * 60)
+    late = lecturer.delete(f"{base}/confirm")
+    assert (late.status_code, late.json()["error"]["code"]) == (409, "undo-window-over")
+    assert lecturer.get(f"{base}/attendance").json()["undo_until"] is None
     refused = staff.put(f"{base}/roster/{trainee}", json={"status": "present"})
     assert refused.status_code == 422
     fixed = staff.put(
@@ -103,13 +122,49 @@ def test_roster_marks_and_confirmed_corrections_keep_the_old_value(
     history = lecturer.get(f"{base}/attendance/{trainee}/history").json()
     assert [
         (h["minutes"]["immigration"], h["reason"], h["superseded_at"] is None) for h in history
-    ] == [(45, "", False), (60, "遅刻は誤記録", True)]
+    ] == [(45, "", False), (45, "", False), (60, "遅刻は誤記録", True)]
     assert (
         signed_in(world.staff_b)
         .put(f"{base}/roster/{trainee}", json={"status": "absent"})
         .status_code
         == 404
     )
+
+
+def test_a_countdown_poll_refuses_late_answers_and_the_server_closes_it_at_the_deadline(
+    lecture: dict[str, Any], signed_in: Any, world: World, session: Session
+) -> None:
+    lecturer, trainee = signed_in(world.lecturer), signed_in(world.trainee_a)
+    base = f"/api/v1/lectures/{lecture['id']}"
+    lecturer.post(f"{base}/start")
+    lecturer.post(f"{base}/slide", json={"module": "LP-02", "position": 4})
+    assert lecturer.post(f"{base}/poll", json={"seconds": 2}).status_code == 422  # too short
+    poll = lecturer.post(f"{base}/poll", json={"seconds": 30}).json()["poll"]
+    assert 29 <= poll["remaining"] <= 30
+    assert trainee.get(f"{base}/state").json()["poll"]["id"] == poll["id"]
+    clock.advance(31)  # the phone's own clock plays no part: only the server's counts
+    late = trainee.post(f"{base}/answers", json={"poll_id": poll["id"], "choice": "A"})
+    assert late.status_code == 409
+    assert late.json()["error"]["message"] == (
+        "Câu hỏi này đã đóng; câu trả lời của bạn không được tính."
+    )
+    assert trainee.get(f"{base}/state").json()["poll"] is None
+    assert lecturer.get(f"{base}/poll/results").json()["open"] is False
+    phone = trainee.get(f"/t/lectures/{lecture['id']}/slide?module=LP-02&position=4").text
+    assert 'class="poll-outcome"' in phone and "data-choice" not in phone
+    # The poll timer writes the close down at the deadline, nobody having pressed anything.
+    deadline = time.monotonic() + 5
+    row = session.get(Poll, poll["id"])
+    while row is not None and row.closed_at is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        session.expire_all()
+        row = session.get(Poll, poll["id"])
+    assert row is not None and row.closed_at == row.closes_at
+    # A new poll with a countdown takes answers while time is left.
+    again = lecturer.post(f"{base}/poll", json={"seconds": 60}).json()["poll"]
+    clock.advance(59)
+    answered = trainee.post(f"{base}/answers", json={"poll_id": again["id"], "choice": "A"})
+    assert answered.status_code == 201
 
 
 def test_a_live_poll_takes_one_answer_per_trainee_while_open(

@@ -91,6 +91,38 @@ def test_the_audit_log_is_searched_in_the_database_and_paged(
     assert not page(staff, "/audit?q=%25").xpath('//table[@class="audit"]/tbody/tr')
 
 
+def test_columns_sort_by_whitelisted_keys_and_pages_keep_the_order(
+    crowded: None, signed_in: Any, world: World
+) -> None:
+    staff = signed_in(world.staff_a)
+    url = f"/cohorts/{world.cohort_a.id}"
+
+    def names(doc: Any) -> list[str]:
+        rows = doc.xpath('//table[contains(@class, "trainees")]/tbody/tr/td[@class="name"][1]')
+        return [text_of(cell) for cell in rows]
+
+    by_number = page(staff, url)
+    (by_name,) = by_number.xpath('//th/a[@class="sort" and contains(@href, "sort=name")]/@href')
+    ascending = page(staff, by_name)
+    assert names(ascending)[0].startswith("FAMILYA") and ascending.xpath(
+        '//th[@aria-sort="ascending"]'
+    )
+    flipped = ascending.xpath('//th[@aria-sort="ascending"]//a/@href')[0]
+    assert _query(flipped)["sort"] == ["-name"]
+    descending = page(staff, flipped)
+    assert names(descending)[0].startswith("TRAN")
+    (next_link,) = descending.xpath('//nav[@class="pager"]//a[@rel="next"]')
+    assert _query(next_link.get("href"))["sort"] == ["-name"]
+    search_keeps = descending.xpath('//form[@class="search"]//input[@name="sort"]/@value')
+    assert search_keeps == ["-name"]
+    # Only the named columns sort; anything else is the default order, never an error.
+    assert names(page(staff, f"{url}?sort=password_hash")) == names(by_number)
+    audit = page(staff, "/audit?sort=who")
+    assert audit.xpath('//th[@aria-sort="ascending"]//a[contains(@href, "sort=-who")]')
+    assert page(staff, "/audit?sort=-summary;drop").xpath('//th[@aria-sort="descending"]')
+    assert page(staff, "/cohorts?sort=-name").xpath('//th[@aria-sort="descending"]')
+
+
 def test_cohorts_and_lectures_lists_take_a_search(signed_in: Any, world: World) -> None:
     staff = signed_in(world.staff_a)
     assert "Cohort A" in text_of(page(staff, "/cohorts?q=cohort"))

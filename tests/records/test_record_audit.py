@@ -125,7 +125,9 @@ def _teach(
     assert lecturer.post(f"{base}/end").status_code == 200
     for trainee_id, mark in marks.items():
         assert staff.put(f"{base}/roster/{trainee_id}", json=mark).status_code == 200
-    confirmed = lecturer.post(f"{base}/confirm", json={"acknowledge_shortfalls": True})
+    confirmed = lecturer.post(
+        f"{base}/confirm", json={"acknowledge_shortfalls": True, "confirm": True}
+    )
     assert confirmed.status_code == 200, confirmed.text
     return lecture_id
 
@@ -501,7 +503,10 @@ def test_a_confirmed_lecture_that_credited_nothing_is_on_the_record_with_its_evi
         == 200
     )
     assert (
-        lecturer.post(f"{base}/confirm", json={"acknowledge_shortfalls": True}).status_code == 200
+        lecturer.post(
+            f"{base}/confirm", json={"acknowledge_shortfalls": True, "confirm": True}
+        ).status_code
+        == 200
     )
     with session_factory() as session:
         session.add(Blob(sha256="a" * 64, content_type="application/pdf", size=1))

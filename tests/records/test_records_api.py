@@ -49,7 +49,7 @@ def taught(client: TestClient, decks: Path, signed_in: Any, world: World) -> dic
             clock.advance(50)
             assert trainee.post(f"{base}/ping", json={}).status_code == 200
     lecturer.post(f"{base}/end")
-    assert lecturer.post(f"{base}/confirm").status_code == 200
+    assert lecturer.post(f"{base}/confirm", json={"confirm": True}).status_code == 200
     return lecture
 
 
@@ -153,16 +153,22 @@ def test_records_cannot_be_deleted_before_retention_ends(
 ) -> None:
     staff = signed_in(world.staff_a)
     cohort = f"/api/v1/cohorts/{world.cohort_a.id}"
-    assert staff.delete(f"{cohort}/records").status_code == 409  # no programme end recorded
+    purge = f"{cohort}/records?confirm=true"
+    assert staff.delete(purge).status_code == 409  # no programme end recorded
     # Records exist: a date changes only with a reason.
     assert staff.put(cohort, json={"programme_end": "2029-12-31"}).status_code == 422
     moved = staff.put(cohort, json={"programme_end": "2029-12-31", "reason": "契約期間の確定"})
     assert moved.status_code == 200
-    refused = staff.delete(f"{cohort}/records")
+    refused = staff.delete(purge)
     assert refused.status_code == 409
     assert "2031-01-01" in refused.json()["error"]["message"]
     clock.advance((datetime(2031, 1, 1, tzinfo=UTC) - clock.now()).total_seconds() + 86400)
-    done = signed_in(world.staff_a).delete(f"{cohort}/records")
+    # Nothing brings the records back: without an explicit confirm=true nothing is deleted.
+    unconfirmed = signed_in(world.staff_a).delete(f"{cohort}/records")
+    assert unconfirmed.status_code == 428
+    assert unconfirmed.json()["error"]["code"] == "confirmation-required"
+    assert signed_in(world.staff_a).get(cohort).status_code == 200
+    done = signed_in(world.staff_a).delete(purge)
     assert done.status_code == 200, done.text
     assert done.json()["trainees_removed"] == 1
     assert signed_in(world.staff_a).get(cohort).status_code == 404

@@ -104,8 +104,10 @@ def taught(
             assert moved.status_code == 200, moved.text
     assert lecturer.post(f"{base}/end").status_code == 200
     # The second trainee has no phone data: the lecturer confirms knowing they are short.
-    assert lecturer.post(f"{base}/confirm").status_code == 409
-    confirmed = lecturer.post(f"{base}/confirm", json={"acknowledge_shortfalls": True})
+    assert lecturer.post(f"{base}/confirm", json={"confirm": True}).status_code == 409
+    confirmed = lecturer.post(
+        f"{base}/confirm", json={"acknowledge_shortfalls": True, "confirm": True}
+    )
     assert confirmed.status_code == 200
     return Taught(lecture_id, second, staff, lecturer)
 

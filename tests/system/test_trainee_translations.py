@@ -54,6 +54,15 @@ PYTHON_FILE_MESSAGES = {
         "That is not one of the choices.",
         "The current slide is not a quiz slide.",
     ),
+    # The printed login card speaks Japanese and the trainee's language.
+    "app/web/cohorts.py": (
+        "Login code",
+        "PIN",
+        "Scan the QR code with your phone's camera.",
+        "Enter the PIN on this card.",
+        "Open your lecture and keep the screen on.",
+        "No camera? Open {url} and type your login code.",
+    ),
 }
 # Lecture errors only the lecturer and staff meet, keeping the attendance sheet.
 STAFF_ONLY_ERRORS: tuple[type[DomainError], ...] = (
@@ -67,6 +76,7 @@ STAFF_ONLY_ERRORS: tuple[type[DomainError], ...] = (
     lecture_errors.LectureNotChangeable,
     lecture_errors.NotYourSchedule,
     lecture_errors.ReasonNeeded,
+    lecture_errors.UndoWindowOver,
 )
 # Errors a trainee may meet: their ``message`` attribute.
 ERROR_CLASSES: tuple[type[DomainError], ...] = (

@@ -50,3 +50,16 @@ def test_messages_are_shown_in_the_requested_language() -> None:
 
 def test_the_template_file_is_committed_next_to_the_catalog() -> None:
     assert Path(TRANSLATIONS_DIR / "messages.pot").exists()
+
+
+def test_no_translation_carries_another_messages_english() -> None:
+    """A merge of two catalogs can glue one entry's English onto another's translation; the
+    reader then sees English in the middle of their language."""
+    for path in sorted(TRANSLATIONS_DIR.glob("*.po")):
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        sentences = [str(m.id) for m in catalog if m.id and len(str(m.id).split()) >= 5]
+        for message in catalog:
+            if message.id and isinstance(message.string, str):
+                glued = [s for s in sentences if s != message.id and s in message.string]
+                assert not glued, f"{path.name}: {message.id!r} carries {glued}"

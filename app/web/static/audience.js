@@ -31,8 +31,20 @@
       .catch(function () { /* the next state, or a reconnect, fetches it again */ });
   }
 
+  var countdown = document.getElementById("countdown");
+  var stopCountdown = null;
+  function showCountdown(poll) {
+    if (stopCountdown) stopCountdown();
+    stopCountdown = null;
+    countdown.hidden = !(poll && poll.remaining !== null && poll.remaining !== undefined);
+    if (!countdown.hidden && window.koshuCountdown) {
+      stopCountdown = window.koshuCountdown(countdown, poll.remaining);
+    }
+  }
+
   function apply(state) {
     root.setAttribute("data-status", state.status);
+    showCountdown(state.poll);
     join.hidden = state.status !== "scheduled";
     var slideKey = (state.module || "") + "|" + (state.position === null ? "" : state.position);
     // A poll closing on the same slide changes what is shown too (its chart appears).

@@ -140,8 +140,25 @@
           if (html === null || ticket !== wanted) return; // a newer slide was asked for meanwhile
           slideBox.innerHTML = html;
           shownKey = key;
+          startCountdown();
         })
         .catch(function () { /* the stream's next state or a reconnect fetches it again */ });
+    }
+
+    /* A poll with a countdown: show the time left and lock the buttons at zero; the server
+       refuses later answers anyway and its closing state brings the outcome. */
+    var stopCountdown = null;
+    function startCountdown() {
+      if (stopCountdown) stopCountdown();
+      stopCountdown = null;
+      var poll = slideBox.querySelector(".poll[data-remaining]");
+      var shown = poll && poll.querySelector(".countdown");
+      if (!shown || !window.koshuCountdown) return;
+      stopCountdown = window.koshuCountdown(
+        shown, Number(poll.getAttribute("data-remaining")), function () {
+          var buttons = poll.querySelectorAll("button[data-choice]");
+          for (var i = 0; i < buttons.length; i++) buttons[i].disabled = true;
+        });
     }
 
     function apply(state) {
@@ -245,6 +262,7 @@
     });
 
     function ended() { return status === "ended" || status === "cancelled"; }
+    startCountdown();
     keepPinging(api + "/ping", ended);
     keepAwake(document.getElementById("awake-hint"), ended);
     connect();

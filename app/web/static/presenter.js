@@ -184,6 +184,7 @@
       if (!state.poll) pollPanel.hidden = true; // the last poll's chart belongs to its slide
       loadStage(key);
     }
+    if (!state.answers) showCountdown(state.poll);
     if (state.poll) {
       pollPanel.hidden = false;
       if (!hadPoll || hadPoll.id !== state.poll.id) results();
@@ -198,6 +199,22 @@
     tick();
   }
 
+  function pollSeconds() {
+    var chosen = document.getElementById("poll-seconds");
+    return chosen && chosen.value ? { seconds: Number(chosen.value) } : undefined;
+  }
+
+  var pollCountdown = document.getElementById("poll-countdown");
+  var stopCountdown = null;
+  function showCountdown(poll) {
+    if (stopCountdown) stopCountdown();
+    stopCountdown = null;
+    pollCountdown.hidden = !(poll && poll.remaining !== null && poll.remaining !== undefined);
+    if (!pollCountdown.hidden && window.koshuCountdown) {
+      stopCountdown = window.koshuCountdown(pollCountdown, poll.remaining);
+    }
+  }
+
   function act(action) {
     var requests = {
       start: ["POST", "/start"],
@@ -206,7 +223,7 @@
       pause: ["POST", "/pause"],
       resume: ["POST", "/resume"],
       end: ["POST", "/end"],
-      "poll-open": ["POST", "/poll"],
+      "poll-open": ["POST", "/poll", pollSeconds()],
       "poll-close": ["DELETE", "/poll"],
     };
     var request = requests[action];

@@ -169,12 +169,18 @@ def change_lecture(
     "/lectures/{lecture_id}/cancel",
     response_model=LectureRead,
     dependencies=[Depends(require_roles("admin", "staff")), SCHEDULES_LECTURES],
+    responses={428: {"description": "confirm was not true: nothing was cancelled"}},
 )
 def cancel_lecture(
     session: SessionDep, principal: PrincipalDep, lecture: ScheduledLecture, body: LectureCancel
 ) -> LectureRead:
-    """Cancel a lecture that has not started, with a reason its trainees read (audited)."""
-    scheduling.cancel(session, principal, lecture, reason=body.reason)
+    """Cancel a lecture that has not started, with a reason its trainees read (audited). It
+    cannot be taken back, so the caller says ``confirm: true``."""
+    confirmation.confirmed(
+        session,
+        body.confirm,
+        lambda: scheduling.cancel(session, principal, lecture, reason=body.reason),
+    )
     return scheduling.lecture_details(session, principal, lecture)
 
 

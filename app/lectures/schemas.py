@@ -64,6 +64,8 @@ class LectureUpdate(BaseModel):
 
 class LectureCancel(BaseModel):
     reason: MultiLine = Field(min_length=1, max_length=500)
+    # A cancellation cannot be taken back: without true, 428 and nothing changes.
+    confirm: bool = Field(default=False, description="true to go ahead")
 
 
 class SchedulingWarning(BaseModel):

@@ -22,8 +22,10 @@ from app.courses.definitions import CourseDefinition
 from app.db import RowId
 from app.deps import DefinitionsDep, SessionDep
 from app.errors import DomainError
+from app.http import confirm as confirmation
 from app.http import csrf
 from app.http.rendering import render, ui_language
+from app.i18n import N_, gettext
 from app.lectures import access, live, scheduling
 from app.lectures.dependencies import (
     LectureDefinition,
@@ -347,11 +349,37 @@ def cancel_form(
     lecture: ScheduledLecture,
     reason: Annotated[str, Form(max_length=500)],
     csrf_token: CsrfField = "",
+    confirm: confirmation.ConfirmField = False,
 ) -> Any:
-    """Cancel a lecture that has not started, with a reason its trainees read."""
+    """Cancel a lecture that has not started, with a reason its trainees read, after the
+    confirmation page has said what that means."""
     csrf.verify(request, csrf_token)
-    try:
+    page = f"/lectures/{lecture.id}"
+
+    def cancel() -> None:
         scheduling.cancel(session, principal, lecture, reason=reason)
+
+    try:
+        if not confirm:
+            confirmation.rehearse(session, cancel)
+            language = ui_language(request)
+            return confirmation.ask(
+                request,
+                title=gettext(language, N_("Cancel the lecture {title}?"), title=lecture.title),
+                consequences=[
+                    gettext(
+                        language,
+                        N_("Its trainees are told it is cancelled, with this reason: {reason}"),
+                        reason=reason,
+                    ),
+                    gettext(language, N_("A cancelled lecture cannot be started or restored.")),
+                ],
+                action=f"{page}/cancel",
+                back=page,
+                button=gettext(language, N_("Cancel the lecture")),
+                fields={"reason": reason},
+            )
+        cancel()
     except DomainError as failure:
         return _detail_page(
             request,

@@ -195,7 +195,11 @@ def test_a_cancelled_lecture_cannot_start_and_its_trainees_read_why(
     staff = signed_in(world.staff_a)
     base = f"/api/v1/lectures/{lecture['id']}"
     assert staff.post(f"{base}/cancel", json={"reason": ""}).status_code == 422
-    cancelled = staff.post(f"{base}/cancel", json={"reason": "台風のため"})
+    # A cancellation cannot be taken back: it needs confirm, and without it nothing changes.
+    unconfirmed = staff.post(f"{base}/cancel", json={"reason": "台風のため"})
+    assert unconfirmed.status_code == 428
+    assert staff.get(base).json()["status"] == "scheduled"
+    cancelled = staff.post(f"{base}/cancel", json={"reason": "台風のため", "confirm": True})
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "cancelled"
     assert signed_in(world.lecturer).post(f"{base}/start").status_code == 409
@@ -214,7 +218,8 @@ def test_a_cancelled_lecture_cannot_start_and_its_trainees_read_why(
     assert afterwards.status_code == 422 and "cancelled" in afterwards.json()["error"]["message"]
     # It overlaps nothing any more, and it cannot be cancelled or moved again.
     assert staff.post("/api/v1/lectures", json=body(world)).status_code == 201
-    assert staff.post(f"{base}/cancel", json={"reason": "again"}).status_code == 409
+    again = {"reason": "again", "confirm": True}
+    assert staff.post(f"{base}/cancel", json=again).status_code == 409
     assert staff.patch(base, json={"venue": "x", "reason": "y"}).status_code == 409
     entry = next(e for e in staff.get("/api/v1/audit").json() if e["action"] == "cancel")
     assert entry["changes"] == {"reason": "台風のため"}
@@ -265,6 +270,11 @@ def test_the_forms_show_warnings_and_save_with_the_box_checked(
         "csrf_token": form_token(detail, f"/lectures/{lecture['id']}/cancel"),
         "reason": "台風",
     }
+    asked = staff.post(f"/lectures/{lecture['id']}/cancel?lang=ja", data=cancel)
+    assert asked.status_code == 200  # the confirmation page, which repeats the reason
+    assert "台風" in asked.text and "元に戻すこともできません" in asked.text
+    assert staff.get(f"/api/v1/lectures/{lecture['id']}").json()["status"] == "scheduled"
+    cancel["confirm"] = "true"
     done = staff.post(f"/lectures/{lecture['id']}/cancel", data=cancel, follow_redirects=False)
     assert done.status_code == 303
     assert staff.get(f"/api/v1/lectures/{lecture['id']}").json()["status"] == "cancelled"

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     # a keep-alive when idle); it ends once the session was revoked or expired.
     stream_check_seconds: float = Field(default=15.0, gt=0)
 
+    # Pings are kept in memory and written together this often (app.lectures.pings): a crash
+    # loses at most this much; a clean shutdown loses nothing.
+    presence_flush_seconds: float = Field(default=1.0, gt=0, le=30)
+    # Who may ping a lecture is checked once per browser and then trusted this long: a login
+    # session ended elsewhere (logout, PIN reset) may keep pinging for at most this long.
+    ping_trust_seconds: float = Field(default=60.0, ge=0, le=600)
+
     # Tests and rehearsals only: a file holding seconds to add to the server's clock.
     clock_offset_file: Path | None = None
 

@@ -25,6 +25,7 @@ from app.files.router import router as files_router
 from app.http.handlers import register_error_handlers
 from app.http.rendering import STATIC_DIR
 from app.jobs.service import Worker
+from app.lectures import pings
 from app.lectures.afterwards_router import router as afterwards_router
 from app.lectures.broadcast import make_broadcaster
 from app.lectures.router import router as lectures_router
@@ -63,7 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker = Worker(app.state.session_factory, settings)
             worker.start()
         await app.state.broadcaster.start()
+        await app.state.ping_flusher.start()
         yield
+        await app.state.ping_flusher.stop()  # a clean shutdown writes every ping it heard
         await app.state.broadcaster.stop()
         if worker is not None:
             worker.stop()
@@ -83,6 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.definitions = definitions
     app.state.broadcaster = make_broadcaster(settings.resolved_database_url)
+    app.state.ping_followers = pings.TrustedFollowers(settings.ping_trust_seconds)
+    app.state.ping_flusher = pings.Flusher(
+        app.state.session_factory, settings.presence_flush_seconds
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders, production=settings.environment == "production")
     if settings.trusted_proxies.strip():

@@ -18,7 +18,7 @@ from app.courses import service as courses
 from app.courses.definitions import PresenceRules
 from app.db import utcnow
 from app.i18n import N_
-from app.lectures import presence, slides, timeline
+from app.lectures import pings, presence, slides, timeline
 from app.lectures.broadcast import Broadcaster
 from app.lectures.errors import (
     InvalidLecture,
@@ -162,10 +162,12 @@ def end(
     rules: PresenceRules,
 ) -> LiveState:
     _live(lecture, "live", "paused")
+    pings.flush_pending(session)  # the pings this process heard before the end count
     _close_poll(session, lecture)
     lecture.status, lecture.ended_at = "ended", utcnow()
     timeline.record(session, lecture, "end", principal)
     presence.close_at_end(session, lecture, rules)
+    pings.lecture_ended(session, lecture.id)
     return publish(session, broadcaster, lecture)
 
 

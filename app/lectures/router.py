@@ -35,6 +35,7 @@ from app.lectures import (
     attendance,
     live,
     phones,
+    pings,
     presence,
     scheduling,
 )
@@ -44,6 +45,7 @@ from app.lectures.dependencies import (
     KeptAttendance,
     LectureDefinition,
     LectureTrainee,
+    PingingFollower,
     PresentedLecture,
     ViewableLecture,
 )
@@ -215,13 +217,15 @@ def answer(
 
 
 @router.post("/lectures/{lecture_id}/ping", response_model=PingRead)
-def ping(
-    session: SessionDep, definitions: DefinitionsDep, followed: FollowedLecture, body: Ping
-) -> PingRead:
-    """The trainee's page says it is still there (the server's time is used), or leaving."""
-    definition = scheduling.definition_of(session, definitions, followed.lecture)
+async def ping(request: Request, follower: PingingFollower, body: Ping) -> PingRead:
+    """The trainee's page says it is still there (the server's time is used), or leaving.
+
+    Answered from memory and written with the next flush (``app.lectures.pings``); the
+    status is the lecture's as last checked for this page.
+    """
     signal = presence.PingSignal(leaving=body.leaving, device=body.device)
-    return presence.ping(session, followed, definition.presence, signal)
+    heard = pings.record(request.app.state.engine, follower, signal)
+    return PingRead(lecture=follower.lecture_id, status=follower.status, at=heard.at)
 
 
 @router.get(
@@ -294,6 +298,7 @@ def room(
     definition: LectureDefinition,
 ) -> Room:
     """Who is following now, asleep, left or not joined: the presenter's live roster."""
+    pings.flush_pending(session)  # this process's pings, without waiting for the next flush
     people = attendance.trainees(session, principal, lecture)
     return presence.room(session, lecture, people, definition.presence)
 

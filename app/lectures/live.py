@@ -62,6 +62,7 @@ def state(session: Session, lecture: Lecture, refs: list[SlideRef] | None = None
         kind=ref.kind if ref else None,
         index=index,
         count=len(refs),
+        version=lecture.state_version or 0,
         poll=PollState(
             id=poll.id, module=poll.module_code, position=poll.position, choices=poll.choices
         )
@@ -79,6 +80,7 @@ def publish(
     answers: bool = False,
 ) -> LiveState:
     """Send the lecture's state to every open page when the transaction commits."""
+    lecture.state_version = (lecture.state_version or 0) + 1
     current = state(session, lecture, refs)
     current.answers = answers
     broadcaster.publish(session, topic(lecture.id), current.model_dump(mode="json"))

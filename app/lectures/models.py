@@ -39,6 +39,9 @@ class Lecture(Base):
     # How the lecture's time and attendance were recorded: live in Koshu, or afterwards from
     # a signed paper sheet or a video meeting's participants report.
     recorded_via: Mapped[str] = mapped_column(String(16), default="live", server_default="live")
+    # Counts the live states published: a page that saw version n and hears n+2, or hears
+    # nothing while the lecture is at n+1, knows it missed one (app.lectures.router).
+    state_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class LectureCohort(Base):

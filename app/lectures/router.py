@@ -358,14 +358,19 @@ def _viewable_by_caller(request: Request, session: Session, lecture_id: int) -> 
     return access.viewable(session, principal, lecture_id)
 
 
-def _still_allowed(request: Request, lecture_id: int) -> bool:
-    """Whether the stream's caller is still signed in and may still see the lecture."""
+def _state_if_allowed(
+    request: Request, lecture_id: int, shown: int
+) -> tuple[bool, LiveState | None]:
+    """Whether the stream's caller is still signed in and may still see the lecture, and the
+    lecture's state if it is newer than the version the stream has shown."""
     try:
         with transaction(request.app.state.session_factory) as session:
-            _viewable_by_caller(request, session, lecture_id)
+            lecture = _viewable_by_caller(request, session, lecture_id)
+            if (lecture.state_version or 0) > shown:
+                return True, live.state(session, lecture)
     except DomainError:
-        return False
-    return True
+        return False, None
+    return True, None
 
 
 async def stream_start(request: Request, lecture_id: RowId) -> tuple[LiveState, bool]:
@@ -389,6 +394,7 @@ async def lecture_events(
     initial, sees_answers = start
     hub = request.app.state.broadcaster.hub
     interval = request.app.state.settings.stream_check_seconds
+    shown = initial.version
     async with hub.subscribe(live.topic(lecture_id)) as queue:
         yield ServerSentEvent(event="state", data=initial, retry=2000)
         checked = time.monotonic()
@@ -397,15 +403,29 @@ async def lecture_events(
                 message = await asyncio.wait_for(queue.get(), timeout=interval)
             except TimeoutError:
                 message = None
-            if time.monotonic() - checked >= interval:
+            # A broadcast lost on the way (the LISTEN connection dropped, the process was too
+            # busy) is caught here: every check compares the lecture's version with the one
+            # shown, and a reconnected LISTEN asks every stream to check at once.
+            resync = message is not None and message.get("resync", False)
+            if resync or time.monotonic() - checked >= interval:
                 if await request.is_disconnected():
                     return
-                if not await run_in_threadpool(_still_allowed, request, lecture_id):
+                allowed, newer = await run_in_threadpool(
+                    _state_if_allowed, request, lecture_id, shown
+                )
+                if not allowed:
                     return
                 checked = time.monotonic()
+                if newer is not None:
+                    shown = newer.version
+                    yield ServerSentEvent(event="state", data=newer)
+                    continue
             if message is None:
                 yield ServerSentEvent(comment="keep-alive")
                 continue
+            if resync or message.get("version", shown + 1) <= shown:
+                continue  # already shown: a duplicate, or older than what the check read
+            shown = message.get("version", shown)
             if message.get("answers") and not sees_answers:
                 continue  # answer counts are for the presenter, not for 200 phones
             yield ServerSentEvent(

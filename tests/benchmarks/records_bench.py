@@ -744,7 +744,9 @@ def run(args: argparse.Namespace) -> int:
         workdir = Path(tmp)
         data_dir = workdir / "data"
         data_dir.mkdir()
-        url = Databases.migrated(workdir, args.database_url).fresh(data_dir)
+        databases = Databases.migrated(workdir, args.database_url)
+        url = databases.fresh().url.render_as_string(hide_password=False)
+        databases.close()
         settings = bench_settings(data_dir, url)
         settings.ensure_dirs()
         engine = make_engine(url)

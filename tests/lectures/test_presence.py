@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import clock
-from app.lectures.pings import flush as write_pings
 from app.lectures.models import PresenceInterval
+from app.lectures.pings import flush as write_pings
 from tests.conftest import World
 from tests.pages import form_token, page, text_of
 

@@ -407,6 +407,17 @@ async def lecture_events(
             # busy) is caught here: every check compares the lecture's version with the one
             # shown, and a reconnected LISTEN asks every stream to check at once.
             resync = message is not None and message.get("resync", False)
+            if message is not None and not resync:
+                heard = message.get("version", shown + 1)
+                if heard <= shown:
+                    continue  # already shown: a duplicate, or older than what a check read
+                shown = heard
+                if not message.get("answers") or sees_answers:
+                    # (answer counts are for the presenter, not for 200 phones)
+                    yield ServerSentEvent(
+                        event="state",
+                        raw_data=json.dumps(message, separators=(",", ":"), default=str),
+                    )
             if resync or time.monotonic() - checked >= interval:
                 if await request.is_disconnected():
                     return
@@ -422,12 +433,3 @@ async def lecture_events(
                     continue
             if message is None:
                 yield ServerSentEvent(comment="keep-alive")
-                continue
-            if resync or message.get("version", shown + 1) <= shown:
-                continue  # already shown: a duplicate, or older than what the check read
-            shown = message.get("version", shown)
-            if message.get("answers") and not sees_answers:
-                continue  # answer counts are for the presenter, not for 200 phones
-            yield ServerSentEvent(
-                event="state", raw_data=json.dumps(message, separators=(",", ":"), default=str)
-            )

@@ -12,6 +12,7 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import cached_property
 from itertools import pairwise
 from typing import Any
 
@@ -162,7 +163,7 @@ class Attendee:
     versions: list[AttendanceRecord]
     presence: Presence | None
 
-    @property
+    @cached_property  # asked for every cell of the trainee's row
     def current(self) -> AttendanceRecord:
         return next((v for v in self.versions if v.superseded_at is None), self.versions[-1])
 

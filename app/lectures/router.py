@@ -358,19 +358,23 @@ def _viewable_by_caller(request: Request, session: Session, lecture_id: int) -> 
     return access.viewable(session, principal, lecture_id)
 
 
-def _state_if_allowed(
-    request: Request, lecture_id: int, shown: int
-) -> tuple[bool, LiveState | None]:
-    """Whether the stream's caller is still signed in and may still see the lecture, and the
-    lecture's state if it is newer than the version the stream has shown."""
+def _version_if_allowed(request: Request, lecture_id: int) -> int | None:
+    """The lecture's state version, or None once the stream's caller is no longer signed in
+    or may no longer see the lecture."""
     try:
         with transaction(request.app.state.session_factory) as session:
-            lecture = _viewable_by_caller(request, session, lecture_id)
-            if (lecture.state_version or 0) > shown:
-                return True, live.state(session, lecture)
+            return _viewable_by_caller(request, session, lecture_id).state_version or 0
     except DomainError:
-        return False, None
-    return True, None
+        return None
+
+
+def _state_if_allowed(request: Request, lecture_id: int) -> LiveState | None:
+    """The lecture's state, or None as ``_version_if_allowed``."""
+    try:
+        with transaction(request.app.state.session_factory) as session:
+            return live.state(session, _viewable_by_caller(request, session, lecture_id))
+    except DomainError:
+        return None
 
 
 async def stream_start(request: Request, lecture_id: RowId) -> tuple[LiveState, bool]:
@@ -394,42 +398,53 @@ async def lecture_events(
     initial, sees_answers = start
     hub = request.app.state.broadcaster.hub
     interval = request.app.state.settings.stream_check_seconds
+    # A broadcast lost on the way (the LISTEN connection dropped, the process was too busy)
+    # is caught by the checks: one that finds the lecture's version ahead of the one shown
+    # gives the broadcast ``grace`` seconds more to arrive (under load it is merely late),
+    # then reads the state itself. A reconnected LISTEN asks every stream to read it at once.
+    grace = min(2.0, 2 * interval)
     shown = initial.version
+    expected: tuple[int, float] | None = None  # (a version the database has, read it by then)
     async with hub.subscribe(live.topic(lecture_id)) as queue:
         yield ServerSentEvent(event="state", data=initial, retry=2000)
         checked = time.monotonic()
         while True:
+            wait = interval if expected is None else max(0.0, expected[1] - time.monotonic())
             try:
-                message = await asyncio.wait_for(queue.get(), timeout=interval)
+                message = await asyncio.wait_for(queue.get(), timeout=min(interval, wait))
             except TimeoutError:
                 message = None
-            # A broadcast lost on the way (the LISTEN connection dropped, the process was too
-            # busy) is caught here: every check compares the lecture's version with the one
-            # shown, and a reconnected LISTEN asks every stream to check at once.
             resync = message is not None and message.get("resync", False)
             if message is not None and not resync:
                 heard = message.get("version", shown + 1)
                 if heard <= shown:
-                    continue  # already shown: a duplicate, or older than what a check read
+                    continue  # already shown: a duplicate, or older than what a read found
                 shown = heard
-                if not message.get("answers") or sees_answers:
-                    # (answer counts are for the presenter, not for 200 phones)
+                if not message.get("answers") or sees_answers:  # counts are for the presenter
                     yield ServerSentEvent(
                         event="state",
                         raw_data=json.dumps(message, separators=(",", ":"), default=str),
                     )
-            if resync or time.monotonic() - checked >= interval:
-                if await request.is_disconnected():
+            if expected is not None and shown >= expected[0]:
+                expected = None  # it came
+            overdue = expected is not None and time.monotonic() >= expected[1]
+            if resync or overdue:
+                newer = await run_in_threadpool(_state_if_allowed, request, lecture_id)
+                if newer is None:
                     return
-                allowed, newer = await run_in_threadpool(
-                    _state_if_allowed, request, lecture_id, shown
-                )
-                if not allowed:
-                    return
-                checked = time.monotonic()
-                if newer is not None:
+                expected, checked = None, time.monotonic()
+                if newer.version > shown:
                     shown = newer.version
                     yield ServerSentEvent(event="state", data=newer)
-                    continue
-            if message is None:
+                continue
+            if time.monotonic() - checked >= interval:
+                if await request.is_disconnected():
+                    return
+                version = await run_in_threadpool(_version_if_allowed, request, lecture_id)
+                if version is None:
+                    return
+                checked = time.monotonic()
+                if version > shown:
+                    expected = (version, checked + grace)
+            if message is None and expected is None:
                 yield ServerSentEvent(comment="keep-alive")

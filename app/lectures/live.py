@@ -7,6 +7,7 @@ that is then rolled back.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -69,6 +70,32 @@ def state(session: Session, lecture: Lecture, refs: list[SlideRef] | None = None
         if poll
         else None,
     )
+
+
+# The state each process last computed per lecture: (database, lecture) -> (when, state).
+_SHARED: dict[tuple[str, int], tuple[float, LiveState]] = {}
+SHARED_SECONDS = 2.0
+
+
+def shared_state(session: Session, lecture: Lecture) -> LiveState:
+    """The lecture's state as ``state`` gives it, computed once per version and at most every
+    ``SHARED_SECONDS`` in this process: a thousand phones joining at once ask for the same
+    state, and building it (the slide sequence) costs more than checking who asks."""
+    key = (session.get_bind().url.render_as_string(hide_password=True), lecture.id)
+    found = _SHARED.get(key)
+    now = time.monotonic()
+    if (
+        found is not None
+        and found[1].version == (lecture.state_version or 0)
+        and found[1].status == lecture.status
+        and now - found[0] < SHARED_SECONDS
+    ):
+        return found[1]
+    current = state(session, lecture)
+    if len(_SHARED) > 10_000:
+        _SHARED.clear()
+    _SHARED[key] = (now, current)
+    return current
 
 
 def publish(

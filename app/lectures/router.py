@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
-from typing import Annotated
+import weakref
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
@@ -347,7 +348,7 @@ def _initial_state(request: Request, lecture_id: int) -> tuple[LiveState, bool]:
     with transaction(request.app.state.session_factory) as session:
         lecture = _viewable_by_caller(request, session, lecture_id)
         principal = request.state.principal
-        return live.state(session, lecture), access.may_see_answers(principal)
+        return live.shared_state(session, lecture), access.may_see_answers(principal)
 
 
 def _viewable_by_caller(request: Request, session: Session, lecture_id: int) -> Lecture:
@@ -372,14 +373,33 @@ def _state_if_allowed(request: Request, lecture_id: int) -> LiveState | None:
     """The lecture's state, or None as ``_version_if_allowed``."""
     try:
         with transaction(request.app.state.session_factory) as session:
-            return live.state(session, _viewable_by_caller(request, session, lecture_id))
+            return live.shared_state(session, _viewable_by_caller(request, session, lecture_id))
     except DomainError:
         return None
 
 
+# Threads the event streams' database work may take at once in a process (of the 40 in the
+# pool): a thousand streams opening or checking must leave threads to the presenter's
+# requests and the pings that are checked against the database.
+STREAM_THREADS = 8
+_T = TypeVar("_T")
+_STREAM_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _stream_work(function: Callable[..., _T], *args: object) -> _T:
+    loop = asyncio.get_running_loop()
+    gate = _STREAM_GATES.get(loop)
+    if gate is None:
+        gate = _STREAM_GATES[loop] = asyncio.Semaphore(STREAM_THREADS)
+    async with gate:
+        return await run_in_threadpool(function, *args)
+
+
 async def stream_start(request: Request, lecture_id: RowId) -> tuple[LiveState, bool]:
     # A dependency, so that 401 and 404 are answered before the stream's 200 starts.
-    return await run_in_threadpool(_initial_state, request, lecture_id)
+    return await _stream_work(_initial_state, request, lecture_id)
 
 
 @router.get("/lectures/{lecture_id}/events", response_class=EventSourceResponse)
@@ -429,7 +449,7 @@ async def lecture_events(
                 expected = None  # it came
             overdue = expected is not None and time.monotonic() >= expected[1]
             if resync or overdue:
-                newer = await run_in_threadpool(_state_if_allowed, request, lecture_id)
+                newer = await _stream_work(_state_if_allowed, request, lecture_id)
                 if newer is None:
                     return
                 expected, checked = None, time.monotonic()
@@ -440,7 +460,7 @@ async def lecture_events(
             if time.monotonic() - checked >= interval:
                 if await request.is_disconnected():
                     return
-                version = await run_in_threadpool(_version_if_allowed, request, lecture_id)
+                version = await _stream_work(_version_if_allowed, request, lecture_id)
                 if version is None:
                     return
                 checked = time.monotonic()

@@ -362,6 +362,18 @@ def cohort_record(
     for (lecture_id, trainee_id), rows in versions.items():
         if lecture_id in by_id:
             by_trainee[trainee_id].append((lecture_id, rows))
+    # What a lecture's facts share for every trainee, read once per lecture, not per trainee.
+    shared = {
+        info.lecture.id: {
+            "date": info.start.date(),
+            "delivery": info.lecture.delivery,
+            "lecturer_name": info.lecturer.display_name if info.lecturer else "",
+            "lecturer_qualification": info.profile.qualification if info.profile else "other",
+            "lecturer_affiliations": list(info.profile.affiliations) if info.profile else [],
+            "revision": info.revision,
+        }
+        for info in infos
+    }
     records = []
     for trainee in trainees:
         facts = []
@@ -369,18 +381,12 @@ def cohort_record(
         for lecture_id, rows in by_trainee.get(trainee.id, []):
             history.extend(rows)
             current = next((r for r in rows if r.superseded_at is None), rows[-1])
-            info = by_id[lecture_id]
             facts.append(
                 LectureFact(
                     lecture_id=lecture_id,
-                    date=info.start.date(),
-                    delivery=info.lecture.delivery,
-                    lecturer_name=info.lecturer.display_name if info.lecturer else "",
-                    lecturer_qualification=info.profile.qualification if info.profile else "other",
-                    lecturer_affiliations=list(info.profile.affiliations) if info.profile else [],
                     minutes={k: int(v) for k, v in current.minutes_by_area.items()},
-                    revision=info.revision,
                     language=current.language,
+                    **shared[lecture_id],
                 )
             )
         answered, correct = quiz.get(trainee.id, (0, 0))

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     # a keep-alive when idle); it ends once the session was revoked or expired.
     stream_check_seconds: float = Field(default=15.0, gt=0)
 
+    # Database connections per process: kept, and more at a peak (docs/capacity.md). With
+    # PostgreSQL, max_connections must exceed processes x (pool + overflow + 1 LISTEN) + worker.
+    database_pool_size: int = Field(default=10, ge=1, le=100)
+    database_max_overflow: int = Field(default=10, ge=0, le=100)
+
     # Pings are kept in memory and written together this often (app.lectures.pings): a crash
     # loses at most this much; a clean shutdown loses nothing.
     presence_flush_seconds: float = Field(default=1.0, gt=0, le=30)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 
 from app.accounts.dependencies import PrincipalDep, optional_principal
 from app.accounts.errors import LoginRequired
@@ -17,7 +16,7 @@ from app.cohorts.models import Trainee
 from app.courses.definitions import CourseDefinition
 from app.db import RowId, transaction
 from app.deps import DefinitionsDep, SessionDep
-from app.lectures import access, attendance, pings, scheduling
+from app.lectures import access, attendance, gates, pings, scheduling
 from app.lectures.access import Followed
 from app.lectures.broadcast import Broadcaster
 from app.lectures.errors import LectureEnded
@@ -83,7 +82,7 @@ async def pinging_follower(request: Request, lecture_id: RowId) -> pings.Followe
     key = trusted.key(request.headers, lecture_id)
     follower = trusted.get(key)
     if follower is None or pings.buffer_for(request.app.state.engine).has_ended(lecture_id):
-        follower = await run_in_threadpool(_checked_follower, request, lecture_id)
+        follower = await gates.PING_CHECKS.run(_checked_follower, request, lecture_id)
         trusted.remember(key, follower)
     return follower
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import weakref
-from collections.abc import AsyncIterator, Callable
-from typing import Annotated, TypeVar
+from collections.abc import AsyncIterator
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.accounts.dependencies import (
     READS_RECORDS,
@@ -34,6 +32,7 @@ from app.http.gate import CheckedBeforeBody
 from app.lectures import (
     access,
     attendance,
+    gates,
     live,
     phones,
     pings,
@@ -378,28 +377,9 @@ def _state_if_allowed(request: Request, lecture_id: int) -> LiveState | None:
         return None
 
 
-# Threads the event streams' database work may take at once in a process (of the 40 in the
-# pool): a thousand streams opening or checking must leave threads to the presenter's
-# requests and the pings that are checked against the database.
-STREAM_THREADS = 8
-_T = TypeVar("_T")
-_STREAM_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-async def _stream_work(function: Callable[..., _T], *args: object) -> _T:
-    loop = asyncio.get_running_loop()
-    gate = _STREAM_GATES.get(loop)
-    if gate is None:
-        gate = _STREAM_GATES[loop] = asyncio.Semaphore(STREAM_THREADS)
-    async with gate:
-        return await run_in_threadpool(function, *args)
-
-
 async def stream_start(request: Request, lecture_id: RowId) -> tuple[LiveState, bool]:
     # A dependency, so that 401 and 404 are answered before the stream's 200 starts.
-    return await _stream_work(_initial_state, request, lecture_id)
+    return await gates.STREAMS.run(_initial_state, request, lecture_id)
 
 
 @router.get("/lectures/{lecture_id}/events", response_class=EventSourceResponse)
@@ -449,7 +429,7 @@ async def lecture_events(
                 expected = None  # it came
             overdue = expected is not None and time.monotonic() >= expected[1]
             if resync or overdue:
-                newer = await _stream_work(_state_if_allowed, request, lecture_id)
+                newer = await gates.STREAMS.run(_state_if_allowed, request, lecture_id)
                 if newer is None:
                     return
                 expected, checked = None, time.monotonic()
@@ -460,7 +440,7 @@ async def lecture_events(
             if time.monotonic() - checked >= interval:
                 if await request.is_disconnected():
                     return
-                version = await _stream_work(_version_if_allowed, request, lecture_id)
+                version = await gates.STREAMS.run(_version_if_allowed, request, lecture_id)
                 if version is None:
                     return
                 checked = time.monotonic()

@@ -22,8 +22,10 @@ from app.accounts.dependencies import (
     PrincipalDep,
     optional_principal,
     require_roles,
+    session_token,
 )
 from app.accounts.errors import LoginRequired
+from app.accounts.security import token_hash
 from app.courses import service as courses
 from app.db import RowId, transaction
 from app.deps import DefinitionsDep, SessionDep
@@ -360,9 +362,12 @@ def _viewable_by_caller(request: Request, session: Session, lecture_id: int) -> 
 
 def _version_if_allowed(request: Request, lecture_id: int) -> int | None:
     """The lecture's state version, or None once the stream's caller is no longer signed in
-    or may no longer see the lecture."""
+    or may no longer see the lecture (a trainee's phone: in one statement)."""
     try:
         with transaction(request.app.state.session_factory) as session:
+            token = session_token(request)
+            if request.state.principal.role == "trainee" and token:
+                return access.trainee_still_follows(session, token_hash(token), lecture_id)
             return _viewable_by_caller(request, session, lecture_id).state_version or 0
     except DomainError:
         return None
@@ -411,7 +416,10 @@ async def lecture_events(
         while True:
             wait = interval if expected is None else max(0.0, expected[1] - time.monotonic())
             try:
-                message = await asyncio.wait_for(queue.get(), timeout=min(interval, wait))
+                async with asyncio.timeout(
+                    min(interval, wait)
+                ):  # no task per wait, unlike wait_for
+                    message = await queue.get()
             except TimeoutError:
                 message = None
             resync = message is not None and message.get("resync", False)

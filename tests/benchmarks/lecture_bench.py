@@ -93,6 +93,7 @@ class Installation:
     presenter: Browser
     trainees: list[Browser]
     cards: list[tuple[str, str]]  # (login code, PIN) as printed on the login cards
+    extra_env: dict[str, str] = field(default_factory=dict)  # more KOSHU_* settings
 
     def env(self) -> dict[str, str]:
         """The server's environment: the caller's, without any KOSHU_* setting but these."""
@@ -105,6 +106,7 @@ class Installation:
             "KOSHU_SECRET_KEY": self.secret_key,
             "KOSHU_RUN_WORKER": "false",
             "KOSHU_SOFFICE_PATH": "/nonexistent",
+            **self.extra_env,
         }
 
 
@@ -891,6 +893,11 @@ def build_parser() -> argparse.ArgumentParser:
         "a SQLite file; slide changes then travel by LISTEN/NOTIFY",
     )
     parser.add_argument(
+        "--stream-check-seconds",
+        type=float,
+        help="the server's stream_check_seconds (default: the app's, 15)",
+    )
+    parser.add_argument(
         "--processes",
         type=int,
         default=1,
@@ -998,6 +1005,8 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="koshu-lecture-bench-", dir=args.workdir) as tmp:
         workdir = Path(tmp)
         installation = install(workdir, args.trainees, args.database_url)
+        if args.stream_check_seconds:
+            installation.extra_env["KOSHU_STREAM_CHECK_SECONDS"] = str(args.stream_check_seconds)
         latency, pings = asyncio.run(measure(args, installation, workdir))
         print_report(args, installation, latency, pings, load=load)
         print()

@@ -13,6 +13,9 @@ their limits from the course definition (``[presence]``):
   is a departure at its last ping.
 - Ending the lecture closes every interval still open at the end time, so a trainee whose
   last ping came a few seconds before "end" is present to the end.
+
+Pings are kept in memory and written together (``app.lectures.pings``); ``apply_pings``
+applies these rules to a batch, in the order the pings arrived.
 """
 
 from __future__ import annotations

@@ -57,6 +57,9 @@ class PingBuffer:
         self._lock = threading.Lock()
         self._heard: list[Heard] = []
         self._ended: set[int] = set()
+        # Held by the transaction writing pings until it ends: the end of a lecture must not
+        # close intervals while pings taken a moment before are still being written.
+        self.writing = threading.Lock()
 
     def add(self, heard: Heard) -> None:
         with self._lock:
@@ -105,6 +108,17 @@ def flush_pending(session: Session) -> int:
     """Write this process's pings in the session's transaction; they return to the buffer if
     that transaction rolls back. Returns how many pings were written."""
     buffer = buffer_for(session.get_bind())
+    session.connection()  # join (or begin) the transaction whose end releases the lock
+    if not session.info.get(_WRITING):
+        # Called before the transaction writes anything (see live.end), so whoever holds the
+        # lock never waits for this transaction's locks in the database.
+        if buffer.writing.acquire(timeout=60):
+            session.info[_WRITING] = buffer
+            if not session.info.get(_WRITE_HOOKED):
+                session.info[_WRITE_HOOKED] = True
+                event.listen(session, "after_transaction_end", _done_writing)
+        else:
+            log.error("pings: another transaction kept writing for 60 s; going on without it")
     heard = buffer.take()
     if not heard:
         return 0
@@ -122,6 +136,12 @@ def flush_pending(session: Session) -> int:
 
 
 _TAKEN, _HOOKED = "koshu_pings_taken", "koshu_pings_hooked"
+_WRITING, _WRITE_HOOKED = "koshu_pings_writing", "koshu_pings_write_hooked"
+
+
+def _done_writing(session: Session, transaction: Any) -> None:
+    if transaction.parent is None and (buffer := session.info.pop(_WRITING, None)) is not None:
+        buffer.writing.release()
 
 
 def _written(session: Session) -> None:

@@ -487,7 +487,7 @@ async def _events(
                 if version is None:
                     return
                 checked = time.monotonic()
-                if version > shown:
+                if version > shown and expected is None:  # a later check moves no deadline
                     expected = (version, checked + grace)
             if message is None and expected is None:
                 yield KEEP_ALIVE

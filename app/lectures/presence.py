@@ -93,6 +93,7 @@ def apply_pings(session: Session, heard: list[Heard]) -> None:
     if not heard:
         return
     latest: dict[tuple[int, int], _Stretch] = {}
+    stored: list[_Stretch] = []  # the open intervals read, even once a newer one follows
     for row in session.execute(
         select(
             PresenceInterval.id,
@@ -114,6 +115,7 @@ def apply_pings(session: Session, heard: list[Heard]) -> None:
         latest[(row.lecture_id, row.trainee_id)] = _Stretch(
             row.id, row.started_at, row.last_seen_at, row.device, departed=row.departed
         )
+        stored.append(latest[(row.lecture_id, row.trainee_id)])
     added: list[tuple[Heard, _Stretch]] = []
     gaps: list[dict[str, object]] = []
     for ping in heard:
@@ -146,7 +148,7 @@ def apply_pings(session: Session, heard: list[Heard]) -> None:
             None, ping.at, ping.at, ping.signal.device, closed=leaving, departed=leaving
         )
         added.append((ping, latest[key]))
-    _write(session, [s for s in latest.values() if s.id is not None and s.changed], added, gaps)
+    _write(session, [s for s in stored if s.changed], added, gaps)
 
 
 def _bridges(quiet: _Stretch, ping: Heard) -> bool:

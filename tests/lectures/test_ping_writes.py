@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import clock
 from app.config import Settings
 from app.courses.definitions import PresenceRules
 from app.db import transaction, utcnow
@@ -90,3 +91,25 @@ def test_a_late_write_never_moves_presence_back_nor_revives_an_ended_lecture(
     with transaction(session_factory) as session:
         apply_pings(session, [late])  # held by another process while the lecture ended
     assert len(stored(session_factory, lecture["id"])) == 1
+
+
+def test_an_interval_written_before_is_extended_and_closed_by_the_pings_of_one_flush(
+    lecture: dict[str, Any], signed_in: Any, world: World, session_factory: sessionmaker[Session]
+) -> None:
+    lecturer, phone = signed_in(world.lecturer), signed_in(world.trainee_a)
+    base = f"/api/v1/lectures/{lecture['id']}"
+    assert lecturer.post(f"{base}/start").status_code == 200
+    assert phone.post(f"{base}/ping", json={"device": "p1"}).status_code == 200
+    pings.flush(session_factory)  # the interval is in the database now
+    for _ in range(4):  # then, in one flush: two more minutes, a quiet spell, a return
+        clock.advance(30)
+        assert phone.post(f"{base}/ping", json={"device": "p1"}).status_code == 200
+    clock.advance(180)
+    assert phone.post(f"{base}/ping", json={"device": "p1"}).status_code == 200
+    pings.flush(session_factory)
+    first, second = stored(session_factory, lecture["id"])
+    assert (round((first.last_seen_at - first.started_at).total_seconds()), first.closed) == (
+        120,
+        True,
+    )
+    assert round((second.started_at - first.last_seen_at).total_seconds()) == 180

@@ -86,9 +86,14 @@ def shared_state(session: Session, lecture: Lecture) -> LiveState:
     now = time.monotonic()
     if (
         found is not None
-        and found[1].version == (lecture.state_version or 0)
-        and found[1].status == lecture.status
         and now - found[0] < SHARED_SECONDS
+        and (found[1].version, found[1].status, found[1].module, found[1].position)
+        == (
+            lecture.state_version or 0,
+            lecture.status,
+            lecture.current_module,
+            lecture.current_position,
+        )
     ):
         return found[1]
     current = state(session, lecture)

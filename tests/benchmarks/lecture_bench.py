@@ -1015,10 +1015,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def split_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
-    """This benchmark's options, and the rest (for the import benchmark when both run)."""
+    """This benchmark's options, and the rest (for the import benchmark when both run).
+
+    --database-url stays in the rest too: every benchmark then runs on that database.
+    """
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     check(parser, args)
+    if args.database_url:
+        rest += ["--database-url", args.database_url]
     return args, rest
 
 

@@ -56,7 +56,7 @@ bench: install
 # Many lectures at once on several app processes and a worker, on PostgreSQL (docs/capacity.md).
 # The database's name must contain "bench": it is emptied first. Bounded: 5 minutes at most.
 BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/koshu_load_bench
-BENCH_LOAD_ARGS ?= --processes 4 --lectures 20 --phones 50
+BENCH_LOAD_ARGS ?= --processes 4 --lectures 20 --phones 250 --changes 8
 bench-load: install
 	$(BIN)/python -m tests.benchmarks.load_bench --database-url $(BENCH_DATABASE_URL) $(BENCH_LOAD_ARGS)
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from app.accounts.dependencies import PrincipalDep, optional_principal
 from app.accounts.errors import LoginRequired
+from app.cohorts.access import trainee_of
 from app.cohorts.models import Trainee
 from app.courses.definitions import CourseDefinition
 from app.db import RowId, transaction
 from app.deps import DefinitionsDep, SessionDep
+from app.http import csrf
 from app.lectures import access, attendance, gates, pings, scheduling
 from app.lectures.access import Followed
 from app.lectures.broadcast import Broadcaster
@@ -84,6 +87,8 @@ async def pinging_follower(request: Request, lecture_id: RowId) -> pings.Followe
     if follower is None or pings.buffer_for(request.app.state.engine).has_ended(lecture_id):
         follower = await gates.PING_CHECKS.run(_checked_follower, request, lecture_id)
         trusted.remember(key, follower)
+    else:
+        csrf.verify(request, request.headers.get("x-csrf-token"))  # as optional_principal does
     return follower
 
 
@@ -93,11 +98,30 @@ def _checked_follower(request: Request, lecture_id: int) -> pings.Follower:
         if principal is None:
             raise LoginRequired()
         followed = access.followed_by(session, principal, lecture_id)
-        lecture = followed.lecture
-        if lecture.status == "ended":
+        if followed.lecture.status == "ended":
             raise LectureEnded()
-        definition = scheduling.definition_of(session, request.app.state.definitions, lecture)
-        return pings.Follower(lecture.id, followed.trainee.id, lecture.status, definition.presence)
+        return follower_of(session, request, followed)
+
+
+def follower_of(session: Session, request: Request, followed: Followed) -> pings.Follower:
+    """The trainee following the lecture, as pings trust them."""
+    lecture = followed.lecture
+    definition = scheduling.definition_of(session, request.app.state.definitions, lecture)
+    return pings.Follower(lecture.id, followed.trainee.id, lecture.status, definition.presence)
+
+
+def trust_pings_of(session: Session, request: Request, lecture: Lecture) -> None:
+    """A trainee's page that opened the lecture's event stream pings it next: trust its
+    pings now (the stream checked the same cookie), so 1,000 phones joining at once are not
+    checked twice each."""
+    principal = request.state.principal
+    if principal.role != "trainee" or lecture.status == "ended":
+        return
+    followed = Followed(lecture=lecture, trainee=trainee_of(session, principal))
+    trusted: pings.TrustedFollowers = request.app.state.ping_followers
+    trusted.remember(
+        trusted.key(request.headers, lecture.id), follower_of(session, request, followed)
+    )
 
 
 PingingFollower = Annotated[pings.Follower, Depends(pinging_follower)]

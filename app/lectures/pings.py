@@ -1,8 +1,9 @@
 """Pings kept in memory and written together: 1,000 phones pinging must not mean 1,000 writes.
 
 A phone's ping is answered from memory: who may ping which lecture is checked against the
-database once and then trusted for ``ping_trust_seconds`` (the same cookie, CSRF token and
-lecture), and the ping itself joins this process's list of pings not yet written. Every
+database once (or when the phone's page opened the lecture's event stream) and then trusted
+for ``ping_trust_seconds`` (the same cookies and lecture; the CSRF token is checked on every
+ping), and the ping itself joins this process's list of pings not yet written. Every
 ``presence_flush_seconds`` the list is written in one transaction by
 ``presence.apply_pings`` (a handful of statements, whatever the number of pings), with
 exactly the rules a ping written at once would follow: the server's time of each ping is
@@ -174,13 +175,9 @@ class TrustedFollowers:
 
     @staticmethod
     def key(headers: Any, lecture_id: int) -> tuple[str, ...]:
-        # Everything optional_principal and the CSRF check read: the same values, the same answer.
-        return (
-            str(lecture_id),
-            headers.get("cookie", ""),
-            headers.get("x-csrf-token", ""),
-            headers.get("authorization", ""),
-        )
+        # What optional_principal reads to find the caller: the same values, the same answer.
+        # (The CSRF token is checked on every ping: it costs a signature, not a query.)
+        return (str(lecture_id), headers.get("cookie", ""), headers.get("authorization", ""))
 
     def get(self, key: tuple[str, ...]) -> Follower | None:
         found = self._known.get(key)

@@ -50,6 +50,7 @@ from app.lectures.dependencies import (
     PingingFollower,
     PresentedLecture,
     ViewableLecture,
+    trust_pings_of,
 )
 from app.lectures.models import Lecture
 from app.lectures.schemas import (
@@ -348,6 +349,7 @@ def _initial_state(request: Request, lecture_id: int) -> tuple[LiveState, bool]:
     """
     with transaction(request.app.state.session_factory) as session:
         lecture = _viewable_by_caller(request, session, lecture_id)
+        trust_pings_of(session, request, lecture)
         principal = request.state.principal
         return live.shared_state(session, lecture), access.may_see_answers(principal)
 

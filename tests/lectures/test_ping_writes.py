@@ -113,3 +113,21 @@ def test_an_interval_written_before_is_extended_and_closed_by_the_pings_of_one_f
         True,
     )
     assert round((second.started_at - first.last_seen_at).total_seconds()) == 180
+
+
+def test_a_trusted_page_still_needs_its_csrf_token_and_trust_begins_with_the_stream(
+    lecture: dict[str, Any], signed_in: Any, world: World, session_factory: sessionmaker[Session]
+) -> None:
+    lecturer, phone = signed_in(world.lecturer), signed_in(world.trainee_a)
+    base = f"/api/v1/lectures/{lecture['id']}"
+    assert lecturer.post(f"{base}/start").status_code == 200
+    with phone.stream("GET", f"{base}/events") as stream:  # the page opens the lecture
+        assert stream.status_code == 200
+    assert phone.post(f"{base}/ping", json={}).status_code == 200
+    token = phone.headers.pop("X-CSRF-Token")
+    assert phone.post(f"{base}/ping", json={}).status_code == 403
+    phone.headers["X-CSRF-Token"] = "forged"
+    assert phone.post(f"{base}/ping", json={}).status_code == 403
+    phone.headers["X-CSRF-Token"] = token
+    pings.flush(session_factory)
+    assert len(stored(session_factory, lecture["id"])) == 1

@@ -22,7 +22,7 @@ from app.http import csrf
 from app.lectures import access, attendance, gates, pings, scheduling
 from app.lectures.access import Followed
 from app.lectures.broadcast import Broadcaster
-from app.lectures.errors import LectureEnded
+from app.lectures.errors import LectureEnded, LectureStateError
 from app.lectures.models import Lecture
 
 
@@ -100,6 +100,10 @@ def _checked_follower(request: Request, lecture_id: int) -> pings.Follower:
         followed = access.followed_by(session, principal, lecture_id)
         if followed.lecture.status == "ended":
             raise LectureEnded()
+        if (
+            followed.lecture.status == "cancelled"
+        ):  # no presence is kept of a lecture that never was
+            raise LectureStateError(status=followed.lecture.status)
         return follower_of(session, request, followed)
 
 
@@ -115,7 +119,7 @@ def trust_pings_of(session: Session, request: Request, lecture: Lecture) -> None
     pings now (the stream checked the same cookie), so 1,000 phones joining at once are not
     checked twice each."""
     principal = request.state.principal
-    if principal.role != "trainee" or lecture.status == "ended":
+    if principal.role != "trainee" or lecture.status in ("ended", "cancelled"):
         return
     followed = Followed(lecture=lecture, trainee=trainee_of(session, principal))
     trusted: pings.TrustedFollowers = request.app.state.ping_followers

@@ -76,7 +76,8 @@ def apply_pings(session: Session, heard: list[Heard]) -> None:
     One statement reads the open intervals of everyone who pinged; one updates those that
     changed, one inserts the new ones and one the bridged gaps, whatever the number of pings.
     Pings for a lecture that has ended since they were heard are dropped: ending the lecture
-    already ran every interval still alive to its end (``close_at_end``).
+    already ran every interval still alive to its end (``close_at_end``); so are those of a
+    cancelled lecture.
 
     Updates only ever move ``last_seen_at`` forward and close an interval, never reopen one,
     so two processes writing pings of the same trainee at once cannot undo each other.
@@ -86,7 +87,9 @@ def apply_pings(session: Session, heard: list[Heard]) -> None:
     lecture_ids = {h.lecture_id for h in heard}
     ended = set(
         session.scalars(
-            select(Lecture.id).where(Lecture.id.in_(lecture_ids), Lecture.status == "ended")
+            select(Lecture.id).where(
+                Lecture.id.in_(lecture_ids), Lecture.status.in_(("ended", "cancelled"))
+            )
         )
     )
     heard = [h for h in heard if h.lecture_id not in ended]

@@ -86,6 +86,7 @@ def shared_state(session: Session, lecture: Lecture) -> LiveState:
     now = time.monotonic()
     if (
         found is not None
+        and found[1].poll is None  # an open poll's state may count down: always fresh
         and now - found[0] < SHARED_SECONDS
         and (found[1].version, found[1].status, found[1].module, found[1].position)
         == (

@@ -10,7 +10,7 @@ export KOSHU_DATA_DIR ?= var
 SYSTEM_PACKAGES := libreoffice-impress-nogui fonts-noto-core fonts-noto-cjk fonts-noto-ui-core \
 	chromium chromium-driver
 
-.PHONY: install install-runtime system-packages demo serve test bench lint decks messages clean
+.PHONY: install install-runtime system-packages demo serve test bench bench-load lint decks messages clean
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ test: install
 
 bench: install
 	$(BIN)/python -m tests.benchmarks
+
+# Many lectures at once on several app processes and a worker, on PostgreSQL (docs/capacity.md).
+# The database's name must contain "bench": it is emptied first. Bounded: 5 minutes at most.
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/koshu_load_bench
+BENCH_LOAD_ARGS ?= --processes 4 --lectures 20 --phones 250 --changes 8
+bench-load: install
+	$(BIN)/python -m tests.benchmarks.load_bench --database-url $(BENCH_DATABASE_URL) $(BENCH_LOAD_ARGS)
 
 lint: install
 	$(BIN)/ruff check app tests slides migrations

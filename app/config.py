@@ -48,6 +48,18 @@ class Settings(BaseSettings):
     # How often the server looks for polls whose countdown is over, to close them (0: never).
     poll_timer_seconds: float = Field(default=1.0, ge=0)
 
+    # Database connections per process: kept, and more at a peak (docs/capacity.md). With
+    # PostgreSQL, max_connections must exceed processes x (pool + overflow + 1 LISTEN) + worker.
+    database_pool_size: int = Field(default=10, ge=1, le=100)
+    database_max_overflow: int = Field(default=10, ge=0, le=100)
+
+    # Pings are kept in memory and written together this often (app.lectures.pings): a crash
+    # loses at most this much; a clean shutdown loses nothing.
+    presence_flush_seconds: float = Field(default=1.0, gt=0, le=30)
+    # Who may ping a lecture is checked once per browser and then trusted this long: a login
+    # session ended elsewhere (logout, PIN reset) may keep pinging for at most this long.
+    ping_trust_seconds: float = Field(default=60.0, ge=0, le=600)
+
     # Tests and rehearsals only: a file holding seconds to add to the server's clock.
     clock_offset_file: Path | None = None
 

@@ -67,18 +67,24 @@ def utcnow() -> datetime:
     return clock.now()
 
 
+# Database connections one process may open: POOL_SIZE kept, MAX_OVERFLOW more at a peak
+# (settings database_pool_size and database_max_overflow; docs/capacity.md). A process
+# holds at most 16 request sessions (deps.MAX_CONCURRENT_SESSIONS), 8 event-stream checks and
+# 8 ping checks (lectures.gates) and the ping writer at once, and one more connection LISTENs.
 POOL_SIZE = 10
 MAX_OVERFLOW = 10
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW
+) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL and a busy timeout for several processes."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=POOL_SIZE,
-            max_overflow=MAX_OVERFLOW,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
         )
 
         @event.listens_for(engine, "connect")
@@ -90,7 +96,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -26,6 +26,7 @@ from app.files.router import router as files_router
 from app.http.handlers import register_error_handlers
 from app.http.rendering import STATIC_DIR
 from app.jobs.service import Worker
+from app.lectures import pings
 from app.lectures.afterwards_router import router as afterwards_router
 from app.lectures.broadcast import make_broadcaster
 from app.lectures.poll_timer import PollTimer
@@ -56,7 +57,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         time_cost=settings.argon2_time_cost, memory_cost_kib=settings.argon2_memory_kib
     )
     definitions = load_definitions(settings.courses_dir)
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(
+        settings.resolved_database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,12 +70,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker = Worker(app.state.session_factory, settings)
             worker.start()
         await app.state.broadcaster.start()
+        await app.state.ping_flusher.start()
         # One poll timer and one engine per app, however many times it is started (tests
         # start one app from several clients): the last to stop stops them.
         app.state.running += 1
         app.state.poll_timer.start()
         yield
         app.state.running -= 1
+        await app.state.ping_flusher.stop()  # a clean shutdown writes every ping it heard
         await app.state.broadcaster.stop()
         if worker is not None:
             worker.stop()
@@ -96,6 +103,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.session_factory, app.state.broadcaster, settings.poll_timer_seconds
     )
     app.state.running = 0
+    app.state.ping_followers = pings.TrustedFollowers(settings.ping_trust_seconds)
+    app.state.ping_flusher = pings.Flusher(
+        app.state.session_factory, settings.presence_flush_seconds
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders, production=settings.environment == "production")
     if settings.trusted_proxies.strip():

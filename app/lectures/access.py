@@ -21,9 +21,11 @@ from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.orm import Session
 
 from app.accounts.errors import Forbidden
+from app.accounts.models import LoginSession, User
 from app.accounts.tenancy import Principal
 from app.cohorts.access import trainee_of
 from app.cohorts.models import Trainee
+from app.db import utcnow
 from app.i18n import N_
 from app.lectures.errors import LectureNotFound, NotYourLecture, NotYourSchedule
 from app.lectures.models import Lecture, LectureCohort
@@ -143,3 +145,24 @@ def followed_by(session: Session, principal: Principal, lecture_id: int) -> Foll
     }:
         raise NotYourLecture()
     return Followed(lecture=lecture, trainee=trainee)
+
+
+def trainee_still_follows(session: Session, token_hash: str, lecture_id: int) -> int | None:
+    """The lecture's state version while the trainee signed in with this login session may
+    still follow it (the session live, the user active, their cohort in the lecture), else
+    None: ``followed_by``'s rules in one statement, for the checks of a thousand open streams."""
+    return session.scalar(
+        select(Lecture.state_version)
+        .join(LectureCohort, LectureCohort.lecture_id == Lecture.id)
+        .join(Trainee, Trainee.cohort_id == LectureCohort.cohort_id)
+        .join(User, User.id == Trainee.user_id)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            Lecture.id == lecture_id,
+            LoginSession.token_hash == token_hash,
+            LoginSession.revoked_at.is_(None),
+            LoginSession.expires_at > utcnow(),
+            User.active.is_(True),
+            User.role == "trainee",
+        )
+    )

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 PG_CHANNEL = "koshu_events"
+# Sent to every local stream when LISTEN reconnects: re-read the state, something may be lost.
+RESYNC: dict[str, Any] = {"resync": True}
 
 
 class Hub:
@@ -41,6 +43,11 @@ class Hub:
         for queue, loop in list(self._queues.get(topic, {}).items()):
             if not loop.is_closed():
                 loop.call_soon_threadsafe(_put_latest, queue, message)
+
+    def deliver_everywhere(self, message: dict[str, Any]) -> None:
+        """Hand a message to every local subscriber of every topic (from any thread)."""
+        for topic in list(self._queues):
+            self.deliver(topic, message)
 
     @contextlib.asynccontextmanager
     async def subscribe(self, topic: str) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
@@ -136,6 +143,10 @@ class PostgresBroadcaster:
                     self.conninfo, autocommit=True
                 ) as connection:
                     await connection.execute(f"LISTEN {PG_CHANNEL}")
+                    if listening.is_set():
+                        # Reconnected: what was sent while nobody listened is lost; every
+                        # stream re-reads its lecture's state (its version says what changed).
+                        self.hub.deliver_everywhere(RESYNC)
                     listening.set()
                     delay = 0.5
                     async for notice in connection.notifies():
@@ -144,7 +155,6 @@ class PostgresBroadcaster:
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database restarted or the network dropped: listen again
-                listening.clear()
                 log.exception("LISTEN connection lost; reconnecting in %.1f s", delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)

@@ -9,15 +9,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
-from app.accounts.dependencies import PrincipalDep
+from app.accounts.dependencies import PrincipalDep, optional_principal
+from app.accounts.errors import LoginRequired
+from app.cohorts.access import trainee_of
 from app.cohorts.models import Trainee
 from app.courses.definitions import CourseDefinition
-from app.db import RowId
+from app.db import RowId, transaction
 from app.deps import DefinitionsDep, SessionDep
-from app.lectures import access, attendance, scheduling
+from app.http import csrf
+from app.lectures import access, attendance, gates, pings, scheduling
 from app.lectures.access import Followed
 from app.lectures.broadcast import Broadcaster
+from app.lectures.errors import LectureEnded, LectureStateError
 from app.lectures.models import Lecture
 
 
@@ -78,6 +83,61 @@ def followed_lecture(session: SessionDep, principal: PrincipalDep, lecture_id: R
 
 
 FollowedLecture = Annotated[Followed, Depends(followed_lecture)]
+
+
+async def pinging_follower(request: Request, lecture_id: RowId) -> pings.Follower:
+    """The trainee pinging the lecture: from memory when the same browser (cookie, CSRF token)
+    was checked for it in the last ``ping_trust_seconds``, else checked as FollowedLecture is.
+
+    A phone pings every 15 s; checking each ping against the database would cost a hall of
+    1,000 phones several statements per ping (``app.lectures.pings``).
+    """
+    trusted: pings.TrustedFollowers = request.app.state.ping_followers
+    key = trusted.key(request.headers, lecture_id)
+    follower = trusted.get(key)
+    if follower is None or pings.buffer_for(request.app.state.engine).has_ended(lecture_id):
+        follower = await gates.PING_CHECKS.run(_checked_follower, request, lecture_id)
+        trusted.remember(key, follower)
+    else:
+        csrf.verify(request, request.headers.get("x-csrf-token"))  # as optional_principal does
+    return follower
+
+
+def _checked_follower(request: Request, lecture_id: int) -> pings.Follower:
+    with transaction(request.app.state.session_factory) as session:
+        principal = optional_principal(request, session)
+        if principal is None:
+            raise LoginRequired()
+        followed = access.followed_by(session, principal, lecture_id)
+        if followed.lecture.status == "ended":
+            raise LectureEnded()
+        if followed.lecture.status == "cancelled":  # no presence of a lecture that never was
+            raise LectureStateError(status=followed.lecture.status)
+        return follower_of(session, request, followed)
+
+
+def follower_of(session: Session, request: Request, followed: Followed) -> pings.Follower:
+    """The trainee following the lecture, as pings trust them."""
+    lecture = followed.lecture
+    definition = scheduling.definition_of(session, request.app.state.definitions, lecture)
+    return pings.Follower(lecture.id, followed.trainee.id, lecture.status, definition.presence)
+
+
+def trust_pings_of(session: Session, request: Request, lecture: Lecture) -> None:
+    """A trainee's page that opened the lecture's event stream pings it next: trust its
+    pings now (the stream checked the same cookie), so 1,000 phones joining at once are not
+    checked twice each."""
+    principal = request.state.principal
+    if principal.role != "trainee" or lecture.status in ("ended", "cancelled"):
+        return
+    followed = Followed(lecture=lecture, trainee=trainee_of(session, principal))
+    trusted: pings.TrustedFollowers = request.app.state.ping_followers
+    trusted.remember(
+        trusted.key(request.headers, lecture.id), follower_of(session, request, followed)
+    )
+
+
+PingingFollower = Annotated[pings.Follower, Depends(pinging_follower)]
 
 
 def lecture_definition(

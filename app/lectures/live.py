@@ -7,6 +7,7 @@ that is then rolled back.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +21,7 @@ from app.courses.definitions import PresenceRules
 from app.courses.models import Revision
 from app.db import utcnow
 from app.i18n import N_
-from app.lectures import presence, scheduling, slides, timeline
+from app.lectures import pings, presence, scheduling, slides, timeline
 from app.lectures.broadcast import Broadcaster
 from app.lectures.errors import (
     InvalidLecture,
@@ -92,8 +93,41 @@ def state(session: Session, lecture: Lecture, refs: list[SlideRef] | None = None
         kind=ref.kind if ref else None,
         index=index,
         count=len(refs),
+        version=lecture.state_version or 0,
         poll=_poll_state(poll) if poll else None,
     )
+
+
+# The state each process last computed per lecture: (database, lecture) -> (when, state).
+_SHARED: dict[tuple[str, int], tuple[float, LiveState]] = {}
+SHARED_SECONDS = 2.0
+
+
+def shared_state(session: Session, lecture: Lecture) -> LiveState:
+    """The lecture's state as ``state`` gives it, computed once per version and at most every
+    ``SHARED_SECONDS`` in this process: a thousand phones joining at once ask for the same
+    state, and building it (the slide sequence) costs more than checking who asks."""
+    key = (session.get_bind().url.render_as_string(hide_password=True), lecture.id)
+    found = _SHARED.get(key)
+    now = time.monotonic()
+    if (
+        found is not None
+        and found[1].poll is None  # an open poll's state may count down: always fresh
+        and now - found[0] < SHARED_SECONDS
+        and (found[1].version, found[1].status, found[1].module, found[1].position)
+        == (
+            lecture.state_version or 0,
+            lecture.status,
+            lecture.current_module,
+            lecture.current_position,
+        )
+    ):
+        return found[1]
+    current = state(session, lecture)
+    if len(_SHARED) > 10_000:
+        _SHARED.clear()
+    _SHARED[key] = (now, current)
+    return current
 
 
 def publish(
@@ -105,6 +139,7 @@ def publish(
     answers: bool = False,
 ) -> LiveState:
     """Send the lecture's state to every open page when the transaction commits."""
+    lecture.state_version = (lecture.state_version or 0) + 1
     current = state(session, lecture, refs)
     current.answers = answers
     broadcaster.publish(session, topic(lecture.id), current.model_dump(mode="json"))
@@ -207,10 +242,12 @@ def end(
     rules: PresenceRules,
 ) -> LiveState:
     _live(lecture, "live", "paused")
+    pings.flush_pending(session)  # the pings this process heard before the end count
     _close_poll(session, lecture)
     lecture.status, lecture.ended_at = "ended", utcnow()
     timeline.record(session, lecture, "end", principal)
     presence.close_at_end(session, lecture, rules)
+    pings.lecture_ended(session, lecture.id)
     return publish(session, broadcaster, lecture)
 
 

@@ -45,6 +45,9 @@ class Lecture(Base):
     # The start it had before it was last moved (None: never moved).
     previous_start: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    # Counts the live states published: a page that saw version n and hears n+2, or hears
+    # nothing while the lecture is at n+1, knows it missed one (app.lectures.router).
+    state_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class LectureCohort(Base):

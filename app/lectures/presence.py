@@ -13,6 +13,9 @@ their limits from the course definition (``[presence]``):
   is a departure at its last ping.
 - Ending the lecture closes every interval still open at the end time, so a trainee whose
   last ping came a few seconds before "end" is present to the end.
+
+Pings are kept in memory and written together (``app.lectures.pings``); ``apply_pings``
+applies these rules to a batch, in the order the pings arrived.
 """
 
 from __future__ import annotations
@@ -20,17 +23,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Boolean, bindparam, case, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.cohorts.models import Trainee
 from app.courses.definitions import PresenceRules
-from app.db import utcnow
-from app.lectures.access import Followed
+from app.db import UTCDateTime, utcnow
 from app.lectures.credit import Interval
-from app.lectures.errors import LectureEnded, LectureStateError
 from app.lectures.models import Lecture, PresenceGap, PresenceInterval
-from app.lectures.schemas import PingRead, Room, RoomTrainee
+from app.lectures.schemas import Room, RoomTrainee
 
 # Gaps whose time counts: pending (nobody has looked yet) and accepted by the lecturer.
 CREDITED_GAPS = ("pending", "accepted")
@@ -44,70 +45,182 @@ class PingSignal:
     device: str | None = None  # a random id of this page, the same for every ping it sends
 
 
-def ping(
-    session: Session, followed: Followed, rules: PresenceRules, signal: PingSignal
-) -> PingRead:
-    """Record a ping at the server's time: extend, end, or start an interval of presence."""
-    lecture, trainee = followed.lecture, followed.trainee
-    if lecture.status == "ended":
-        raise LectureEnded()
-    if lecture.status == "cancelled":  # no presence is kept of a lecture that never was
-        raise LectureStateError(status=lecture.status)
-    now = utcnow()
-    interval = session.scalar(
-        select(PresenceInterval)
+@dataclass(frozen=True)
+class Heard:
+    """A ping as the server heard it: who, in which lecture, when (the server's time), and
+    the rules of the lecture's course definition."""
+
+    lecture_id: int
+    trainee_id: int
+    at: datetime
+    signal: PingSignal
+    rules: PresenceRules
+
+
+@dataclass
+class _Stretch:
+    """An interval as the pings being written leave it (``id`` is None for a new one)."""
+
+    id: int | None
+    started_at: datetime
+    last_seen_at: datetime
+    device: str | None
+    closed: bool = False
+    departed: bool = False
+    changed: bool = False
+
+
+def apply_pings(session: Session, heard: list[Heard]) -> None:
+    """Write pings, in the order they were heard: extend, end, or start intervals of presence.
+
+    One statement reads the open intervals of everyone who pinged; one updates those that
+    changed, one inserts the new ones and one the bridged gaps, whatever the number of pings.
+    Pings for a lecture that has ended since they were heard are dropped: ending the lecture
+    already ran every interval still alive to its end (``close_at_end``); so are those of a
+    cancelled lecture.
+
+    Updates only ever move ``last_seen_at`` forward and close an interval, never reopen one,
+    so two processes writing pings of the same trainee at once cannot undo each other.
+    """
+    if not heard:
+        return
+    lecture_ids = {h.lecture_id for h in heard}
+    ended = set(
+        session.scalars(
+            select(Lecture.id).where(
+                Lecture.id.in_(lecture_ids), Lecture.status.in_(("ended", "cancelled"))
+            )
+        )
+    )
+    heard = [h for h in heard if h.lecture_id not in ended]
+    if not heard:
+        return
+    latest: dict[tuple[int, int], _Stretch] = {}
+    stored: list[_Stretch] = []  # the open intervals read, even once a newer one follows
+    for row in session.execute(
+        select(
+            PresenceInterval.id,
+            PresenceInterval.lecture_id,
+            PresenceInterval.trainee_id,
+            PresenceInterval.started_at,
+            PresenceInterval.last_seen_at,
+            PresenceInterval.device,
+            PresenceInterval.departed,
+        )
         .where(
-            PresenceInterval.lecture_id == lecture.id,
-            PresenceInterval.trainee_id == trainee.id,
+            PresenceInterval.lecture_id.in_({h.lecture_id for h in heard}),
+            PresenceInterval.trainee_id.in_({h.trainee_id for h in heard}),
             PresenceInterval.source == "device",
             PresenceInterval.closed.is_(False),
         )
-        .order_by(PresenceInterval.id.desc())
-    )
-    if interval is not None and now - interval.last_seen_at <= timedelta(
-        seconds=rules.ping_gap_seconds
+        .order_by(PresenceInterval.id)
     ):
-        interval.last_seen_at = now
-        interval.closed = interval.departed = signal.leaving
-    else:
-        if interval is not None:
-            interval.closed = True
-            if _bridges(interval, now, rules, signal):
-                session.add(
-                    PresenceGap(
-                        lecture_id=lecture.id,
-                        trainee_id=trainee.id,
-                        started_at=interval.last_seen_at,
-                        ended_at=now,
-                    )
+        latest[(row.lecture_id, row.trainee_id)] = _Stretch(
+            row.id, row.started_at, row.last_seen_at, row.device, departed=row.departed
+        )
+        stored.append(latest[(row.lecture_id, row.trainee_id)])
+    added: list[tuple[Heard, _Stretch]] = []
+    gaps: list[dict[str, object]] = []
+    for ping in heard:
+        key = (ping.lecture_id, ping.trainee_id)
+        leaving = ping.signal.leaving
+        current = latest.get(key)
+        if current is not None and current.closed:
+            current = None  # the page left, or the interval ended: only a new one follows
+        if current is not None and ping.at - current.last_seen_at <= timedelta(
+            seconds=ping.rules.ping_gap_seconds
+        ):
+            current.last_seen_at = max(current.last_seen_at, ping.at)
+            current.closed = current.departed = leaving
+            current.changed = True
+            continue
+        if current is not None:
+            current.closed = current.changed = True
+            if _bridges(current, ping):
+                gaps.append(
+                    {
+                        "lecture_id": ping.lecture_id,
+                        "trainee_id": ping.trainee_id,
+                        "started_at": current.last_seen_at,
+                        "ended_at": ping.at,
+                    }
                 )
         # A page that says it is leaving right after a silence still leaves a mark of
         # the moment (an empty interval, credited nothing), so the room shows it as gone.
-        session.add(
-            PresenceInterval(
-                lecture_id=lecture.id,
-                trainee_id=trainee.id,
-                started_at=now,
-                last_seen_at=now,
-                device=signal.device,
-                closed=signal.leaving,
-                departed=signal.leaving,
-            )
+        latest[key] = _Stretch(
+            None, ping.at, ping.at, ping.signal.device, closed=leaving, departed=leaving
         )
-    session.flush()
-    return PingRead(lecture=lecture.id, status=lecture.status, at=now)
+        added.append((ping, latest[key]))
+    _write(session, [s for s in stored if s.changed], added, gaps)
 
 
-def _bridges(
-    quiet: PresenceInterval, now: datetime, rules: PresenceRules, signal: PingSignal
-) -> bool:
+def _bridges(quiet: _Stretch, ping: Heard) -> bool:
     """Whether the quiet stretch since ``quiet`` ended is a gap the same page bridged."""
     return (
         not quiet.departed
-        and signal.device is not None
-        and quiet.device == signal.device
-        and now - quiet.last_seen_at <= timedelta(minutes=rules.bridge_max_minutes)
+        and ping.signal.device is not None
+        and quiet.device == ping.signal.device
+        and ping.at - quiet.last_seen_at <= timedelta(minutes=ping.rules.bridge_max_minutes)
     )
+
+
+_INTERVALS = PresenceInterval.__table__
+# Forward only and never reopened: see apply_pings.
+_UPDATE = (
+    update(_INTERVALS)
+    .where(_INTERVALS.c.id == bindparam("b_id"))
+    .values(
+        last_seen_at=case(
+            (
+                _INTERVALS.c.last_seen_at < bindparam("b_seen", type_=UTCDateTime()),
+                bindparam("b_seen", type_=UTCDateTime()),
+            ),
+            else_=_INTERVALS.c.last_seen_at,
+        ),
+        closed=or_(_INTERVALS.c.closed, bindparam("b_closed", type_=Boolean())),
+        departed=or_(_INTERVALS.c.departed, bindparam("b_departed", type_=Boolean())),
+    )
+)
+
+
+def _write(
+    session: Session,
+    changed: list[_Stretch],
+    added: list[tuple[Heard, _Stretch]],
+    gaps: list[dict[str, object]],
+) -> None:
+    if changed:
+        session.execute(
+            _UPDATE,
+            [
+                {
+                    "b_id": s.id,
+                    "b_seen": s.last_seen_at,
+                    "b_closed": s.closed,
+                    "b_departed": s.departed,
+                }
+                for s in changed
+            ],
+        )
+    if added:
+        session.execute(
+            insert(PresenceInterval),
+            [
+                {
+                    "lecture_id": ping.lecture_id,
+                    "trainee_id": ping.trainee_id,
+                    "started_at": s.started_at,
+                    "last_seen_at": s.last_seen_at,
+                    "device": s.device,
+                    "closed": s.closed,
+                    "departed": s.departed,
+                    "source": "device",
+                }
+                for ping, s in added
+            ],
+        )
+    if gaps:
+        session.execute(insert(PresenceGap), gaps)
 
 
 def close_at_end(session: Session, lecture: Lecture, rules: PresenceRules) -> None:

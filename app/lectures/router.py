@@ -14,9 +14,8 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.sse import EventSourceResponse, ServerSentEvent
+from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.accounts.dependencies import (
     READS_RECORDS,
@@ -24,8 +23,10 @@ from app.accounts.dependencies import (
     PrincipalDep,
     optional_principal,
     require_roles,
+    session_token,
 )
 from app.accounts.errors import LoginRequired
+from app.accounts.security import token_hash
 from app.courses import service as courses
 from app.db import RowId, transaction
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
@@ -37,8 +38,10 @@ from app.lectures import (
     access,
     attendance,
     checks,
+    gates,
     live,
     phones,
+    pings,
     presence,
     scheduling,
 )
@@ -48,9 +51,11 @@ from app.lectures.dependencies import (
     KeptAttendance,
     LectureDefinition,
     LectureTrainee,
+    PingingFollower,
     PresentedLecture,
     ScheduledLecture,
     ViewableLecture,
+    trust_pings_of,
 )
 from app.lectures.models import Lecture
 from app.lectures.schemas import (
@@ -295,13 +300,15 @@ def answer(
 
 
 @router.post("/lectures/{lecture_id}/ping", response_model=PingRead)
-def ping(
-    session: SessionDep, definitions: DefinitionsDep, followed: FollowedLecture, body: Ping
-) -> PingRead:
-    """The trainee's page says it is still there (the server's time is used), or leaving."""
-    definition = scheduling.definition_of(session, definitions, followed.lecture)
+async def ping(request: Request, follower: PingingFollower, body: Ping) -> PingRead:
+    """The trainee's page says it is still there (the server's time is used), or leaving.
+
+    Answered from memory and written with the next flush (``app.lectures.pings``); the
+    status is the lecture's as last checked for this page.
+    """
     signal = presence.PingSignal(leaving=body.leaving, device=body.device)
-    return presence.ping(session, followed, definition.presence, signal)
+    heard = pings.record(request.app.state.engine, follower, signal)
+    return PingRead(lecture=follower.lecture_id, status=follower.status, at=heard.at)
 
 
 @router.get(
@@ -376,6 +383,7 @@ def room(
     definition: LectureDefinition,
 ) -> Room:
     """Who is following now, asleep, left or not joined: the presenter's live roster."""
+    pings.flush_pending(session)  # this process's pings, without waiting for the next flush
     people = attendance.trainees(session, principal, lecture)
     return presence.room(session, lecture, people, definition.presence)
 
@@ -457,8 +465,9 @@ def _initial_state(request: Request, lecture_id: int) -> tuple[LiveState, bool]:
     """
     with transaction(request.app.state.session_factory) as session:
         lecture = _viewable_by_caller(request, session, lecture_id)
+        trust_pings_of(session, request, lecture)
         principal = request.state.principal
-        return live.state(session, lecture), access.may_see_answers(principal)
+        return live.shared_state(session, lecture), access.may_see_answers(principal)
 
 
 def _viewable_by_caller(request: Request, session: Session, lecture_id: int) -> Lecture:
@@ -469,27 +478,72 @@ def _viewable_by_caller(request: Request, session: Session, lecture_id: int) -> 
     return access.viewable(session, principal, lecture_id)
 
 
-def _still_allowed(request: Request, lecture_id: int) -> bool:
-    """Whether the stream's caller is still signed in and may still see the lecture."""
+def _version_if_allowed(request: Request, lecture_id: int) -> int | None:
+    """The lecture's state version, or None once the stream's caller is no longer signed in
+    or may no longer see the lecture (a trainee's phone: in one statement)."""
     try:
         with transaction(request.app.state.session_factory) as session:
-            _viewable_by_caller(request, session, lecture_id)
+            token = session_token(request)
+            if request.state.principal.role == "trainee" and token:
+                return access.trainee_still_follows(session, token_hash(token), lecture_id)
+            return _viewable_by_caller(request, session, lecture_id).state_version or 0
     except DomainError:
-        return False
-    return True
+        return None
+
+
+def _state_if_allowed(request: Request, lecture_id: int) -> LiveState | None:
+    """The lecture's state, or None as ``_version_if_allowed``."""
+    try:
+        with transaction(request.app.state.session_factory) as session:
+            return live.shared_state(session, _viewable_by_caller(request, session, lecture_id))
+    except DomainError:
+        return None
 
 
 async def stream_start(request: Request, lecture_id: RowId) -> tuple[LiveState, bool]:
     # A dependency, so that 401 and 404 are answered before the stream's 200 starts.
-    return await run_in_threadpool(_initial_state, request, lecture_id)
+    return await gates.STREAMS.run(_initial_state, request, lecture_id)
 
 
-@router.get("/lectures/{lecture_id}/events", response_class=EventSourceResponse)
+class EventStream(StreamingResponse):
+    """Server-sent events written straight to the connection: one task per open page, where
+    FastAPI's EventSourceResponse runs three with two memory streams between them, and a
+    slide change to 1,000 pages spends most of its time passing through them."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, content: AsyncIterator[bytes], status_code: int = 200) -> None:
+        super().__init__(
+            content,
+            status_code=status_code,
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+
+def _event(data: str) -> bytes:
+    return b"event: state\ndata: " + data.encode() + b"\n\n"
+
+
+KEEP_ALIVE = b": keep-alive\n\n"
+
+
+@router.get(
+    "/lectures/{lecture_id}/events",
+    response_class=EventStream,
+    responses={
+        200: {
+            "description": "Server-sent events, each a ``state``",
+            "content": {
+                "text/event-stream": {"itemSchema": {"$ref": "#/components/schemas/LiveState"}}
+            },
+        }
+    },
+)
 async def lecture_events(
     request: Request,
     lecture_id: RowId,
     start: Annotated[tuple[LiveState, bool], Depends(stream_start)],
-) -> AsyncIterator[LiveState]:
+) -> EventStream:
     """Server-sent events (``state``): the current state at once, then every change.
 
     Browsers reconnect on their own after a drop and get the current state again, so a
@@ -497,28 +551,61 @@ async def lecture_events(
     the stream checks that the caller's session is still valid (a PIN reset or a logout
     elsewhere revokes it) and ends when it is not; when idle it sends a keep-alive then.
     """
-    initial, sees_answers = start
+    return EventStream(_events(request, lecture_id, *start))
+
+
+async def _events(
+    request: Request, lecture_id: int, initial: LiveState, sees_answers: bool
+) -> AsyncIterator[bytes]:
     hub = request.app.state.broadcaster.hub
     interval = request.app.state.settings.stream_check_seconds
+    # A broadcast lost on the way (the LISTEN connection dropped, the process was too busy)
+    # is caught by the checks: one that finds the lecture's version ahead of the one shown
+    # gives the broadcast ``grace`` seconds more to arrive (under load it is merely late),
+    # then reads the state itself. A reconnected LISTEN asks every stream to read it at once.
+    grace = min(2.0, 2 * interval)
+    shown = initial.version
+    expected: tuple[int, float] | None = None  # (a version the database has, read it by then)
     async with hub.subscribe(live.topic(lecture_id)) as queue:
-        yield ServerSentEvent(event="state", data=initial, retry=2000)
+        yield b"retry: 2000\n" + _event(initial.model_dump_json())
         checked = time.monotonic()
         while True:
+            wait = interval if expected is None else max(0.0, expected[1] - time.monotonic())
             try:
-                message = await asyncio.wait_for(queue.get(), timeout=interval)
+                async with asyncio.timeout(
+                    min(interval, wait)
+                ):  # no task per wait, unlike wait_for
+                    message = await queue.get()
             except TimeoutError:
                 message = None
+            resync = message is not None and message.get("resync", False)
+            if message is not None and not resync:
+                heard = message.get("version", shown + 1)
+                if heard <= shown:
+                    continue  # already shown: a duplicate, or older than what a read found
+                shown = heard
+                if not message.get("answers") or sees_answers:  # counts are for the presenter
+                    yield _event(json.dumps(message, separators=(",", ":"), default=str))
+            if expected is not None and shown >= expected[0]:
+                expected = None  # it came
+            overdue = expected is not None and time.monotonic() >= expected[1]
+            if resync or overdue:
+                newer = await gates.STREAMS.run(_state_if_allowed, request, lecture_id)
+                if newer is None:
+                    return
+                expected, checked = None, time.monotonic()
+                if newer.version > shown:
+                    shown = newer.version
+                    yield _event(newer.model_dump_json())
+                continue
             if time.monotonic() - checked >= interval:
                 if await request.is_disconnected():
                     return
-                if not await run_in_threadpool(_still_allowed, request, lecture_id):
+                version = await gates.STREAMS.run(_version_if_allowed, request, lecture_id)
+                if version is None:
                     return
                 checked = time.monotonic()
-            if message is None:
-                yield ServerSentEvent(comment="keep-alive")
-                continue
-            if message.get("answers") and not sees_answers:
-                continue  # answer counts are for the presenter, not for 200 phones
-            yield ServerSentEvent(
-                event="state", raw_data=json.dumps(message, separators=(",", ":"), default=str)
-            )
+                if version > shown and expected is None:  # a later check moves no deadline
+                    expected = (version, checked + grace)
+            if message is None and expected is None:
+                yield KEEP_ALIVE

@@ -204,6 +204,7 @@ class LiveState(BaseModel):
     count: int
     poll: PollState | None
     answers: bool = False  # true on the updates that only say an answer came in
+    version: int = 0  # Lecture.state_version: grows with every state published
 
 
 class ShownSlide(BaseModel):

@@ -226,7 +226,9 @@ def run(args: argparse.Namespace) -> int:
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="koshu-attendance-bench-"))
     data_dir = workdir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    url = Databases.migrated(workdir, args.database_url).fresh(data_dir)
+    databases = Databases.migrated(workdir, args.database_url)
+    url = databases.fresh().url.render_as_string(hide_password=False)
+    databases.close()
     settings = bench_settings(data_dir, url)
     engine = make_engine(settings.resolved_database_url)
     factory = make_session_factory(engine)

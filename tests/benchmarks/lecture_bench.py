@@ -1,8 +1,10 @@
-"""Live lecture benchmark: slide changes reaching 200 phones over SSE, and trainee pings per second.
+"""Live lecture benchmark: slide changes reaching 1,000 phones over SSE, and trainee pings per second.
 
-One uvicorn process (one worker, 127.0.0.1) serves Koshu on a SQLite file holding the published
-sample lecture, a cohort of 200 trainees and a lecture scheduled for it. 200 clients, each
-signed in as a different trainee, follow the lecture's server-sent events while the presenter
+One uvicorn process (one worker, 127.0.0.1; or ``--processes N`` on ``--database-url``
+PostgreSQL, phones spread over them) serves Koshu on a SQLite file holding the published
+sample lecture, a cohort of 1,000 trainees and a lecture scheduled for it. 1,000 clients, each
+signed in as a different trainee, open the lecture's server-sent events all at once (while 50
+of them keep pinging: the connection storm at the start of every lecture), then the presenter
 starts it and changes slides every 200-300 ms. A delivery's latency runs from just before the
 presenter's POST is written to the moment the client reads the matching state message, so it
 includes the POST's own handling (the broadcast goes out when that request's session commits).
@@ -58,6 +60,7 @@ from app.courses.definitions import load_definitions
 from app.db import make_engine, make_session_factory, transaction, utcnow
 from app.http import csrf
 from app.lectures import scheduling as lectures
+from tests.benchmarks.import_bench import Databases, bench_database_problem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COURSE = "legal-protection"
@@ -90,6 +93,7 @@ class Installation:
     presenter: Browser
     trainees: list[Browser]
     cards: list[tuple[str, str]]  # (login code, PIN) as printed on the login cards
+    extra_env: dict[str, str] = field(default_factory=dict)  # more KOSHU_* settings
 
     def env(self) -> dict[str, str]:
         """The server's environment: the caller's, without any KOSHU_* setting but these."""
@@ -102,6 +106,7 @@ class Installation:
             "KOSHU_SECRET_KEY": self.secret_key,
             "KOSHU_RUN_WORKER": "false",
             "KOSHU_SOFFICE_PATH": "/nonexistent",
+            **self.extra_env,
         }
 
 
@@ -127,19 +132,28 @@ def koshu_command(installation: Installation, *args: str) -> None:
         raise RuntimeError(f"koshu {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
 
 
-def install(workdir: Path, trainees: int) -> Installation:
-    """Migrate, load and publish the samples, then add the people and schedule the lecture."""
+def install(workdir: Path, trainees: int, database_url: str | None = None) -> Installation:
+    """Migrate, load and publish the samples, then add the people and schedule the lecture.
+
+    With ``database_url`` (PostgreSQL, a name containing "bench") that database is emptied
+    and used instead of a SQLite file.
+    """
     data_dir = workdir / "data"
+    if database_url:
+        databases = Databases.migrated(workdir, database_url)
+        databases.fresh()
+        databases.close()
     installation = Installation(
         data_dir=data_dir,
-        database_url=f"sqlite:///{data_dir / 'koshu.sqlite3'}",
+        database_url=database_url or f"sqlite:///{data_dir / 'koshu.sqlite3'}",
         secret_key=secrets.token_urlsafe(48),
         lecture_id=0,
         presenter=Browser("", "", ""),
         trainees=[],
         cards=[],
     )
-    koshu_command(installation, "migrate")
+    if not database_url:
+        koshu_command(installation, "migrate")
     koshu_command(installation, "load-samples")  # imports ja, en, vi; publishes revision 1
     settings = Settings(
         data_dir=data_dir,
@@ -460,6 +474,7 @@ class LatencyResult:
     strays: int  # state messages that matched no change
     spread_ms: list[float]  # per change: last delivery minus first
     failed_clients: list[str]
+    storm_pings: LoadResult | None = None  # pings sent while the streams connected
 
 
 def match(changes: list[Change], states: list[tuple[float, int | None]]) -> dict[int, float]:
@@ -482,29 +497,53 @@ def match(changes: list[Change], states: list[tuple[float, int | None]]) -> dict
 
 
 async def follow_and_present(
-    installation: Installation, port: int, changes: int, seed: int
+    installation: Installation, ports: list[int], changes: int, seed: int
 ) -> LatencyResult:
+    """Connect every phone at once (spread over the processes' ports) while some of them
+    ping, then present from the first process and time each slide change to every phone."""
     loop = asyncio.get_running_loop()
+    port = ports[0]
     path = f"/api/v1/lectures/{installation.lecture_id}"
     streams: list[EventStream] = []
     presenter: Connection | None = None
+    storm_done = asyncio.Event()
+    ping_requests = [
+        http_request("POST", f"{path}/ping", port, who, b"{}") for who in installation.trainees
+    ]
+    # The connection storm: pings go on while the streams open, as phones that already
+    # joined keep pinging (50 at a time, each every 0.1 s: far more often than 1,000 phones).
+    storm = asyncio.ensure_future(
+        hammer(
+            "pings during the storm",
+            port,
+            ping_requests,
+            connections=50,
+            total=10**6,
+            seconds=120,
+            stop=storm_done,
+            pause=0.1,
+        )
+    )
     try:
         started = time.monotonic()
-        gate = asyncio.Semaphore(50)  # keep the listen backlog from overflowing
+        gate = asyncio.Semaphore(100)  # keep the listen backlogs from overflowing
 
-        async def connect(who: Browser) -> EventStream:
+        async def connect(number: int, who: Browser) -> EventStream:
             async with gate:
-                request = http_request("GET", f"{path}/events", port, who)
+                target = ports[number % len(ports)]
+                request = http_request("GET", f"{path}/events", target, who)
                 _transport, stream = await asyncio.wait_for(
-                    loop.create_connection(lambda: EventStream(request), HOST, port),
+                    loop.create_connection(lambda: EventStream(request), HOST, target),
                     REQUEST_TIMEOUT,
                 )
                 streams.append(stream)
-                await asyncio.wait_for(asyncio.shield(stream.connected), 30)
+                await asyncio.wait_for(asyncio.shield(stream.connected), 60)
                 return stream
 
-        await asyncio.gather(*(connect(who) for who in installation.trainees))
+        await asyncio.gather(*(connect(n, who) for n, who in enumerate(installation.trainees)))
         connect_seconds = time.monotonic() - started
+        storm_done.set()
+        storm_pings = await storm
 
         presenter = await Connection.open(port)
         start_request = http_request("POST", f"{path}/start", port, installation.presenter)
@@ -545,6 +584,7 @@ async def follow_and_present(
         ):
             await asyncio.sleep(0.05)
     finally:
+        storm_done.set()
         if presenter is not None:
             presenter.close()
         for stream in streams:
@@ -576,6 +616,7 @@ async def follow_and_present(
         failed_clients=[
             s.problem for s in streams if s.problem and s.problem != "connection closed"
         ],
+        storm_pings=storm_pings,
     )
 
 
@@ -603,10 +644,18 @@ class LoadResult:
 
 
 async def hammer(
-    label: str, port: int, requests: list[bytes], *, connections: int, total: int, seconds: float
+    label: str,
+    port: int,
+    requests: list[bytes],
+    *,
+    connections: int,
+    total: int,
+    seconds: float,
+    stop: asyncio.Event | None = None,
+    pause: float = 0.0,
 ) -> LoadResult:
     """Send up to ``total`` requests (cycling through ``requests``) over keep-alive connections,
-    one at a time on each, for at most ``seconds``."""
+    one at a time on each (``pause`` seconds apart), for at most ``seconds`` or until ``stop``."""
     result = LoadResult(label, 0, 0.0, [])
     opened = await asyncio.gather(*(Connection.open(port) for _ in range(connections)))
     issued = 0
@@ -615,6 +664,10 @@ async def hammer(
     async def worker(connection: Connection) -> None:
         nonlocal issued
         while issued < total and time.monotonic() < deadline:
+            if stop is not None and stop.is_set():
+                return
+            if pause:
+                await asyncio.sleep(pause)
             raw = requests[issued % len(requests)]
             issued += 1
             began = time.monotonic()
@@ -723,9 +776,10 @@ def print_report(
         f"  lecture   sample deck, revision 1: {latency.slide_count} slides; "
         f"{len(installation.trainees)} trainees in one cohort"
     )
+    database = "PostgreSQL, LISTEN/NOTIFY" if args.database_url else "SQLite (WAL)"
     print(
-        f"  server    uvicorn {uvicorn.__version__}, 1 process ({server_stack()}) on {HOST}; "
-        "SQLite (WAL)"
+        f"  server    uvicorn {uvicorn.__version__}, {args.processes} process(es) "
+        f"({server_stack()}) on {HOST}; {database}"
     )
     print(
         f"  clients   raw asyncio sockets in this process; {latency.clients} SSE streams "
@@ -761,11 +815,18 @@ def print_report(
         f"unmatched messages {latency.strays}"
         + (f"; failed streams: {Counter(latency.failed_clients)}" if latency.failed_clients else "")
     )
+    if latency.storm_pings is not None:
+        storm = latency.storm_pings
+        print(
+            f"pings while the {len(installation.trainees)} streams connected: {storm.completed} "
+            f"in {storm.seconds:.1f} s ({storm.per_second:.0f}/s), failures {storm.failures}"
+        )
+        print(row("  ping answered (during the storm)", storm.latencies_ms))
     print()
     print(
         f"pings: keep-alive connections, one request at a time each, up to "
         f"{args.ping_requests} requests or {args.ping_seconds:.0f} s per endpoint and level "
-        f"(after 300 warm-up); Koshu's as 200 trainees in turn"
+        f"(after 300 warm-up); Koshu's as {len(installation.trainees)} trainees in turn"
     )
     header = (
         f"{'conns':>5}  {'endpoint':<26}{'requests':>9}{'req/s':>8}{'x bare':>8}"
@@ -813,8 +874,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,  # python -m tests.benchmarks hands the import benchmark the rest
     )
-    parser.add_argument("--trainees", type=int, default=200, help="SSE clients (default 200)")
-    parser.add_argument("--changes", type=int, default=30, help="slide changes (default 30)")
+    parser.add_argument("--trainees", type=int, default=1000, help="SSE clients (default 1000)")
+    parser.add_argument("--changes", type=int, default=20, help="slide changes (default 20)")
     parser.add_argument(
         "--ping-connections",
         type=levels,
@@ -827,6 +888,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--ping-seconds", type=float, default=20.0, help="at most, per endpoint (default 20)"
     )
     parser.add_argument("--seed", type=int, default=20240401, help="for the slide intervals")
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL URL (the database name must contain 'bench'; emptied first) instead of "
+        "a SQLite file; slide changes then travel by LISTEN/NOTIFY",
+    )
+    parser.add_argument(
+        "--stream-check-seconds",
+        type=float,
+        help="the server's stream_check_seconds (default: the app's, 15)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="app processes; phones are spread over them, the presenter uses the first "
+        "(more than 1 needs --database-url)",
+    )
     parser.add_argument("--workdir", type=Path, help="make the temporary data folder here")
     return parser
 
@@ -838,54 +916,115 @@ def check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error("--changes must be between 1 and 200")
     if args.ping_requests < 1 or not 0 < args.ping_seconds <= 60:
         parser.error("--ping-* must be positive (and --ping-seconds at most 60)")
+    if not 1 <= args.processes <= 8:
+        parser.error("--processes must be between 1 and 8")
+    if args.processes > 1 and not args.database_url:
+        parser.error("--processes above 1 needs --database-url (PostgreSQL)")
+    if args.database_url and (problem := bench_database_problem(args.database_url)):
+        parser.error(problem)
 
 
 async def measure(
     args: argparse.Namespace, installation: Installation, workdir: Path
 ) -> tuple[LatencyResult, list[tuple[int, LoadResult, LoadResult]]]:
+    logs = [workdir / f"koshu-{n}.log" for n in range(args.processes)] + [workdir / "bare.log"]
     with ExitStack() as servers:
-        koshu_port = servers.enter_context(
-            uvicorn_server("app.main:create_app", installation.env(), workdir / "koshu.log")
-        )
+        ports = [
+            servers.enter_context(uvicorn_server("app.main:create_app", installation.env(), log))
+            for log in logs[:-1]
+        ]
         bare_port = servers.enter_context(
-            uvicorn_server(
-                "tests.benchmarks.lecture_bench:bare_app", installation.env(), workdir / "bare.log"
-            )
+            uvicorn_server("tests.benchmarks.lecture_bench:bare_app", installation.env(), logs[-1])
         )
         try:
-            await check_sign_in(installation, koshu_port)
-            latency = await follow_and_present(installation, koshu_port, args.changes, args.seed)
+            await check_sign_in(installation, ports[0])
+            latency = await follow_and_present(installation, ports, args.changes, args.seed)
             pings = await ping_load(
                 installation,
-                koshu_port,
+                ports[0],
                 bare_port,
                 levels=args.ping_connections,
                 total=args.ping_requests,
                 seconds=args.ping_seconds,
             )
         except BaseException:
-            for log in (workdir / "koshu.log", workdir / "bare.log"):
+            for log in logs:
                 if text := tail(log):
                     print(f"--- {log.name} (last lines)\n{text}", file=sys.stderr)
             raise
     return latency, pings
 
 
+def verdict(label: str, value: float, target: float, unit: str, *, at_least: bool = False) -> str:
+    """One line of the summary: the figure, its target, and PASS or OVER."""
+    passed = value >= target if at_least else value <= target
+    sign = ">=" if at_least else "<="
+    return (
+        f"  {label:<52}{value:>9.2f} {unit:<5} target {sign} {target:g} {unit:<5}"
+        f"{'PASS' if passed else 'OVER'}"
+    )
+
+
+def print_verdicts(latency: LatencyResult, pings: list[tuple[int, LoadResult, LoadResult]]) -> int:
+    """The issue's targets, each with PASS or OVER; returns how many were missed."""
+    lines = [
+        verdict(
+            "slide change -> every phone, p50", percentile(latency.latencies_ms, 50), 250, "ms"
+        ),
+        verdict(
+            "slide change -> every phone, p99", percentile(latency.latencies_ms, 99), 250, "ms"
+        ),
+    ]
+    if latency.storm_pings is not None and latency.storm_pings.latencies_ms:
+        storm = latency.storm_pings.latencies_ms
+        lines.append(
+            verdict("pings during the connection storm, p50", percentile(storm, 50), 250, "ms")
+        )
+        lines.append(
+            verdict("pings during the connection storm, p99", percentile(storm, 99), 250, "ms")
+        )
+    for connections, bare, koshu in pings:
+        ratio = koshu.per_second / bare.per_second if bare.per_second else math.nan
+        lines.append(
+            verdict(
+                f"pings/s vs bare FastAPI ({connections} conns; goal 0.7)",
+                ratio,
+                0.5,
+                "x",
+                at_least=True,
+            )
+        )
+    lines.append(verdict("deliveries missed", latency.missed, 0, ""))
+    print("targets (issue 14)")
+    for line in lines:
+        print(line)
+    return sum(line.endswith("OVER") for line in lines)
+
+
 def run(args: argparse.Namespace) -> int:
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="koshu-lecture-bench-", dir=args.workdir) as tmp:
         workdir = Path(tmp)
-        installation = install(workdir, args.trainees)
+        installation = install(workdir, args.trainees, args.database_url)
+        if args.stream_check_seconds:
+            installation.extra_env["KOSHU_STREAM_CHECK_SECONDS"] = str(args.stream_check_seconds)
         latency, pings = asyncio.run(measure(args, installation, workdir))
         print_report(args, installation, latency, pings, load=load)
+        print()
+        print_verdicts(latency, pings)
     return 0
 
 
 def split_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
-    """This benchmark's options, and the rest (for the import benchmark when both run)."""
+    """This benchmark's options, and the rest (for the import benchmark when both run).
+
+    --database-url stays in the rest too: every benchmark then runs on that database.
+    """
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     check(parser, args)
+    if args.database_url:
+        rest += ["--database-url", args.database_url]
     return args, rest
 
 

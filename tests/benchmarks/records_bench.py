@@ -518,6 +518,9 @@ class RouteResult:
     size: int
 
 
+OVERVIEW = "GET /cohorts (cooperative overview page)"
+
+
 def measure_routes(
     settings: Settings, factory: sessionmaker[Session], cohort_id: int
 ) -> list[RouteResult]:
@@ -539,6 +542,7 @@ def measure_routes(
             for label, path in (
                 ("GET …/compliance (JSON), TestClient", f"/api/v1/cohorts/{cohort_id}/compliance"),
                 ("GET …/record.xlsx, TestClient", f"/api/v1/cohorts/{cohort_id}/record.xlsx"),
+                (OVERVIEW, "/cohorts"),
             ):
                 client.get(path)  # warm-up: imports, compiled SQL, the pool
                 counter.count = 0
@@ -664,11 +668,36 @@ def print_report(
             f"{small.trainees:,} -> {large.trainees:,} trainees (x{more:.0f}): cohort_record "
             f"x{slower:.0f} time" + ("   NOT LINEAR" if slower > 2 * more else "")
         )
+    print_targets(seeded, main, sizes, routes)
     if any(r.longest_cell > EXCEL_CELL_LIMIT for r in sizes):
         print(
             "longest cell: a text longer than 32,767 characters is cut there by openpyxl "
             "(Excel's limit), silently"
         )
+
+
+def print_targets(
+    seeded: Seeded, main: CohortResult, sizes: list[CohortResult], routes: list[RouteResult]
+) -> None:
+    """The issue's targets for a clerk, each with PASS or OVER (the sizes measured only)."""
+    cohorts, size, _lectures = seeded.regular
+    figures = [(f"dashboard data, {main.trainees:,} trainees", main.record_seconds, 0.3)]
+    for result in sizes:
+        if result.trainees >= 2000:
+            figures.append(
+                (f"dashboard data, {result.trainees:,} trainees", result.record_seconds, 1.0)
+            )
+            figures.append((f"XLSX, {result.trainees:,} trainees", result.xlsx_seconds, 2.0))
+    for route in routes:
+        if route.label == OVERVIEW:
+            figures.append(
+                (f"cooperative overview, {cohorts * size:,} trainees", [route.seconds], 0.5)
+            )
+    print("targets (issue 14)")
+    for label, values, target in figures:
+        median = statistics.median(values)
+        verdict = "PASS" if median <= target else "OVER"
+        print(f"  {label:<40}{median:>9.3f} s   target <= {target:g} s   {verdict}")
 
 
 # --- entry point ------------------------------------------------------------------------
@@ -744,7 +773,9 @@ def run(args: argparse.Namespace) -> int:
         workdir = Path(tmp)
         data_dir = workdir / "data"
         data_dir.mkdir()
-        url = Databases.migrated(workdir, args.database_url).fresh(data_dir)
+        databases = Databases.migrated(workdir, args.database_url)
+        url = databases.fresh().url.render_as_string(hide_password=False)
+        databases.close()
         settings = bench_settings(data_dir, url)
         settings.ensure_dirs()
         engine = make_engine(url)

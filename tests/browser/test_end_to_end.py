@@ -229,8 +229,8 @@ SET_VISIBILITY = """(hidden) => {
 
 
 def _gaps(session_factory: sessionmaker[Session], lecture_id: int, trainee_id: int) -> int:
-    """How many bridged gaps the trainee has, once one arrives (within two seconds)."""
-    deadline = time.monotonic() + 2
+    """How many bridged gaps the trainee has, once one is written (within four seconds)."""
+    deadline = time.monotonic() + 4
     while True:
         with session_factory() as session:
             count = len(

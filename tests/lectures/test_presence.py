@@ -10,12 +10,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import clock
 from app.lectures.models import PresenceInterval
+from app.lectures.pings import flush as write_pings
 from tests.conftest import World
 from tests.pages import form_token, page, text_of
 
 
 def intervals(session_factory: sessionmaker[Session], lecture_id: int) -> list[tuple[int, bool]]:
     """(seconds from first ping to last, closed) of each stored presence interval."""
+    write_pings(session_factory)  # pings are written together, every second or so
     with session_factory() as session:
         rows = session.scalars(
             select(PresenceInterval)

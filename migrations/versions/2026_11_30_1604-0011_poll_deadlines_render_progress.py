@@ -1,6 +1,6 @@
 """poll deadlines and render progress
 
-Revision ID: 0012
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-30 16:04:00.000000
 """
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 
-revision: str = '0012'
+revision: str = '0011'
 down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -10,6 +10,10 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+# Lectures are held in Japan: the days and times people read and type are Japan's.
+JAPAN = ZoneInfo("Asia/Tokyo")
 
 _offset_file: Path | None = None
 _fixed_offset = timedelta(0)

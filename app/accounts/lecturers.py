@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,11 +37,11 @@ from app.accounts.models import (
 )
 from app.accounts.tenancy import Principal
 from app.audit import service as audit
+from app.clock import JAPAN
 from app.db import utcnow
 from app.errors import InvalidInput
 from app.i18n import N_
 
-JAPAN = ZoneInfo("Asia/Tokyo")
 # A known name inside a longer typed one ("岡山中央協同組合 理事") links to it (the safe side:
 # the lecturer counts as not independent, and the link is shown); shorter names are too
 # likely to occur inside unrelated ones.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, String, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.tenancy import Principal
 from app.audit import service as audit
+from app.clock import JAPAN
 from app.courses import chains
 from app.courses.definitions import CourseDefinition
 from app.courses.errors import (
@@ -39,8 +39,6 @@ from app.decks.alignment import MasterModule, MasterSlide
 from app.files.models import Blob
 from app.i18n import N_, gettext
 from app.lectures.models import LectureEvidence
-
-JAPAN = ZoneInfo("Asia/Tokyo")
 
 
 def ensure_course(session: Session, definition: CourseDefinition) -> Course:

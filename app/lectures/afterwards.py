@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.accounts.tenancy import Principal
 from app.audit import service as audit
+from app.clock import JAPAN
 from app.cohorts import access as cohort_access
 from app.cohorts.errors import TraineeNotFound
 from app.cohorts.models import Trainee
@@ -52,7 +52,6 @@ from app.lectures.schemas import (
     BlockIn,
 )
 
-JAPAN = ZoneInfo("Asia/Tokyo")
 TIMELINE_KINDS = ("start", "slide", "pause", "resume", "end")
 
 

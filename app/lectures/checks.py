@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.accounts.lecturers import lecturers_on
 from app.accounts.models import Cooperative, Employer, User
 from app.accounts.names import name_key
+from app.clock import JAPAN
 from app.cohorts.models import Cohort, Trainee
 from app.courses.definitions import CourseDefinition
 from app.courses.models import RevisionLanguage
@@ -27,8 +27,6 @@ from app.languages import language_name
 from app.lectures.errors import LectureWarning
 from app.lectures.models import Interpreter, Lecture, LectureCohort
 from app.records.compliance import affiliations_on
-
-JAPAN = ZoneInfo("Asia/Tokyo")
 
 
 @dataclass(frozen=True)

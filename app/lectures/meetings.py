@@ -29,11 +29,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from app.clock import JAPAN
 from app.i18n import N_
-
-JAPAN = ZoneInfo("Asia/Tokyo")
 
 
 class ReportUnreadable(ValueError):

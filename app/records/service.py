@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.orm import Session
@@ -21,6 +20,7 @@ from app.accounts.lecturers import LecturerView
 from app.accounts.models import Cooperative, Employer, LoginSession, User
 from app.accounts.tenancy import Principal
 from app.audit import service as audit
+from app.clock import JAPAN
 from app.cohorts.models import Cohort, Trainee
 from app.courses.definitions import CourseDefinition
 from app.courses.models import Module, Revision
@@ -43,8 +43,6 @@ from app.records.compliance import Compliance, LectureFact, TraineeFacts, evalua
 from app.records.errors import NotComplete, RecordsRetained, RecordsRetainedAfterMove
 from app.records.schemas import ReasonRead, TraineeCompliance
 from app.study.models import StudySession
-
-JAPAN = ZoneInfo("Asia/Tokyo")
 
 
 def local(moment: datetime | None) -> datetime | None:

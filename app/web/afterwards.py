@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.dependencies import PrincipalDep, require_roles
 from app.accounts.tenancy import Principal
+from app.clock import JAPAN
 from app.config import Settings
 from app.db import RowId
 from app.deps import SessionDep, SettingsDep
@@ -31,7 +32,7 @@ from app.lectures.schemas import (
     BlockIn,
     RecordedRead,
 )
-from app.web.lectures import TOKYO, CsrfField, failed, tokyo
+from app.web.lectures import CsrfField, failed, tokyo
 
 router = APIRouter(
     include_in_schema=False,
@@ -112,7 +113,7 @@ def _at(day: date, value: str) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.combine(day, time.fromisoformat(value), tzinfo=TOKYO)
+        return datetime.combine(day, time.fromisoformat(value), tzinfo=JAPAN)
     except ValueError:
         raise CannotRecord(N_("{value} is not a time like 09:15."), value=value) from None
 

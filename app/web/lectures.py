@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import segno
 from fastapi import APIRouter, Depends, Form, Request
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.dependencies import PrincipalDep, require_roles
 from app.accounts.tenancy import Principal
+from app.clock import JAPAN
 from app.cohorts import service as cohorts
 from app.courses import service as courses
 from app.courses.definitions import CourseDefinition
@@ -46,13 +46,12 @@ router = APIRouter(
     include_in_schema=False, dependencies=[Depends(require_roles("admin", "lecturer", "staff"))]
 )
 
-TOKYO = ZoneInfo("Asia/Tokyo")  # lectures are held in Japan; forms and pages use its time
 CsrfField = Annotated[str, Form()]
 
 
 def tokyo(moment: datetime | None) -> datetime | None:
     """A stored (UTC) time as Japan's local time, for showing."""
-    return moment.astimezone(TOKYO) if moment is not None else None
+    return moment.astimezone(JAPAN) if moment is not None else None
 
 
 def join_url(request: Request, join_code: str) -> str:
@@ -201,8 +200,8 @@ def schedule_form(
             courses.get_definition(definitions, course),
             lecturer_id=lecturer_id,
             cohort_ids=cohort_ids,
-            scheduled_start=datetime.combine(day, start_time, tzinfo=TOKYO),
-            scheduled_end=datetime.combine(day, end_time, tzinfo=TOKYO),
+            scheduled_start=datetime.combine(day, start_time, tzinfo=JAPAN),
+            scheduled_end=datetime.combine(day, end_time, tzinfo=JAPAN),
             modules=planned,
             interpreters=interpreters,
             venue=venue.strip(),
@@ -319,8 +318,8 @@ def change_form(
             reason=reason,
             acknowledge_warnings=acknowledge_warnings,
             lecturer_id=lecturer_id,
-            scheduled_start=datetime.combine(day, start_time, tzinfo=TOKYO),
-            scheduled_end=datetime.combine(day, end_time, tzinfo=TOKYO),
+            scheduled_start=datetime.combine(day, start_time, tzinfo=JAPAN),
+            scheduled_end=datetime.combine(day, end_time, tzinfo=JAPAN),
             venue=venue.strip(),
         )
     except DomainError as failure:

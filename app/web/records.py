@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from app.accounts.dependencies import require_roles
+from app.clock import JAPAN
 from app.cohorts.dependencies import OwnedTrainee
 from app.courses.definitions import Area, CourseDefinition
 from app.db import utcnow
@@ -24,7 +25,7 @@ from app.http.rendering import render, ui_language
 from app.i18n import N_, gettext
 from app.records import exports, service
 from app.records.dependencies import CohortRecordDep, DefinitionForDep
-from app.records.service import JAPAN, CohortRecord, LectureInfo, TraineeRecord
+from app.records.service import CohortRecord, LectureInfo, TraineeRecord
 from app.web import paging, record_charts
 from app.web.cohorts import country_name
 

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.accounts import service as accounts
 from app.accounts.models import Cooperative, Employer, LecturerProfile, User
 from app.accounts.tenancy import Principal
+from app.clock import JAPAN
 from app.cohorts.models import Cohort, Trainee
 from app.config import Settings
 from app.courses import flows
@@ -65,7 +66,6 @@ from tests.benchmarks.lecture_bench import browser
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COURSE = "legal-protection"
 OPERATOR = Principal(user_id=None, role="admin", cooperative_id=None, display_name="records bench")
-JAPAN = service.JAPAN
 FIRST_TRAINING_DAY = date(2025, 1, 6)  # cohort n starts n weeks later; every period is over
 LECTURE_MINUTES = 60
 QUIZ_ANSWERS_PER_TRAINEE = 5

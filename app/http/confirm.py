@@ -58,6 +58,18 @@ def confirmed(session: Session, confirm: bool, action: Callable[[], T]) -> T:
     raise ConfirmationRequired()
 
 
+def asked_first(
+    session: Session, confirm: bool, action: Callable[[], object], question: Callable[[], T]
+) -> T | None:
+    """A page form's action: done when confirmed (None); else rehearsed, and the
+    confirmation page (``question``) to show. A refusal is raised either way."""
+    if confirm:
+        action()
+        return None
+    rehearse(session, action)
+    return question()
+
+
 def ask(
     request: Request,
     *,

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import segno
 from babel import Locale
@@ -36,6 +36,8 @@ from app.http.rendering import render, ui_language
 from app.i18n import N_, gettext
 from app.languages import is_known
 from app.web import paging
+
+T = TypeVar("T")
 
 router = APIRouter(
     include_in_schema=False,
@@ -228,6 +230,22 @@ def _failed(request: Request, session: Session, failure: DomainError) -> str:
     """Undo what the failed call may have flushed (the request would commit it) and say why."""
     session.rollback()
     return failure.text(ui_language(request))
+
+def _saved_or_shown_again(
+    request: Request,
+    session: Session,
+    action: Callable[[], T],
+    saved_at: Callable[[T], str],
+    page_again: Callable[[str, int], HTMLResponse],
+) -> Response:
+    """A form's action: on success, to the page that shows what was saved; refused, the
+    form's page again with the reason (and the refusal's status)."""
+    try:
+        done = action()
+    except DomainError as failure:
+        return page_again(_failed(request, session, failure), failure.status_code)
+    return RedirectResponse(saved_at(done), status_code=303)
+
 
 
 @router.get("/cohorts", response_class=HTMLResponse)
@@ -524,14 +542,15 @@ def update_trainee_form(
     values = fields.values()
     values.pop("nationality")
     values.pop("date_of_birth")
-    try:
-        service.update_trainee(session, principal, trainee_id, **values)
-    except DomainError as failure:
-        error = _failed(request, session, failure)
-        return _trainee_page(
-            request, session, principal, trainee_id, error=error, status_code=failure.status_code
-        )
-    return RedirectResponse(f"/trainees/{trainee_id}?saved=1", status_code=303)
+    return _saved_or_shown_again(
+        request,
+        session,
+        lambda: service.update_trainee(session, principal, trainee_id, **values),
+        lambda _kept: f"/trainees/{trainee_id}?saved=1",
+        lambda error, status: _trainee_page(
+            request, session, principal, trainee_id, error=error, status_code=status
+        ),
+    )
 
 
 @router.post("/trainees/{trainee_id}/merge", response_class=HTMLResponse)
@@ -545,14 +564,15 @@ def merge_trainee_form(
 ) -> Any:
     """Remove this registration of a trainee registered twice, keeping the one chosen."""
     csrf.verify(request, csrf_token)
-    try:
-        kept = service.merge_trainees(session, principal, trainee_id, into_trainee_id)
-    except DomainError as failure:
-        error = _failed(request, session, failure)
-        return _trainee_page(
-            request, session, principal, trainee_id, error=error, status_code=failure.status_code
-        )
-    return RedirectResponse(f"/trainees/{kept.id}?saved=1", status_code=303)
+    return _saved_or_shown_again(
+        request,
+        session,
+        lambda: service.merge_trainees(session, principal, trainee_id, into_trainee_id),
+        lambda kept: f"/trainees/{kept.id}?saved=1",
+        lambda error, status: _trainee_page(
+            request, session, principal, trainee_id, error=error, status_code=status
+        ),
+    )
 
 
 def _employer_page(
@@ -599,16 +619,17 @@ def update_employer_form(
     address: Annotated[str, Form(max_length=500)] = "",
 ) -> Any:
     csrf.verify(request, csrf_token)
-    try:
-        accounts.update_employer(
+    return _saved_or_shown_again(
+        request,
+        session,
+        lambda: accounts.update_employer(
             session, principal, employer_id, name=name.strip(), address=address.strip()
-        )
-    except DomainError as failure:
-        error = _failed(request, session, failure)
-        return _employer_page(
-            request, session, principal, employer_id, error=error, status_code=failure.status_code
-        )
-    return RedirectResponse(f"/employers/{employer_id}?saved=1", status_code=303)
+        ),
+        lambda _kept: f"/employers/{employer_id}?saved=1",
+        lambda error, status: _employer_page(
+            request, session, principal, employer_id, error=error, status_code=status
+        ),
+    )
 
 
 @router.post("/employers/{employer_id}/merge", response_class=HTMLResponse)
@@ -622,14 +643,15 @@ def merge_employer_form(
 ) -> Any:
     """Merge this employer into another (one company entered twice); its trainees move."""
     csrf.verify(request, csrf_token)
-    try:
-        kept = service.merge_employers(session, principal, employer_id, into_employer_id)
-    except DomainError as failure:
-        error = _failed(request, session, failure)
-        return _employer_page(
-            request, session, principal, employer_id, error=error, status_code=failure.status_code
-        )
-    return RedirectResponse(f"/employers/{kept.id}?saved=1", status_code=303)
+    return _saved_or_shown_again(
+        request,
+        session,
+        lambda: service.merge_employers(session, principal, employer_id, into_employer_id),
+        lambda kept: f"/employers/{kept.id}?saved=1",
+        lambda error, status: _employer_page(
+            request, session, principal, employer_id, error=error, status_code=status
+        ),
+    )
 
 
 # What a login card says, in Japanese and in its trainee's language: the labels, then the

@@ -239,9 +239,11 @@ def publish_form(
         return service.publish(session, course, revision.number, caller)
 
     try:
-        if not confirm:
-            confirmation.rehearse(session, publish)
-            return confirmation.ask(
+        question = confirmation.asked_first(
+            session,
+            confirm,
+            publish,
+            lambda: confirmation.ask(
                 request,
                 title=gettext(language, N_("Publish revision {number}?"), number=revision.number),
                 consequences=[
@@ -258,8 +260,8 @@ def publish_form(
                 back=page,
                 button=gettext(language, N_("Publish")),
                 danger=False,
-            )
-        publish()
+            ),
+        )
     except (UnmappedModules, PublishConflict) as refused:
         return _revision_page(
             request,
@@ -270,7 +272,7 @@ def publish_form(
             error=refused.text(language),
             status_code=refused.status_code,
         )
-    return RedirectResponse(page, status_code=303)
+    return question or RedirectResponse(page, status_code=303)
 
 
 @router.post("/courses/{course}/revisions/{number}/discard")
@@ -293,9 +295,11 @@ def discard_form(
         service.discard(session, course, revision.number, caller)
 
     try:
-        if not confirm:
-            confirmation.rehearse(session, discard)
-            return confirmation.ask(
+        question = confirmation.asked_first(
+            session,
+            confirm,
+            discard,
+            lambda: confirmation.ask(
                 request,
                 title=gettext(language, N_("Discard draft revision {number}?"), number=revision.number),
                 consequences=[
@@ -307,8 +311,8 @@ def discard_form(
                 action=f"{page}/discard",
                 back=page,
                 button=gettext(language, N_("Discard")),
-            )
-        discard()
+            ),
+        )
     except RevisionNotDiscardable as refused:
         return _revision_page(
             request,
@@ -319,7 +323,7 @@ def discard_form(
             error=refused.text(language),
             status_code=refused.status_code,
         )
-    return RedirectResponse(f"/courses/{course.code}?saved=1", status_code=303)
+    return question or RedirectResponse(f"/courses/{course.code}?saved=1", status_code=303)
 
 
 @router.get("/courses/{course}/revisions/{number}/modules/{code}", response_class=HTMLResponse)

@@ -358,11 +358,13 @@ def cancel_form(
     def cancel() -> None:
         scheduling.cancel(session, principal, lecture, reason=reason)
 
+    language = ui_language(request)
     try:
-        if not confirm:
-            confirmation.rehearse(session, cancel)
-            language = ui_language(request)
-            return confirmation.ask(
+        question = confirmation.asked_first(
+            session,
+            confirm,
+            cancel,
+            lambda: confirmation.ask(
                 request,
                 title=gettext(language, N_("Cancel the lecture {title}?"), title=lecture.title),
                 consequences=[
@@ -377,8 +379,8 @@ def cancel_form(
                 back=page,
                 button=gettext(language, N_("Cancel the lecture")),
                 fields={"reason": reason},
-            )
-        cancel()
+            ),
+        )
     except DomainError as failure:
         return _detail_page(
             request,
@@ -388,7 +390,7 @@ def cancel_form(
             error=failed(request, session, failure),
             status_code=failure.status_code,
         )
-    return RedirectResponse(f"/lectures/{lecture.id}?saved=1", status_code=303)
+    return question or RedirectResponse(f"/lectures/{lecture.id}?saved=1", status_code=303)
 
 
 # --- presenting ------------------------------------------------------------------------

@@ -112,6 +112,8 @@ def test_the_record_page_prepares_the_workbook_and_links_to_it(
     staff = signed_in(world.staff_a)
     record_page = f"/cohorts/{world.cohort_a.id}/record"
     action = f"{record_page}/export"
+    # Both the record and the dashboard offer it.
+    form_token(page(staff, f"/cohorts/{world.cohort_a.id}/dashboard"), action)
     posted = staff.post(
         action,
         data={"csrf_token": form_token(page(staff, record_page), action)},

@@ -32,6 +32,7 @@ from app.lectures.broadcast import make_broadcaster
 from app.lectures.poll_timer import PollTimer
 from app.lectures.router import router as lectures_router
 from app.records.router import router as records_router
+from app.records.router import streams as records_streams
 from app.security_headers import SecurityHeaders
 from app.study.router import router as study_router
 from app.uploads import BodySizeLimit
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cohorts_router,
         courses_router,
         courses_streams,
+        records_streams,
         files_router,
         web_accounts_router,
         web_courses_router,

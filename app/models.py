@@ -7,6 +7,7 @@ from app.courses import models as courses_models
 from app.files import models as files_models
 from app.jobs import models as jobs_models
 from app.lectures import models as lectures_models
+from app.records import models as records_models
 from app.study import models as study_models
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "files_models",
     "jobs_models",
     "lectures_models",
+    "records_models",
     "study_models",
 ]
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from fastapi.sse import EventSourceResponse, ServerSentEvent
+from fastapi.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts.dependencies import (
@@ -39,11 +37,11 @@ from app.courses.schemas import (
 )
 from app.db import RowId, transaction
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
-from app.errors import DomainError
 from app.http import confirm as confirmation
 from app.http.confirm import ConfirmQuery
 from app.http.gate import CheckedBeforeBody
 from app.http.language import request_language
+from app.http.progress import progress_events
 from app.i18n import gettext
 
 # Every route needs a signed-in caller; changing content needs a lecturer or an admin.
@@ -296,9 +294,6 @@ async def progress_start(
     return await run_in_threadpool(_progress_now, request, course, import_id)
 
 
-PROGRESS_EVERY = 0.5  # seconds between looks at the database while the work runs
-
-
 @streams.get(
     "/courses/{course}/imports/{import_id}/progress/events",
     response_class=EventSourceResponse,
@@ -312,23 +307,10 @@ async def import_progress_events(
     """Server-sent events (``progress``): the rendering's progress at once, then each change,
     until it is finished. The work runs in a worker that may be another process, so the stream
     reads the progress the worker writes down rather than waiting for a message."""
-    yield ServerSentEvent(event="progress", data=start, retry=2000)
-    last, quiet_since = start, time.monotonic()
-    keep_alive = request.app.state.settings.stream_check_seconds
-    while not last.finished:
-        await asyncio.sleep(PROGRESS_EVERY)
-        if await request.is_disconnected():
-            return
-        try:
-            now = await run_in_threadpool(_progress_now, request, course, import_id)
-        except DomainError:
-            return  # signed out, or the import is gone
-        if now != last:
-            last, quiet_since = now, time.monotonic()
-            yield ServerSentEvent(event="progress", data=now)
-        elif time.monotonic() - quiet_since >= keep_alive:
-            quiet_since = time.monotonic()
-            yield ServerSentEvent(comment="keep-alive")
+    async for event in progress_events(
+        request, start, lambda: _progress_now(request, course, import_id)
+    ):
+        yield event
 
 
 @router.post(

@@ -23,3 +23,13 @@ class RecordsRetainedAfterMove(RecordsRetained):
 class NotComplete(NotFound):
     code = "not-complete"
     message = N_("This trainee has not completed the lecture yet, so there is no certificate.")
+
+
+class ExportNotFound(NotFound):
+    code = "export-not-found"
+    message = N_("There is no such export of this cohort's record.")
+
+
+class ExportNotReady(Conflict):
+    code = "export-not-ready"
+    message = N_("The record is still being prepared; download it once it is done.")

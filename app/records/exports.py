@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cached_property
@@ -499,7 +500,7 @@ def _styled(sheet: Any, value: Any, style: str) -> WriteOnlyCell:
 
 
 def _table(
-    sheet: Any, rows: list[dict[str, Any]], columns: list[str], *, styled: bool = True
+    sheet: Any, rows: Iterable[dict[str, Any]], columns: list[str], *, styled: bool = True
 ) -> None:
     """Append a header row and the rows to a write-only sheet; ``styled`` False leaves body
     cells plain (a long detail sheet, where per-cell styles cost more than the data). Dates
@@ -562,20 +563,40 @@ def heading(record: CohortRecord) -> list[tuple[str, Any]]:
     ]
 
 
-def _sheet(workbook: Workbook, title: str, rows: list[dict[str, Any]], columns: list[str]) -> Any:
+def _sheet(
+    workbook: Workbook,
+    title: str,
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    progress: Progress | None = None,
+) -> Any:
     sheet = workbook.create_sheet(title)
     _widths(sheet, rows, columns)
     sheet.freeze_panes = "C2"
     _print_setup(sheet, 1)
-    _table(sheet, rows, columns, styled=len(rows) <= 2000)
+    _table(sheet, _counted(rows, progress), columns, styled=len(rows) <= 2000)
     return sheet
 
 
-def record_xlsx(record: CohortRecord, language: str = "ja") -> bytes:
+Progress = Callable[[int], None]
+
+
+def _counted(rows: list[dict[str, Any]], progress: Progress | None) -> Iterator[dict[str, Any]]:
+    """The rows, telling ``progress`` how many are written so far after each one."""
+    for written, row in enumerate(rows, 1):
+        yield row
+        if progress is not None:
+            progress(written)
+
+
+def record_xlsx(
+    record: CohortRecord, language: str = "ja", *, progress: Progress | None = None
+) -> bytes:
     """The post-entry training record as an Excel workbook (Japanese headings).
 
     Written in openpyxl's write-only mode, row by row: a cohort of 2,000 trainees fills some
-    200,000 cells, and the ordinary mode keeps an object per cell.
+    200,000 cells, and the ordinary mode keeps an object per cell. ``progress`` is told how
+    many trainees are written (one row each on the per-trainee sheet) as the work goes on.
     """
     workbook = Workbook(write_only=True)
     _add_styles(workbook)
@@ -601,7 +622,11 @@ def record_xlsx(record: CohortRecord, language: str = "ja") -> bytes:
     sheet.append([])
     _table(sheet, rows, RECORD_COLUMNS)
     _sheet(
-        workbook, "受講者別", trainee_rows(record, language), columns_of(record, TRAINEE_COLUMNS)
+        workbook,
+        "受講者別",
+        trainee_rows(record, language),
+        columns_of(record, TRAINEE_COLUMNS),
+        progress,
     )
     _sheet(workbook, "出席明細", attendance_rows(record), columns_of(record, ATTENDANCE_COLUMNS))
     _sheet(workbook, "自習時間", self_study_rows(record), columns_of(record, SELF_STUDY_COLUMNS))

@@ -2,23 +2,53 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from collections.abc import AsyncIterator
+from typing import Annotated
 
-from app.accounts.dependencies import READS_RECORDS, CooperativeAccessDep
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from fastapi.sse import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
+
+from app.accounts.dependencies import READS_RECORDS, CooperativeAccessDep, optional_principal
+from app.accounts.errors import LoginRequired
+from app.cohorts import access as cohort_access
 from app.cohorts import service as cohorts
 from app.cohorts.dependencies import OwnedCohort, OwnedTrainee
-from app.deps import SessionDep
+from app.db import RowId, transaction
+from app.deps import SessionDep, SettingsDep
 from app.http import confirm as confirmation
 from app.http.confirm import ConfirmQuery
+from app.http.gate import CheckedBeforeBody
 from app.http.language import request_language
 from app.http.openapi import file_download
-from app.records import exports, service, xapi
+from app.http.progress import progress_events
+from app.records import background, exports, service, xapi
+from app.records.background import XLSX
 from app.records.dependencies import CohortRecordDep, DefinitionForDep
-from app.records.schemas import CohortCompliance, Purged, TraineeCompliance, XapiStatement
+from app.records.schemas import (
+    CohortCompliance,
+    ExportProgress,
+    Purged,
+    TraineeCompliance,
+    XapiStatement,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Event streams check the caller themselves, in short sessions of their own (as the import's).
+streams = APIRouter(prefix="/api/v1", tags=["records"], route_class=CheckedBeforeBody)
+
+
+def _xlsx_download(data: bytes, cohort_id: int) -> Response:
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="training-record-cohort-{cohort_id}.xlsx"'
+            )
+        },
+    )
 
 
 @router.get(
@@ -57,15 +87,85 @@ def trainee_compliance(
 )
 def record_xlsx(request: Request, record: CohortRecordDep) -> Response:
     """The post-entry training record (入国後講習実施記録) as an Excel workbook."""
-    return Response(
-        exports.record_xlsx(record, request_language(request)),
-        media_type=XLSX,
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="training-record-cohort-{record.cohort.id}.xlsx"'
-            )
-        },
+    return _xlsx_download(exports.record_xlsx(record, request_language(request)), record.cohort.id)
+
+
+@router.post(
+    "/cohorts/{cohort_id}/record-exports",
+    dependencies=[READS_RECORDS],
+    response_model=ExportProgress,
+    status_code=202,
+)
+def start_record_export(
+    request: Request, session: SessionDep, cohort: OwnedCohort
+) -> ExportProgress:
+    """Prepare the Excel record in the background (a large cohort takes a while): follow its
+    progress, then download the same workbook as ``record.xlsx`` from ``result_url``."""
+    export = background.start(session, cohort, request_language(request))
+    return background.progress(export, request_language(request))
+
+
+@router.get(
+    "/cohorts/{cohort_id}/record-exports/{export_id}/progress",
+    dependencies=[READS_RECORDS],
+    response_model=ExportProgress,
+)
+def record_export_progress(
+    request: Request, session: SessionDep, cohort: OwnedCohort, export_id: RowId
+) -> ExportProgress:
+    """How many trainees are written (the event stream sends the same on each change)."""
+    return background.progress(
+        background.get(session, cohort, export_id), request_language(request)
     )
+
+
+@router.get(
+    "/cohorts/{cohort_id}/record-exports/{export_id}/record.xlsx",
+    dependencies=[READS_RECORDS],
+    response_class=Response,
+    responses={**file_download(XLSX), 409: {"description": "the record is not ready yet"}},
+)
+def record_export_download(
+    session: SessionDep, settings: SettingsDep, cohort: OwnedCohort, export_id: RowId
+) -> Response:
+    """The prepared workbook, once its export is done."""
+    export = background.get(session, cohort, export_id)
+    return _xlsx_download(background.workbook(settings, export), cohort.id)
+
+
+def _export_now(request: Request, cohort_id: int, export_id: int) -> ExportProgress:
+    """The export's progress if the caller may still read it (else a DomainError)."""
+    with transaction(request.app.state.session_factory) as session:
+        principal = optional_principal(request, session)
+        if principal is None:
+            raise LoginRequired()
+        principal.require_cooperative_access()
+        cohort = cohort_access.owned_cohort(session, principal, cohort_id)
+        export = background.get(session, cohort, export_id)
+        return background.progress(export, request_language(request))
+
+
+async def export_start(request: Request, cohort_id: RowId, export_id: RowId) -> ExportProgress:
+    # A dependency, so that 401, 403 and 404 are answered before the stream's 200 starts.
+    return await run_in_threadpool(_export_now, request, cohort_id, export_id)
+
+
+@streams.get(
+    "/cohorts/{cohort_id}/record-exports/{export_id}/progress/events",
+    response_class=EventSourceResponse,
+)
+async def record_export_events(
+    request: Request,
+    cohort_id: RowId,
+    export_id: RowId,
+    start: Annotated[ExportProgress, Depends(export_start)],
+) -> AsyncIterator[ExportProgress]:
+    """Server-sent events (``progress``): the export's progress at once, then each change,
+    until it is finished. The worker may be another process: the stream reads what it writes."""
+    async for event in progress_events(
+        request, start, lambda: _export_now(request, cohort_id, export_id)
+    ):
+        yield event
 
 
 @router.get(

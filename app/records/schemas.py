@@ -56,3 +56,17 @@ class XapiStatement(BaseModel):
 class Purged(BaseModel):
     cohort_id: int
     trainees_removed: int
+
+
+class ExportProgress(BaseModel):
+    """How far a record export is: sent again on every change while the worker writes it."""
+
+    export_id: int
+    cohort_id: int
+    status: str  # queued running done failed
+    written: int  # trainees written so far
+    total: int
+    percent: int
+    finished: bool
+    error: str | None = None
+    result_url: str | None = None  # the workbook's download, once done

@@ -25,6 +25,7 @@ from app.cohorts.models import Cohort, Trainee
 from app.courses.definitions import CourseDefinition
 from app.courses.models import Module, Revision
 from app.db import utcnow
+from app.files.models import Blob
 from app.i18n import N_
 from app.lectures import credit
 from app.lectures.models import (
@@ -41,6 +42,7 @@ from app.lectures.models import (
 )
 from app.records.compliance import Compliance, LectureFact, TraineeFacts, evaluate
 from app.records.errors import NotComplete, RecordsRetained, RecordsRetainedAfterMove
+from app.records.models import RecordExport
 from app.records.schemas import ReasonRead, TraineeCompliance
 from app.study.models import StudySession
 
@@ -479,6 +481,10 @@ def purge_cohort(
     for model in (AttendanceRecord, QuizAnswer, StudySession, PresenceInterval, RosterEntry):
         session.execute(delete(model).where(model.trainee_id.in_(ids)))
     session.execute(delete(LectureCohort).where(LectureCohort.cohort_id == cohort.id))
+    # Prepared workbooks hold the same personal data: their files go with the cohort.
+    kept = select(RecordExport.file_sha256).where(RecordExport.cohort_id == cohort.id)
+    session.execute(delete(Blob).where(Blob.sha256.in_(kept)))
+    session.execute(delete(RecordExport).where(RecordExport.cohort_id == cohort.id))
     user_ids = [t.user_id for t in trainees]
     session.execute(delete(Trainee).where(Trainee.id.in_(ids)))
     session.execute(delete(LoginSession).where(LoginSession.user_id.in_(user_ids)))

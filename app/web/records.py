@@ -9,22 +9,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from babel.dates import format_date
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
 
 from app.accounts.dependencies import require_roles
 from app.clock import JAPAN
-from app.cohorts.dependencies import OwnedTrainee
+from app.cohorts.dependencies import OwnedCohort, OwnedTrainee
 from app.courses.definitions import Area, CourseDefinition
-from app.db import utcnow
+from app.db import MAX_ROW_ID, utcnow
 from app.deps import SessionDep
+from app.http import csrf
+from app.http.language import request_language
 from app.http.rendering import render, ui_language
 from app.i18n import N_, gettext
-from app.records import exports, service
+from app.records import background, exports, service
 from app.records.dependencies import CohortRecordDep, DefinitionForDep
+from app.records.errors import ExportNotFound
+from app.records.schemas import ExportProgress
 from app.records.service import CohortRecord, LectureInfo, TraineeRecord
 from app.web import paging, record_charts
 from app.web.cohorts import country_name
@@ -271,14 +276,30 @@ def trainee_record_page(
     )
 
 
+def _export_shown(
+    session: Session, record: CohortRecord, export: str, language: str
+) -> ExportProgress | None:
+    """The progress of the export named in the page's address, if it is this cohort's."""
+    if not export.isdigit() or not 0 < int(export) <= MAX_ROW_ID:
+        return None
+    try:
+        return background.progress(background.get(session, record.cohort, int(export)), language)
+    except ExportNotFound:
+        return None
+
+
 @router.get("/cohorts/{cohort_id}/record", response_class=HTMLResponse)
-def training_record(request: Request, record: CohortRecordDep) -> Any:
-    """The post-entry training record (入国後講習実施記録), printable on A4 landscape."""
+def training_record(
+    request: Request, session: SessionDep, record: CohortRecordDep, export: str = ""
+) -> Any:
+    """The post-entry training record (入国後講習実施記録), printable on A4 landscape; with
+    ``export`` (from the button that prepares the Excel record), that export's progress."""
     language = ui_language(request)
     return render(
         request,
         "records/record.html",
         record=record,
+        export=_export_shown(session, record, export, language),
         heading=exports.heading(record),
         tables=[
             (
@@ -309,6 +330,19 @@ def training_record(request: Request, record: CohortRecordDep) -> Any:
         cell_text=exports.cell_text,
         made_on=utcnow().astimezone(JAPAN).date(),
     )
+
+
+@router.post("/cohorts/{cohort_id}/record/export", response_class=HTMLResponse)
+def prepare_record_xlsx(
+    request: Request,
+    session: SessionDep,
+    cohort: OwnedCohort,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Any:
+    """Start preparing the Excel record, then show its progress on the record's page."""
+    csrf.verify(request, csrf_token)
+    export = background.start(session, cohort, request_language(request))
+    return RedirectResponse(f"/cohorts/{cohort.id}/record?export={export.id}", status_code=303)
 
 
 def _certificate_block(

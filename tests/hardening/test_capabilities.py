@@ -101,6 +101,10 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/trainees/{trainee_id}/compliance": "ASK",
     "GET /api/v1/cohorts/{cohort_id}/record.xlsx": "ASK",
     "GET /api/v1/cohorts/{cohort_id}/record.csv": "ASK",
+    "POST /api/v1/cohorts/{cohort_id}/record-exports": "ASK",
+    "GET /api/v1/cohorts/{cohort_id}/record-exports/{export_id}/progress": "ASK",
+    "GET /api/v1/cohorts/{cohort_id}/record-exports/{export_id}/progress/events": "AS",
+    "GET /api/v1/cohorts/{cohort_id}/record-exports/{export_id}/record.xlsx": "ASK",
     "GET /api/v1/cohorts/{cohort_id}/xapi": "ASK",
     "DELETE /api/v1/cohorts/{cohort_id}/records": "AS",
     # self-study
@@ -210,6 +214,7 @@ MATRIX: dict[str, str] = {
     "GET /lectures/{lecture_id}/attendance/{trainee_id}/history": "ASL",
     "GET /cohorts/{cohort_id}/dashboard": "AS",
     "GET /cohorts/{cohort_id}/record": "AS",
+    "POST /cohorts/{cohort_id}/record/export": "AS",
     "GET /trainees/{trainee_id}/certificate": "AS",
     "GET /trainees/{trainee_id}/record": "AS",
     "GET /t/lectures/join/{join_code}": PEOPLE,

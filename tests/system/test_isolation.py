@@ -82,6 +82,8 @@ NOT_OWNED: dict[str, str] = {
     "gap_id": "1",
     # A sheet's scan or a meeting's report, kept with its lecture (reached through it).
     "evidence_id": "1",
+    # A prepared record, reached through its cohort (and checked against it).
+    "export_id": "1",
     "lecturer_id": "1",
     # A lecturer's affiliation rows and profile date (lecturers belong to no cooperative;
     # an affiliation may name any cooperative or employer, admins only).

@@ -38,9 +38,10 @@ document.addEventListener("submit", function (event) {
       var p = JSON.parse(event.data);
       bar.value = p.percent;
       bar.textContent = percent.textContent = p.percent + "%";
-      var key = p.status === "running" ? (p.pages ? "pages" : "converting") : p.status;
+      var count = p.written !== undefined ? p.written : p.pages;  // an export's, a rendering's
+      var key = p.status === "running" ? (count ? "pages" : "converting") : p.status;
       phase.textContent = (labels[key] || p.error || p.status)
-        .replace("{pages}", p.pages).replace("{total}", p.total);
+        .replace("{pages}", count).replace("{written}", count).replace("{total}", p.total);
       if (p.error) phase.textContent += " · " + p.error;
       box.setAttribute("data-status", p.status);
       if (p.result_url) {

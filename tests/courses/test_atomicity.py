@@ -57,17 +57,18 @@ def test_a_failure_half_way_leaves_no_rows(
 def test_a_killed_import_leaves_nothing_a_later_import_trips_over(
     settings: Settings, session: Session, decks: Path
 ) -> None:
-    # Pause the import after every row is written but before the commit, then kill it.
+    # Pause the import once every row and file is written but before the commit, then kill
+    # it. (The files are written on a thread: pausing before that thread is done would leave
+    # a half-written file, which is another case.)
     script = textwrap.dedent("""
         import sys, time
-        from app.courses import flows
-        original = flows._accepted
-        def pause(*args, **kwargs):
-            report = original(*args, **kwargs)
+        from app.files.service import FileWriter
+        original = FileWriter.__exit__
+        def pause(self, *exc):
+            original(self, *exc)
             print("WRITTEN", flush=True)
             time.sleep(120)
-            return report
-        flows._accepted = pause
+        FileWriter.__exit__ = pause
         from app.cli import main
         sys.argv = ["koshu", *sys.argv[1:]]
         main()

@@ -76,7 +76,8 @@ def warnings(
     session: Session, cohort: Cohort, definition: CourseDefinition, reader: str
 ) -> list[LanguageWarning]:
     """Every language of the cohort (and of its trainees) without a complete translation of
-    the published revision, with the language its trainees are shown instead."""
+    the published revision, with the language its trainees are shown instead: along the
+    cohort's chain, or a trainee's own where they have one (one warning per language shown)."""
     master = definition.master_language
     revision = courses.published_revision(session, courses.ensure_course(session, definition))
     if revision is None:
@@ -90,15 +91,24 @@ def warnings(
         ).all()
     )
     complete = {tag for tag, status in statuses.items() if status == "complete"}
-    spoken = session.scalars(
-        select(Trainee.preferred_language).where(Trainee.cohort_id == cohort.id).distinct()
+    trainees = session.execute(
+        select(Trainee.preferred_language, Trainee.fallback_languages).where(
+            Trainee.cohort_id == cohort.id
+        )
+    ).all()
+    readers = [(tag, cohort.fallback_languages) for tag in cohort.languages] + sorted(
+        ((tag, own if own is not None else cohort.fallback_languages) for tag, own in trainees),
+        key=lambda reader: reader[0],
     )
     found = []
-    for tag in dict.fromkeys([*cohort.languages, *sorted(spoken)]):
+    warned: set[tuple[str, str]] = set()
+    for tag, fallbacks in readers:
         if tag == master or tag in complete:
             continue
-        languages = chains.chain(tag, cohort.fallback_languages, master)
-        shown = chains.first_complete(languages[1:], complete, master)
+        shown = chains.first_complete(chains.chain(tag, fallbacks, master)[1:], complete, master)
+        if (tag, shown) in warned:
+            continue
+        warned.add((tag, shown))
         status = statuses.get(tag, "missing")
         message = gettext(
             reader,

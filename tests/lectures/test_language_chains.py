@@ -168,6 +168,9 @@ def test_a_khmer_trainee_without_a_khmer_deck_gets_english_is_warned_about_and_r
         f"/api/v1/trainees/{world.trainee_a.id}", json={"fallback_languages": ["ja"]}
     ).json()["fallback_languages"] == ["ja"]
     assert shown() == ("ja", "入管法 1")
+    # The cohort page warns about what this trainee sees, not only the cohort's chain.
+    own_warning = "クメール語: 翻訳がありません。日本語で表示されます。"
+    assert own_warning in text_of(page(staff, f"/cohorts/{world.cohort_a.id}"))
     staff.put(f"/api/v1/trainees/{world.trainee_a.id}", json={"fallback_languages": []})
     assert shown() == ("en", "Immigration law 1")
     bad = staff.put(f"/api/v1/trainees/{world.trainee_a.id}", json={"fallback_languages": ["xx"]})

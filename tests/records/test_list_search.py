@@ -119,6 +119,9 @@ def test_columns_sort_by_whitelisted_keys_and_pages_keep_the_order(
     assert names(page(staff, f"{url}?sort=password_hash")) == names(by_number)
     audit = page(staff, "/audit?sort=who")
     assert audit.xpath('//th[@aria-sort="ascending"]//a[contains(@href, "sort=-who")]')
+    # The count line says "newest first" only when that is the order.
+    assert "新しい順" not in text_of(audit.xpath("//main//p")[0])
+    assert "新しい順" in text_of(page(staff, "/audit").xpath("//main//p")[0])
     assert page(staff, "/audit?sort=-summary;drop").xpath('//th[@aria-sort="descending"]')
     assert page(staff, "/cohorts?sort=-name").xpath('//th[@aria-sort="descending"]')
 

@@ -53,14 +53,17 @@ def _catalog(language: str) -> dict[str, str]:
 def gettext(language: str, message: str, /, **params: Any) -> str:
     """Return the message in the language (English when untranslated), with params filled in.
 
-    Parameters that are messages themselves (made by N_) are translated as well.
+    Parameters that are messages themselves (made by N_) are translated as well, and those
+    that know how to show themselves to a reader (``localized``, e.g. a language) do so.
     """
     text = _catalog(language).get(message, message) if language != "en" else message
     if not params:
         return text
     return text.format(
         **{
-            name: gettext(language, value) if isinstance(value, Message) else value
+            name: gettext(language, value)
+            if isinstance(value, Message)
+            else (value.localized(language) if hasattr(value, "localized") else value)
             for name, value in params.items()
         }
     )

@@ -42,6 +42,28 @@ def _cldr_names(reader: str) -> dict[str, str]:
         return {}
 
 
+class LanguageTag(str):
+    """A language tag passed to a message: shown as the reader's name for the language
+    (``gettext`` asks ``localized``), so a Japanese sentence says クメール語, not km."""
+
+    __slots__ = ()
+
+    def localized(self, reader: str) -> str:
+        return name_for(self, reader)
+
+
+class LanguageTags(tuple[str, ...]):
+    """Several language tags passed to a message: the reader's names for them, listed."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return ", ".join(self)
+
+    def localized(self, reader: str) -> str:
+        return ", ".join(name_for(tag, reader) for tag in self)
+
+
 def name_for(tag: str, reader: str) -> str:
     """A language's name for a reader of ``reader``: CLDR's name in the reader's language with
     the language's own name after it (クメール語 (ខ្មែរ)); the own name alone for its readers,

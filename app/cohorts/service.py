@@ -42,7 +42,7 @@ from app.db import Base, utcnow
 from app.errors import InvalidInput
 from app.hygiene import text_problem
 from app.i18n import N_, gettext
-from app.languages import is_known
+from app.languages import LanguageTag, LanguageTags, is_known
 from app.lectures.models import (
     AttendanceRecord,
     PresenceInterval,
@@ -631,7 +631,9 @@ def _check_language(cohort: Cohort, language: str | None) -> None:
     if not is_known(language):
         raise InvalidDates(reason=f"unknown language {language}")
     if cohort.languages and language not in cohort.languages:
-        raise LanguageNotInCohort(language=language, languages=", ".join(cohort.languages))
+        raise LanguageNotInCohort(
+            language=LanguageTag(language), languages=LanguageTags(cohort.languages)
+        )
 
 
 def _employer_of(

@@ -23,7 +23,7 @@ from app.cohorts.models import Cohort, Trainee
 from app.courses.definitions import CourseDefinition
 from app.courses.models import RevisionLanguage
 from app.i18n import N_
-from app.languages import language_name
+from app.languages import LanguageTag
 from app.lectures.errors import LectureWarning
 from app.lectures.models import Interpreter, Lecture, LectureCohort
 from app.records.compliance import affiliations_on
@@ -222,7 +222,7 @@ def _language_warnings(
                         "Cohort {cohort} has trainees who read {language}, but the lecture has "
                         "neither a complete deck nor an interpreter in it."
                     ),
-                    {"cohort": cohort.name, "language": language_name(language)},
+                    {"cohort": cohort.name, "language": LanguageTag(language)},
                     cohort.id,
                 )
             )

@@ -107,19 +107,19 @@ def test_tagalog_for_a_vietnamese_only_cohort_is_a_row_error(
     )
     assert "fil" in error["message"] and "vi" in error["message"]
     assert _counts(session_factory, world) == before
-    one = staff.post(
-        f"/api/v1/cohorts/{world.cohort_a.id}/trainees",
-        json={
-            "family_name": "SANTOS",
-            "name_katakana": "サントス",
-            "nationality": "PH",
-            "preferred_language": "fil",
-            "date_of_birth": "2001-05-05",
-            "trainee_number": "2026-030",
-        },
-    )
+    santos = {
+        "family_name": "SANTOS",
+        "name_katakana": "サントス",
+        "nationality": "PH",
+        "preferred_language": "fil",
+        "date_of_birth": "2001-05-05",
+        "trainee_number": "2026-030",
+    }
+    one = staff.post(f"/api/v1/cohorts/{world.cohort_a.id}/trainees?lang=ja", json=santos)
     assert one.status_code == 422
     assert one.json()["error"]["code"] == "language-not-in-cohort"
+    # A clerk reads language names, not tags.
+    assert "フィリピノ語" in one.json()["error"]["message"]
 
 
 def test_the_import_page_lists_new_employers_and_confirms_them(

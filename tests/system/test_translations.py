@@ -10,6 +10,7 @@ from babel.messages.pofile import read_po
 
 from app.config import PROJECT_ROOT
 from app.i18n import TRANSLATIONS_DIR, gettext
+from app.languages import LanguageTag, LanguageTags
 
 KEYWORDS = {"N_": None, "_": None, "gettext": (2,)}
 METHODS = [("app/**.py", "python"), ("app/web/templates/**.html", "jinja2")]
@@ -63,3 +64,13 @@ def test_no_translation_carries_another_messages_english() -> None:
             if message.id and isinstance(message.string, str):
                 glued = [s for s in sentences if s != message.id and s in message.string]
                 assert not glued, f"{path.name}: {message.id!r} carries {glued}"
+
+
+def test_a_language_in_a_message_is_named_for_its_reader() -> None:
+    message = "{language} is not one of this cohort's languages ({languages})."
+    params = {"language": LanguageTag("km"), "languages": LanguageTags(["vi", "ja"])}
+    assert gettext("en", message, **params) == (
+        "Khmer (ខ្មែរ) is not one of this cohort's languages (Vietnamese (Tiếng Việt), "
+        "Japanese (日本語))."
+    )
+    assert gettext("km", "{language}", language=LanguageTag("km")) == "ខ្មែរ"

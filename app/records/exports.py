@@ -35,7 +35,7 @@ from app.courses.definitions import Area
 from app.i18n import gettext
 from app.lectures.models import AttendanceRecord
 from app.records.compliance import affiliations_on
-from app.records.service import AreaBlock, CohortRecord, LectureInfo, Presence
+from app.records.service import AreaBlock, CohortRecord, LectureInfo, Presence, collector_paused
 
 QUALIFICATIONS_JA = {
     "attorney": "弁護士",
@@ -551,30 +551,37 @@ class _CellXml:
         ids = {kind: f' s="{cell.style_id}"' for kind, cell in probes.items()}
         self.date_style, self.time_style = ids["date"], ids["time"]
         self.text_style = ids["text"] if styled else ""
-        self.excel: dict[Any, str] = {}  # a date's or time's serial number, once per value
+        self.known: dict[Any, str] = {}
 
     def cell(self, ref: str, value: Any) -> str:
         if value is None:
             return f'<c r="{ref}"{self.text_style} t="n"/>' if self.styled else ""
-        if isinstance(value, bool) or not isinstance(value, str | int | float | date | time):
+        if type(value) is bool:
             return self._openpyxl(ref, value)
+        # Names, labels, dates and minutes repeat down a sheet: each is made into XML once.
+        rest = self.known.get(value)
+        if rest is None:
+            rest = self.known[value] = self._rest(value)
+        return f'<c r="{ref}"{rest}' if rest else self._openpyxl(ref, value)
+
+    def _rest(self, value: Any) -> str:
+        """A cell's XML after its reference; empty for a value openpyxl must write."""
+        if not isinstance(value, str | int | float | date | time):
+            return ""
         if isinstance(value, int | float):
-            return f'<c r="{ref}"{self.text_style} t="n"><v>{safe_string(value)}</v></c>'
+            return f'{self.text_style} t="n"><v>{safe_string(value)}</v></c>'
         if isinstance(value, date | time):
             style = self.time_style if isinstance(value, time) else self.date_style
-            serial = self.excel.get(value)
-            if serial is None:
-                serial = self.excel[value] = safe_string(to_excel(value))
-            return f'<c r="{ref}"{style} t="n"><v>{serial}</v></c>'
+            return f'{style} t="n"><v>{safe_string(to_excel(value))}</v></c>'
         text = spreadsheet_safe(value)[:32767]
         if ILLEGAL_CHARACTERS_RE.search(text) or text in ERROR_CODES or text.startswith("="):
-            return self._openpyxl(ref, value)
+            return ""
         if not text:
-            return f'<c r="{ref}"{self.text_style} t="inlineStr"/>'
+            return f'{self.text_style} t="inlineStr"/>'
         stripped = text.strip()
         space = ' xml:space="preserve"' if stripped and stripped != text else ""
         body = text.translate(_XML_TEXT)
-        return f'<c r="{ref}"{self.text_style} t="inlineStr"><is><t{space}>{body}</t></is></c>'
+        return f'{self.text_style} t="inlineStr"><is><t{space}>{body}</t></is></c>'
 
     def _openpyxl(self, ref: str, value: Any) -> str:
         """Any other value, written by openpyxl itself (raising what it raises)."""
@@ -697,6 +704,7 @@ def _counted(rows: list[dict[str, Any]], progress: Progress | None) -> Iterator[
             progress(written)
 
 
+@collector_paused()
 def record_xlsx(
     record: CohortRecord, language: str = "ja", *, progress: Progress | None = None
 ) -> bytes:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import cached_property
+from functools import cache, cached_property
 from itertools import pairwise
 from typing import Any
 
@@ -144,6 +144,7 @@ def shown_language_ja(language: str, slide_languages: dict[str, str], preferred:
     return language_ja(language) + (f"（{'、'.join(notes)}）" if notes else "")
 
 
+@cache  # asked for every row of the detail sheet
 def language_ja(tag: str) -> str:
     """A language's name in Japanese from CLDR (クメール語), the tag itself if unknown."""
     names = Locale("ja").languages
@@ -186,18 +187,18 @@ class Attendee:
     def current(self) -> AttendanceRecord:
         return next((v for v in self.versions if v.superseded_at is None), self.versions[-1])
 
-    @property
+    @cached_property
     def name(self) -> str:
         return f"{self.trainee.family_name} {self.trainee.given_name}"
 
     def minutes(self, area: str) -> int:
         return int(self.current.minutes_by_area.get(area, 0))
 
-    @property
+    @cached_property
     def total(self) -> int:
         return sum(int(v) for v in self.current.minutes_by_area.values())
 
-    @property
+    @cached_property
     def source(self) -> str:
         label = SOURCES_JA.get(self.current.source, self.current.source)
         return f"{label}・訂正" if len(self.versions) > 1 else label

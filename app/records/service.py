@@ -43,7 +43,14 @@ from app.lectures.models import (
     QuizAnswer,
     RosterEntry,
 )
-from app.records.compliance import Compliance, LectureFact, TraineeFacts, evaluate
+from app.records.compliance import (
+    Compliance,
+    LectureFact,
+    Reason,
+    TraineeFacts,
+    evaluate,
+    lecture_problems,
+)
 from app.records.errors import NotComplete, RecordsRetained, RecordsRetainedAfterMove
 from app.records.models import RecordExport
 from app.records.schemas import ReasonRead, TraineeCompliance
@@ -452,6 +459,16 @@ def cohort_record(
         }
         for info in infos
     }
+    # What keeps a lecture from counting depends on the lecture, the trainee's cooperative and
+    # employer and the cohort's dates: worked out once per lecture and employer.
+    known: dict[tuple[int, int, int | None], list[Reason]] = {}
+
+    def problems_of(facts: TraineeFacts, lecture: LectureFact) -> list[Reason]:
+        key = (lecture.lecture_id, facts.cooperative_id, facts.employer_id)
+        if key not in known:
+            known[key] = lecture_problems(definition, facts, lecture)
+        return known[key]
+
     records = []
     for trainee in trainees:
         facts = []
@@ -482,6 +499,7 @@ def cohort_record(
                 quiz_correct=int(correct or 0),
             ),
             today,
+            problems_of,
         )
         records.append(
             TraineeRecord(

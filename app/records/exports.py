@@ -385,13 +385,15 @@ def _attended(person: Attendee) -> str:
 def attendance_rows(record: CohortRecord) -> list[dict[str, Any]]:
     """One row per confirmed lecture and expected trainee (the detail sheet)."""
     rows = []
+    areas = [(area_ja(area), area.code) for area in record.definition.areas]
     for info in record.confirmed_lectures():
+        day, start, end = info.start.date(), clock_time(info.start), clock_time(info.end)
         for person in attendees(record, info.lecture.id):
             presence = person.presence
             row: dict[str, Any] = {
-                "実施日": info.start.date(),
-                "開始時刻": clock_time(info.start),
-                "終了時刻": clock_time(info.end),
+                "実施日": day,
+                "開始時刻": start,
+                "終了時刻": end,
                 "実習生番号": person.trainee.trainee_number,
                 "氏名": person.name,
                 "受講言語": shown_language_ja(
@@ -404,8 +406,8 @@ def attendance_rows(record: CohortRecord) -> list[dict[str, Any]]:
                 "到着時刻": clock_time(presence.arrived) if presence and presence.arrived else None,
                 "退出時刻": clock_time(presence.left) if presence and presence.left else None,
             }
-            for area in record.definition.areas:
-                row[area_ja(area)] = person.minutes(area.code)
+            for title, code in areas:
+                row[title] = person.minutes(code)
             row["合計（分）"] = person.total
             row["訂正（理由・訂正前）"] = "；".join(person.corrections())
             rows.append(row)

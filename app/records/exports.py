@@ -626,12 +626,10 @@ def _fast_table(
     with open(path, "wb") as out:
         out.write(data[:start])
         chunk: list[str] = []
+        cell, named = cells.cell, list(zip(letters, columns, strict=True))
         for number, row in enumerate(rows, 2):
             chunk.append(f'<row r="{number}">')
-            chunk.extend(
-                cells.cell(f"{letter}{number}", row.get(title))
-                for letter, title in zip(letters, columns, strict=True)
-            )
+            chunk += [cell(f"{letter}{number}", row.get(title)) for letter, title in named]
             chunk.append("</row>")
             if len(chunk) > 20_000:
                 out.write("".join(chunk).encode())

@@ -7,6 +7,7 @@ dates) and the course definition's rules, and returns a status with every reason
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -157,8 +158,19 @@ def lecture_problems(
     return reasons
 
 
-def evaluate(definition: CourseDefinition, facts: TraineeFacts, today: date) -> Compliance:
+Problems = Callable[[TraineeFacts, LectureFact], list[Reason]]
+
+
+def evaluate(
+    definition: CourseDefinition,
+    facts: TraineeFacts,
+    today: date,
+    problems_of: Problems | None = None,
+) -> Compliance:
     """Return the trainee's status and every reason behind it.
+
+    ``problems_of`` may answer ``lecture_problems`` from what it found for another trainee
+    (a cohort's trainees share their lectures and training period).
 
     complete: every rule is met. problem: a lecture the trainee attended does not count, or
     the post-entry training period is over and something is still short. in-progress: short,
@@ -172,10 +184,13 @@ def evaluate(definition: CourseDefinition, facts: TraineeFacts, today: date) -> 
     # nor gives a reason, nor shows up as a revision or language they were taught.
     attended = [lecture for lecture in facts.lectures if any(lecture.minutes.values())]
     for lecture in sorted(attended, key=lambda item: item.date):
-        problems = lecture_problems(definition, facts, lecture)
+        if problems_of is None:
+            problems = lecture_problems(definition, facts, lecture)
+        else:
+            problems = problems_of(facts, lecture)
         if problems:
             reasons.extend(problems)
-            excluded[lecture.lecture_id] = problems
+            excluded[lecture.lecture_id] = list(problems)
             continue
         counted.append(lecture.lecture_id)
         for area, value in lecture.minutes.items():

@@ -13,15 +13,21 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import cached_property
+from functools import cache, cached_property
 from itertools import pairwise
 from typing import Any
 
 from babel import Locale
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell._writer import etree_write_cell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
+from openpyxl.utils.datetime import to_excel
+from openpyxl.xml.functions import tostring
 
 from app.cohorts.models import Trainee
 from app.cohorts.service import spreadsheet_safe
@@ -29,7 +35,7 @@ from app.courses.definitions import Area
 from app.i18n import gettext
 from app.lectures.models import AttendanceRecord
 from app.records.compliance import affiliations_on
-from app.records.service import AreaBlock, CohortRecord, LectureInfo, Presence
+from app.records.service import AreaBlock, CohortRecord, LectureInfo, Presence, collector_paused
 
 QUALIFICATIONS_JA = {
     "attorney": "弁護士",
@@ -138,6 +144,7 @@ def shown_language_ja(language: str, slide_languages: dict[str, str], preferred:
     return language_ja(language) + (f"（{'、'.join(notes)}）" if notes else "")
 
 
+@cache  # asked for every row of the detail sheet
 def language_ja(tag: str) -> str:
     """A language's name in Japanese from CLDR (クメール語), the tag itself if unknown."""
     names = Locale("ja").languages
@@ -180,18 +187,18 @@ class Attendee:
     def current(self) -> AttendanceRecord:
         return next((v for v in self.versions if v.superseded_at is None), self.versions[-1])
 
-    @property
+    @cached_property
     def name(self) -> str:
         return f"{self.trainee.family_name} {self.trainee.given_name}"
 
     def minutes(self, area: str) -> int:
         return int(self.current.minutes_by_area.get(area, 0))
 
-    @property
+    @cached_property
     def total(self) -> int:
         return sum(int(v) for v in self.current.minutes_by_area.values())
 
-    @property
+    @cached_property
     def source(self) -> str:
         label = SOURCES_JA.get(self.current.source, self.current.source)
         return f"{label}・訂正" if len(self.versions) > 1 else label
@@ -378,13 +385,15 @@ def _attended(person: Attendee) -> str:
 def attendance_rows(record: CohortRecord) -> list[dict[str, Any]]:
     """One row per confirmed lecture and expected trainee (the detail sheet)."""
     rows = []
+    areas = [(area_ja(area), area.code) for area in record.definition.areas]
     for info in record.confirmed_lectures():
+        day, start, end = info.start.date(), clock_time(info.start), clock_time(info.end)
         for person in attendees(record, info.lecture.id):
             presence = person.presence
             row: dict[str, Any] = {
-                "実施日": info.start.date(),
-                "開始時刻": clock_time(info.start),
-                "終了時刻": clock_time(info.end),
+                "実施日": day,
+                "開始時刻": start,
+                "終了時刻": end,
                 "実習生番号": person.trainee.trainee_number,
                 "氏名": person.name,
                 "受講言語": shown_language_ja(
@@ -397,8 +406,8 @@ def attendance_rows(record: CohortRecord) -> list[dict[str, Any]]:
                 "到着時刻": clock_time(presence.arrived) if presence and presence.arrived else None,
                 "退出時刻": clock_time(presence.left) if presence and presence.left else None,
             }
-            for area in record.definition.areas:
-                row[area_ja(area)] = person.minutes(area.code)
+            for title, code in areas:
+                row[title] = person.minutes(code)
             row["合計（分）"] = person.total
             row["訂正（理由・訂正前）"] = "；".join(person.corrections())
             rows.append(row)
@@ -522,6 +531,113 @@ def _table(
         sheet.append(cells)
 
 
+# The body of a long sheet is written as XML text straight into the sheet's file: openpyxl
+# costs several microseconds per cell even in write-only mode, and the detail sheet of a
+# cohort of 2,000 has some 900,000 cells. The cells are the ones openpyxl would write (typed
+# numbers, dates and times with the named styles' number formats, inline strings).
+_ROWS_FOLLOW = "koshu-rows-follow"
+_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+
+
+class _CellXml:
+    """Writes one sheet's body cells as openpyxl would, given the workbook's style ids."""
+
+    def __init__(self, sheet: Any, styled: bool) -> None:
+        self.sheet = sheet
+        self.styled = styled
+        prefix = "koshu-body" if styled else "koshu"
+        probes = {
+            "date": _styled(sheet, date(2000, 1, 1), f"{prefix}-date"),
+            "time": _styled(sheet, time(0, 0), f"{prefix}-time"),
+            "text": _styled(sheet, "", "koshu-body"),
+        }
+        ids = {kind: f' s="{cell.style_id}"' for kind, cell in probes.items()}
+        self.date_style, self.time_style = ids["date"], ids["time"]
+        self.text_style = ids["text"] if styled else ""
+        self.known: dict[Any, str] = {}
+
+    def cell(self, ref: str, value: Any) -> str:
+        if value is None:
+            return f'<c r="{ref}"{self.text_style} t="n"/>' if self.styled else ""
+        if type(value) is bool:
+            return self._openpyxl(ref, value)
+        # Names, labels, dates and minutes repeat down a sheet: each is made into XML once.
+        rest = self.known.get(value)
+        if rest is None:
+            rest = self.known[value] = self._rest(value)
+        return f'<c r="{ref}"{rest}' if rest else self._openpyxl(ref, value)
+
+    def _rest(self, value: Any) -> str:
+        """A cell's XML after its reference; empty for a value openpyxl must write."""
+        if not isinstance(value, str | int | float | date | time):
+            return ""
+        if isinstance(value, int | float):
+            return f'{self.text_style} t="n"><v>{safe_string(value)}</v></c>'
+        if isinstance(value, date | time):
+            style = self.time_style if isinstance(value, time) else self.date_style
+            return f'{style} t="n"><v>{safe_string(to_excel(value))}</v></c>'
+        text = spreadsheet_safe(value)[:32767]
+        if ILLEGAL_CHARACTERS_RE.search(text) or text in ERROR_CODES or text.startswith("="):
+            return ""
+        if not text:
+            return f'{self.text_style} t="inlineStr"/>'
+        stripped = text.strip()
+        space = ' xml:space="preserve"' if stripped and stripped != text else ""
+        body = text.translate(_XML_TEXT)
+        return f'{self.text_style} t="inlineStr"><is><t{space}>{body}</t></is></c>'
+
+    def _openpyxl(self, ref: str, value: Any) -> str:
+        """Any other value, written by openpyxl itself (raising what it raises)."""
+        if self.styled:
+            cell = _styled(self.sheet, _cell_value(value), "koshu-body")
+        else:
+            cell = WriteOnlyCell(self.sheet, value=_cell_value(value))
+        letters, cell.row = coordinate_from_string(ref)
+        cell.column = column_index_from_string(letters)
+        written = _Written()
+        etree_write_cell(written, self.sheet, cell, cell.has_style)
+        return "".join(tostring(el).decode() for el in written.elements)
+
+
+class _Written:
+    """Collects the elements openpyxl's cell writer gives (it writes to an XML stream)."""
+
+    def __init__(self) -> None:
+        self.elements: list[Any] = []
+
+    def write(self, element: Any) -> None:
+        self.elements.append(element)
+
+
+def _fast_table(
+    sheet: Any, rows: Iterable[dict[str, Any]], columns: list[str], styled: bool
+) -> None:
+    """Like ``_table``, the body written as text into the write-only sheet's file."""
+    sheet.append([_styled(sheet, title, "koshu-head") for title in columns])
+    sheet.append([_ROWS_FOLLOW])
+    cells = _CellXml(sheet, styled)
+    sheet.close()
+    path = sheet._writer.out
+    with open(path, "rb") as written:
+        data = written.read()
+    start = data.index(b'<row r="2">')
+    end = data.index(b"</row>", data.index(_ROWS_FOLLOW.encode(), start)) + len(b"</row>")
+    letters = [get_column_letter(col) for col in range(1, len(columns) + 1)]
+    with open(path, "wb") as out:
+        out.write(data[:start])
+        chunk: list[str] = []
+        cell, named = cells.cell, list(zip(letters, columns, strict=True))
+        for number, row in enumerate(rows, 2):
+            chunk.append(f'<row r="{number}">')
+            chunk += [cell(f"{letter}{number}", row.get(title)) for letter, title in named]
+            chunk.append("</row>")
+            if len(chunk) > 20_000:
+                out.write("".join(chunk).encode())
+                chunk.clear()
+        out.write("".join(chunk).encode())
+        out.write(data[end:])
+
+
 def _widths(sheet: Any, rows: list[dict[str, Any]], columns: list[str]) -> None:
     """Size the columns (before any row is written: a write-only sheet needs them first)."""
     sample = rows[:500]  # enough to size a column; a long sheet need not be measured whole
@@ -574,7 +690,7 @@ def _sheet(
     _widths(sheet, rows, columns)
     sheet.freeze_panes = "C2"
     _print_setup(sheet, 1)
-    _table(sheet, _counted(rows, progress), columns, styled=len(rows) <= 2000)
+    _fast_table(sheet, _counted(rows, progress), columns, styled=len(rows) <= 2000)
     return sheet
 
 
@@ -589,6 +705,7 @@ def _counted(rows: list[dict[str, Any]], progress: Progress | None) -> Iterator[
             progress(written)
 
 
+@collector_paused()
 def record_xlsx(
     record: CohortRecord, language: str = "ja", *, progress: Progress | None = None
 ) -> bytes:

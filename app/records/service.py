@@ -6,14 +6,17 @@ every lookup is one statement over the whole cohort, never one per trainee or le
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, select
+from sqlalchemy import and_, case, delete, func, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from app.accounts import lecturers as lecturer_profiles
 from app.accounts.lecturers import LecturerView
@@ -40,7 +43,14 @@ from app.lectures.models import (
     QuizAnswer,
     RosterEntry,
 )
-from app.records.compliance import Compliance, LectureFact, TraineeFacts, evaluate
+from app.records.compliance import (
+    Compliance,
+    LectureFact,
+    Reason,
+    TraineeFacts,
+    evaluate,
+    lecture_problems,
+)
 from app.records.errors import NotComplete, RecordsRetained, RecordsRetainedAfterMove
 from app.records.models import RecordExport
 from app.records.schemas import ReasonRead, TraineeCompliance
@@ -319,6 +329,72 @@ def _presence(
     return found
 
 
+# Read as they are stored and turned into values on first use: most versions' languages
+# per slide and times are read only by the workbook (superseded_at is mostly NULL).
+_DEFERRED = ("slide_languages", "recorded_at", "superseded_at")
+
+
+class AttendanceVersion:
+    """An attendance row as a record reads it: plain attributes named like AttendanceRecord's,
+    not an ORM object (a cohort of 2,000 has 80,000 versions, and building an object for each
+    took most of the time)."""
+
+    def __init__(self, values: dict[str, Any], processors: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        self._processors = processors
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in _DEFERRED:
+            raise AttributeError(name)
+        raw = self.__dict__[f"_raw_{name}"]
+        processor = self._processors[name]
+        value = processor(raw) if processor is not None and raw is not None else raw
+        self.__dict__[name] = value
+        return value
+
+
+def _attendance_versions(session: Session, in_cohort: Any) -> list[AttendanceVersion]:
+    """The attendance versions of a cohort's trainees, oldest first."""
+    dialect = session.get_bind().dialect
+    columns = AttendanceRecord.__table__.columns
+    processors = {
+        name: columns[name].type.dialect_impl(dialect).result_processor(dialect, None)
+        for name in _DEFERRED
+    }
+    selected = [
+        type_coerce(column, NullType()).label(f"_raw_{column.name}")
+        if column.name in _DEFERRED
+        else column
+        for column in columns
+    ]
+    result = session.execute(
+        select(*selected)
+        .where(AttendanceRecord.trainee_id.in_(in_cohort))
+        .order_by(AttendanceRecord.id)
+    )
+    keys = list(result.keys())
+    return [AttendanceVersion(dict(zip(keys, row, strict=True)), processors) for row in result]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a record is built, then let it run as before.
+
+    A cohort of 2,000 builds some 400,000 small objects that live until the record is done;
+    each collection walks them all again, and half the time went there. They hold no cycles
+    of their own, so nothing is kept longer than the record needs; another thread meanwhile
+    frees by reference counting as always.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@collector_paused()
 def cohort_record(
     session: Session,
     cohort: Cohort,
@@ -340,14 +416,8 @@ def cohort_record(
             )
         ).all()
     )
-    # Plain rows, not ORM objects: a cohort of 2,000 has 80,000 versions, and building an
-    # object for each took most of the time. A row reads like the object (same attribute names).
     versions: dict[tuple[int, int], list[AttendanceRecord]] = defaultdict(list)
-    for record in session.execute(
-        select(*AttendanceRecord.__table__.columns)
-        .where(AttendanceRecord.trainee_id.in_(in_cohort))
-        .order_by(AttendanceRecord.id)
-    ):
+    for record in _attendance_versions(session, in_cohort):
         versions[(record.lecture_id, record.trainee_id)].append(record)  # type: ignore[arg-type]
     cohort_lectures = select(LectureCohort.lecture_id).where(LectureCohort.cohort_id == cohort.id)
     infos = _lecture_infos(session, cohort_lectures)
@@ -389,6 +459,16 @@ def cohort_record(
         }
         for info in infos
     }
+    # What keeps a lecture from counting depends on the lecture, the trainee's cooperative and
+    # employer and the cohort's dates: worked out once per lecture and employer.
+    known: dict[tuple[int, int, int | None], list[Reason]] = {}
+
+    def problems_of(facts: TraineeFacts, lecture: LectureFact) -> list[Reason]:
+        key = (lecture.lecture_id, facts.cooperative_id, facts.employer_id)
+        if key not in known:
+            known[key] = lecture_problems(definition, facts, lecture)
+        return known[key]
+
     records = []
     for trainee in trainees:
         facts = []
@@ -419,6 +499,7 @@ def cohort_record(
                 quiz_correct=int(correct or 0),
             ),
             today,
+            problems_of,
         )
         records.append(
             TraineeRecord(

@@ -56,6 +56,7 @@ class Batches(Generic[_K, _T]):
     def __init__(self, gate: ThreadGate) -> None:
         self.gate = gate
         self._open: dict[tuple[object, Hashable], dict[_K, asyncio.Future[_T | None]]] = {}
+        self._running: dict[tuple[object, Hashable], asyncio.Future[None]] = {}
 
     async def ask(
         self, group: Hashable, item: _K, answer: Callable[[list[_K]], dict[_K, _T]]
@@ -68,10 +69,18 @@ class Batches(Generic[_K, _T]):
         batch = self._open[key] = {item: loop.create_future()}
         found: dict[_K, _T] = {}
         try:
-            async with self.gate.held():
-                if self._open.get(key) is batch:
-                    del self._open[key]  # closed: who asks from now on starts the next one
-                found = await run_in_threadpool(answer, list(batch))
+            # One batch of a group at a time: the next one gathers while this one runs.
+            while (running := self._running.get(key)) is not None:
+                await asyncio.shield(running)
+            finished = self._running[key] = loop.create_future()
+            try:
+                async with self.gate.held():
+                    if self._open.get(key) is batch:
+                        del self._open[key]  # closed: who asks from now on starts the next
+                    found = await run_in_threadpool(answer, list(batch))
+            finally:
+                del self._running[key]
+                finished.set_result(None)
         finally:
             if self._open.get(key) is batch:
                 del self._open[key]

@@ -16,8 +16,9 @@ services receive the rows and never re-derive who may see them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, Select, false, select, true
 from sqlalchemy.orm import Session
 
 from app.accounts.errors import Forbidden
@@ -151,15 +152,32 @@ def trainee_still_follows(session: Session, token_hash: str, lecture_id: int) ->
     """The lecture's state version while the trainee signed in with this login session may
     still follow it (the session live, the user active, their cohort in the lecture), else
     None: ``followed_by``'s rules in one statement, for the checks of a thousand open streams."""
-    return session.scalar(
-        select(Lecture.state_version)
+    return session.scalar(_following(lecture_id, Lecture.state_version, token_hash))
+
+
+def trainees_following(
+    session: Session, token_hashes: list[str], lecture_id: int
+) -> dict[str, tuple[int, User]]:
+    """For each of these login sessions whose trainee may follow the lecture (the rules of
+    ``trainee_still_follows``): the trainee's id and user; one statement for many phones (the
+    streams and first pings of a hall joining at once)."""
+    rows = session.execute(
+        _following(lecture_id, LoginSession.token_hash, *token_hashes).add_columns(Trainee.id, User)
+    )
+    return {token: (trainee, user) for token, trainee, user in rows}
+
+
+def _following(lecture_id: int, column: Any, *token_hashes: str) -> Select[Any]:
+    return (
+        select(column)
+        .select_from(Lecture)
         .join(LectureCohort, LectureCohort.lecture_id == Lecture.id)
         .join(Trainee, Trainee.cohort_id == LectureCohort.cohort_id)
         .join(User, User.id == Trainee.user_id)
         .join(LoginSession, LoginSession.user_id == User.id)
         .where(
             Lecture.id == lecture_id,
-            LoginSession.token_hash == token_hash,
+            LoginSession.token_hash.in_(token_hashes),
             LoginSession.revoked_at.is_(None),
             LoginSession.expires_at > utcnow(),
             User.active.is_(True),

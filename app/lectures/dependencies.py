@@ -6,16 +6,18 @@ dependencies, so a route cannot forget a check the others make.
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from app.accounts.dependencies import PrincipalDep, optional_principal
+from app.accounts.dependencies import PrincipalDep, optional_principal, session_token
 from app.accounts.errors import LoginRequired
+from app.accounts.security import token_hash
 from app.cohorts.access import trainee_of
 from app.cohorts.models import Trainee
-from app.courses.definitions import CourseDefinition
+from app.courses.definitions import CourseDefinition, PresenceRules
 from app.db import RowId, transaction
 from app.deps import DefinitionsDep, SessionDep
 from app.http import csrf
@@ -96,11 +98,63 @@ async def pinging_follower(request: Request, lecture_id: RowId) -> pings.Followe
     key = trusted.key(request.headers, lecture_id)
     follower = trusted.get(key)
     if follower is None or pings.buffer_for(request.app.state.engine).has_ended(lecture_id):
-        follower = await gates.PING_CHECKS.run(_checked_follower, request, lecture_id)
+        follower = await _batched_follower(request, lecture_id)
+        if follower is None:  # not simply a trainee of the lecture: the whole check says why
+            follower = await gates.PING_CHECKS.run(_checked_follower, request, lecture_id)
         trusted.remember(key, follower)
     else:
         csrf.verify(request, request.headers.get("x-csrf-token"))  # as optional_principal does
     return follower
+
+
+# The first pings of a hall joining at once: one statement per lecture for all that wait.
+_FIRST_PINGS: gates.Batches[str, pings.Follower] = gates.Batches(gates.PING_CHECKS)
+
+
+async def _batched_follower(request: Request, lecture_id: int) -> pings.Follower | None:
+    """The trainee signed in with the request's cookie, checked together with the other
+    phones of the lecture asking at the same moment (``access.trainees_following``: the rules
+    of ``_checked_follower``); None for anything else (a bearer token, no or an ended login
+    session, not in the lecture, the lecture over), which ``_checked_follower`` then explains."""
+    hashed = signed_in_token_hash(request)
+    if hashed is None:
+        return None
+    state = request.app.state
+    follower = await _FIRST_PINGS.ask(
+        (state.session_factory, lecture_id),
+        hashed,
+        functools.partial(_followers_of, state.session_factory, state.definitions, lecture_id),
+    )
+    if follower is not None:
+        csrf.verify(request, request.headers.get("x-csrf-token"))  # as optional_principal does
+    return follower
+
+
+def _followers_of(
+    session_factory: sessionmaker[Session],
+    definitions: dict[str, CourseDefinition],
+    lecture_id: int,
+    token_hashes: list[str],
+) -> dict[str, pings.Follower]:
+    with transaction(session_factory) as session:
+        found = access.trainees_following(session, token_hashes, lecture_id)
+        lecture = session.get(Lecture, lecture_id) if found else None
+        rules = followed_rules(session, definitions, lecture)
+        if lecture is None or rules is None:
+            return {}
+        return {
+            token: pings.Follower(lecture_id, trainee, lecture.status, rules)
+            for token, (trainee, _user) in found.items()
+        }
+
+
+def followed_rules(
+    session: Session, definitions: dict[str, CourseDefinition], lecture: Lecture | None
+) -> PresenceRules | None:
+    """The presence rules pings of the lecture follow; None once it can no longer be pinged."""
+    if lecture is None or lecture.status in ("ended", "cancelled"):
+        return None
+    return scheduling.definition_of(session, definitions, lecture).presence
 
 
 def _checked_follower(request: Request, lecture_id: int) -> pings.Follower:
@@ -135,6 +189,20 @@ def trust_pings_of(session: Session, request: Request, lecture: Lecture) -> None
     trusted.remember(
         trusted.key(request.headers, lecture.id), follower_of(session, request, followed)
     )
+
+
+def trust_follower(request: Request, follower: pings.Follower) -> None:
+    """Trust the pings of the request's browser for the follower (see ``trust_pings_of``)."""
+    trusted: pings.TrustedFollowers = request.app.state.ping_followers
+    trusted.remember(trusted.key(request.headers, follower.lecture_id), follower)
+
+
+def signed_in_token_hash(request: Request) -> str | None:
+    """The hash of the request's login-session cookie; None for a bearer token or no cookie."""
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return None
+    token = session_token(request)
+    return token_hash(token) if token else None
 
 
 PingingFollower = Annotated[pings.Follower, Depends(pinging_follower)]

@@ -7,6 +7,7 @@ route runs; routes parse, call one service function and return its typed result.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from collections.abc import AsyncIterator
@@ -15,8 +16,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.accounts import service as accounts
 from app.accounts.dependencies import (
     READS_RECORDS,
     SCHEDULES_LECTURES,
@@ -27,7 +29,9 @@ from app.accounts.dependencies import (
 )
 from app.accounts.errors import LoginRequired
 from app.accounts.security import token_hash
+from app.accounts.tenancy import Principal
 from app.courses import service as courses
+from app.courses.definitions import CourseDefinition
 from app.db import RowId, transaction
 from app.deps import DefinitionsDep, SessionDep, SettingsDep
 from app.errors import DomainError
@@ -55,6 +59,9 @@ from app.lectures.dependencies import (
     PresentedLecture,
     ScheduledLecture,
     ViewableLecture,
+    followed_rules,
+    signed_in_token_hash,
+    trust_follower,
     trust_pings_of,
 )
 from app.lectures.models import Lecture
@@ -500,9 +507,59 @@ def _state_if_allowed(request: Request, lecture_id: int) -> LiveState | None:
         return None
 
 
+# The streams of a hall joining at once: one check per lecture for all the phones that wait.
+_STREAM_STARTS: gates.Batches[str, tuple[Principal, LiveState, pings.Follower | None]] = (
+    gates.Batches(gates.STREAMS)
+)
+
+
 async def stream_start(request: Request, lecture_id: RowId) -> tuple[LiveState, bool]:
     # A dependency, so that 401 and 404 are answered before the stream's 200 starts.
+    hashed = signed_in_token_hash(request)
+    if hashed is not None:
+        state = request.app.state
+        found = await _STREAM_STARTS.ask(
+            (state.session_factory, lecture_id),
+            hashed,
+            functools.partial(
+                _trainee_streams, state.session_factory, state.definitions, lecture_id
+            ),
+        )
+        if found is not None:  # a trainee of the lecture, checked with the others waiting
+            principal, initial, follower = found
+            request.state.principal = principal
+            if follower is not None:
+                trust_follower(request, follower)
+            return initial, access.may_see_answers(principal)
+    # Anyone else (staff, a presenter, a token, or a refusal to explain): on their own.
     return await gates.STREAMS.run(_initial_state, request, lecture_id)
+
+
+def _trainee_streams(
+    session_factory: sessionmaker[Session],
+    definitions: dict[str, CourseDefinition],
+    lecture_id: int,
+    token_hashes: list[str],
+) -> dict[str, tuple[Principal, LiveState, pings.Follower | None]]:
+    """``_initial_state`` for the trainees among these login sessions that follow the lecture
+    (``access.trainees_following``: the rules ``access.viewable`` applies to a trainee)."""
+    with transaction(session_factory) as session:
+        found = access.trainees_following(session, token_hashes, lecture_id)
+        lecture = session.get(Lecture, lecture_id) if found else None
+        if lecture is None:
+            return {}
+        initial = live.shared_state(session, lecture)
+        rules = followed_rules(session, definitions, lecture)
+        return {
+            token: (
+                accounts.principal_of(user),
+                initial,
+                None
+                if rules is None
+                else pings.Follower(lecture.id, trainee, lecture.status, rules),
+            )
+            for token, (trainee, user) in found.items()
+        }
 
 
 class EventStream(StreamingResponse):

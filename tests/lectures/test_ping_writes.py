@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -13,10 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import clock
+from app.accounts import service as accounts
+from app.accounts.models import User
+from app.accounts.security import token_hash
 from app.config import Settings
 from app.courses.definitions import PresenceRules
 from app.db import transaction, utcnow
-from app.lectures import pings
+from app.lectures import access, gates, pings
 from app.lectures.models import PresenceInterval
 from app.lectures.presence import Heard, PingSignal, apply_pings
 from tests.conftest import World, login_trainee
@@ -131,3 +135,44 @@ def test_a_trusted_page_still_needs_its_csrf_token_and_trust_begins_with_the_str
     phone.headers["X-CSRF-Token"] = token
     pings.flush(session_factory)
     assert len(stored(session_factory, lecture["id"])) == 1
+
+
+def test_phones_joining_together_are_checked_in_one_statement_by_the_rules_of_one(
+    lecture: dict[str, Any], world: World, session_factory: sessionmaker[Session]
+) -> None:
+    """The first pings and streams of a hall are checked in batches: only a live login
+    session of a trainee whose cohort is in the lecture passes; the others are checked alone."""
+    with transaction(session_factory) as session:
+        users = {
+            name: session.get(User, user_id)
+            for name, user_id in (
+                ("a", world.trainee_a.user_id),
+                ("b", world.trainee_b.user_id),  # a cohort not in the lecture
+                ("staff", world.staff_a.id),
+            )
+        }
+        tokens = {name: accounts.start_session(session, user) for name, user in users.items()}
+        tokens["revoked"] = accounts.start_session(session, users["a"])
+        accounts.end_session(session, tokens["revoked"])
+    hashed = {token_hash(token): name for name, token in tokens.items()}
+    with session_factory() as session:
+        found = access.trainees_following(session, [*hashed, "nobody"], lecture["id"])
+    assert {hashed[token]: trainee for token, (trainee, _user) in found.items()} == {
+        "a": world.trainee_a.id
+    }
+
+
+def test_questions_asked_while_a_batch_waits_for_its_gate_are_answered_together() -> None:
+    calls: list[list[int]] = []
+
+    def answer(items: list[int]) -> dict[int, int]:
+        calls.append(sorted(items))
+        return {item: item * 10 for item in items if item != 3}
+
+    async def ask_five() -> list[int | None]:
+        batches: gates.Batches[int, int] = gates.Batches(gates.ThreadGate(1))
+        return await asyncio.gather(*(batches.ask("lecture", n, answer) for n in range(1, 6)))
+
+    # The first takes the only place at once; the next four wait for it as one batch.
+    assert asyncio.run(ask_five()) == [10, 20, None, 40, 50]
+    assert calls == [[1], [2, 3, 4, 5]]

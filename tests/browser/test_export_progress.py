@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import threading
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -20,17 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.jobs.service import run_until_empty
+from tests.browser.signed_in import signed_in_page
 from tests.browser.test_end_to_end import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PHONE,
-    WAIT_MS,
-    ServerClock,
     _browser_or_skip,
-    _server,
 )
 from tests.browser.test_render_progress import WATCH
-from tests.conftest import PASSWORD, World
+from tests.conftest import World
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -42,25 +37,8 @@ def test_the_excel_record_is_prepared_live_and_ends_with_its_link(
     expect = sync_api.expect
     shots = Path(os.environ.get("KOSHU_SCREENSHOT_DIR") or tmp_path / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
-    with ExitStack() as stack:
-        clock = ServerClock(tmp_path / "clock-offset")
-        url = stack.enter_context(_server(settings, clock.path, tmp_path / "server.log"))
-        playwright = stack.enter_context(sync_api.sync_playwright())
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000
-        )
-        stack.callback(browser.close)
-        context = browser.new_context(base_url=url, locale="ja-JP", **PHONE)
-        context.set_default_timeout(WAIT_MS)
-        stack.callback(context.close)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto("/login")
-        page.fill("#email", world.staff_a.email or "")
-        page.fill("#password", PASSWORD)
-        page.click("form[action='/login'] button[type=submit]")
-        page.wait_for_url(re.compile(r"^(?!.*/login)"))
+    signed_in = signed_in_page(sync_api, settings, tmp_path, world.staff_a.email or "", PHONE)
+    with signed_in as (page, errors):
         page.goto(f"/cohorts/{world.cohort_a.id}/record")
         page.click("form[action$='/record/export'] button")
         page.wait_for_url(re.compile(r"/record\?export=\d+$"))

@@ -10,10 +10,8 @@ run it next to the app: the page learns of it only through its event stream.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Callable
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.jobs.service import run_until_empty
+from tests.browser.signed_in import signed_in_page
 from tests.browser.test_end_to_end import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     LAPTOP,
-    WAIT_MS,
-    ServerClock,
     _browser_or_skip,
-    _server,
 )
-from tests.conftest import PASSWORD, World, soffice_or_skip, upload
+from tests.conftest import World, soffice_or_skip, upload
 from tests.courses.test_rendering import RED, colour_deck
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.rendering]
@@ -67,25 +61,8 @@ def test_the_rendering_progress_reaches_100_percent_without_a_reload(
     shots = Path(os.environ.get("KOSHU_SCREENSHOT_DIR") or tmp_path / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
 
-    with ExitStack() as stack:
-        clock = ServerClock(tmp_path / "clock-offset")
-        url = stack.enter_context(_server(settings, clock.path, tmp_path / "server.log"))
-        playwright = stack.enter_context(sync_api.sync_playwright())
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000
-        )
-        stack.callback(browser.close)
-        context = browser.new_context(base_url=url, locale="ja-JP", **LAPTOP)
-        context.set_default_timeout(WAIT_MS)
-        stack.callback(context.close)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto("/login")
-        page.fill("#email", world.lecturer.email or "")
-        page.fill("#password", PASSWORD)
-        page.click("form[action='/login'] button[type=submit]")
-        page.wait_for_url(re.compile(r"^(?!.*/login)"))
+    signed_in = signed_in_page(sync_api, settings, tmp_path, world.lecturer.email or "", LAPTOP)
+    with signed_in as (page, errors):
         page.goto(page_url)
         box = page.locator(".progress-box")
         expect(box.locator(".percent")).to_have_text("0%")

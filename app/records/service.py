@@ -7,6 +7,7 @@ every lookup is one statement over the whole cohort, never one per trainee or le
 from __future__ import annotations
 
 import gc
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, select, type_coerce
+from sqlalchemy import Text, and_, case, cast, delete, func, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
@@ -148,7 +149,7 @@ class TraineeRecord:
     trainee: Trainee
     employer: str
     compliance: Compliance
-    history: list[AttendanceRecord]  # every version, corrections included, oldest first
+    history: list[AttendanceVersion]  # every version, corrections included, oldest first
 
 
 @dataclass
@@ -158,9 +159,12 @@ class CohortRecord:
     definition: CourseDefinition
     lectures: list[LectureInfo]
     trainees: list[TraineeRecord]
-    attendance: dict[tuple[int, int], list[AttendanceRecord]]  # (lecture, trainee) -> versions
+    attendance: dict[tuple[int, int], list[AttendanceVersion]]  # (lecture, trainee) -> versions
     presence: dict[tuple[int, int], Presence] = field(default_factory=dict)
     today: date | None = None
+    # What the sheets and pages work out from the record once, not once per sheet
+    # (exports.attendees: the people of each lecture).
+    derived: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def confirmed_lectures(self) -> list[LectureInfo]:
         return [info for info in self.lectures if info.lecture.confirmed_at is not None]
@@ -329,19 +333,32 @@ def _presence(
     return found
 
 
-# Read as they are stored and turned into values on first use: most versions' languages
-# per slide and times are read only by the workbook (superseded_at is mostly NULL).
-_DEFERRED = ("slide_languages", "recorded_at", "superseded_at")
+# Read as they are stored and turned into values on first use: most versions' times are
+# read only by the workbook (superseded_at is mostly NULL, which is known without decoding).
+_DEFERRED = ("recorded_at", "superseded_at")
+# Stored as JSON and read as text: a hall's trainees mostly share the same few minute maps
+# and slide languages, so each distinct text is decoded once per record, not once per row.
+_JSON = ("minutes_by_area", "slide_languages")
 
 
 class AttendanceVersion:
     """An attendance row as a record reads it: plain attributes named like AttendanceRecord's,
     not an ORM object (a cohort of 2,000 has 80,000 versions, and building an object for each
-    took most of the time)."""
+    took most of the time). Its minute map and slide languages may be shared with other
+    versions of the same record: read them, never change them."""
 
-    def __init__(self, values: dict[str, Any], processors: dict[str, Any]) -> None:
-        self.__dict__.update(values)
-        self._processors = processors
+    _processors: dict[str, Any]
+
+    @classmethod
+    def of(cls, values: dict[str, Any]) -> AttendanceVersion:
+        """A version with these attributes (and ``_processors`` for the deferred ones)."""
+        version = cls.__new__(cls)
+        version.__dict__ = values  # the row's dict itself, not a copy of it
+        return version
+
+    @property
+    def is_current(self) -> bool:
+        return self.__dict__["_raw_superseded_at"] is None
 
     def __getattr__(self, name: str) -> Any:
         if name not in _DEFERRED:
@@ -353,8 +370,26 @@ class AttendanceVersion:
         return value
 
 
+def _json_reader(whole_minutes: bool) -> Callable[[Any], Any]:
+    """Decode JSON text once per distinct text (a dict the dialect already decoded passes)."""
+    decoded: dict[str, Any] = {}
+
+    def read(raw: Any) -> Any:
+        if not isinstance(raw, str):
+            return raw if raw is not None else {}
+        value = decoded.get(raw)
+        if value is None:
+            value = json.loads(raw)
+            if whole_minutes:  # minutes are whole numbers; stored ones may read as 60.0
+                value = {area: int(minutes) for area, minutes in value.items()}
+            decoded[raw] = value
+        return value
+
+    return read
+
+
 def _attendance_versions(session: Session, in_cohort: Any) -> list[AttendanceVersion]:
-    """The attendance versions of a cohort's trainees, oldest first."""
+    """The attendance versions of a cohort's trainees, oldest first, read without the ORM."""
     dialect = session.get_bind().dialect
     columns = AttendanceRecord.__table__.columns
     processors = {
@@ -364,16 +399,26 @@ def _attendance_versions(session: Session, in_cohort: Any) -> list[AttendanceVer
     selected = [
         type_coerce(column, NullType()).label(f"_raw_{column.name}")
         if column.name in _DEFERRED
+        else cast(column, Text).label(column.name)
+        if column.name in _JSON
         else column
         for column in columns
     ]
-    result = session.execute(
+    result = session.connection().execute(
         select(*selected)
         .where(AttendanceRecord.trainee_id.in_(in_cohort))
         .order_by(AttendanceRecord.id)
     )
     keys = list(result.keys())
-    return [AttendanceVersion(dict(zip(keys, row, strict=True)), processors) for row in result]
+    minutes, languages = _json_reader(whole_minutes=True), _json_reader(whole_minutes=False)
+    versions = []
+    for row in result.all():
+        values = dict(zip(keys, row, strict=True))
+        values["minutes_by_area"] = minutes(values["minutes_by_area"])
+        values["slide_languages"] = languages(values["slide_languages"])
+        values["_processors"] = processors
+        versions.append(AttendanceVersion.of(values))
+    return versions
 
 
 @contextmanager
@@ -416,7 +461,7 @@ def cohort_record(
             )
         ).all()
     )
-    versions: dict[tuple[int, int], list[AttendanceRecord]] = defaultdict(list)
+    versions: dict[tuple[int, int], list[AttendanceVersion]] = defaultdict(list)
     for record in _attendance_versions(session, in_cohort):
         versions[(record.lecture_id, record.trainee_id)].append(record)  # type: ignore[arg-type]
     cohort_lectures = select(LectureCohort.lecture_id).where(LectureCohort.cohort_id == cohort.id)
@@ -440,7 +485,7 @@ def cohort_record(
             row.last_seen_at - row.started_at
         ).total_seconds()
     today = today or utcnow().astimezone(JAPAN).date()
-    by_trainee: dict[int, list[tuple[int, list[AttendanceRecord]]]] = defaultdict(list)
+    by_trainee: dict[int, list[tuple[int, list[AttendanceVersion]]]] = defaultdict(list)
     for (lecture_id, trainee_id), rows in versions.items():
         if lecture_id in by_id:
             by_trainee[trainee_id].append((lecture_id, rows))
@@ -475,11 +520,13 @@ def cohort_record(
         history = []
         for lecture_id, rows in by_trainee.get(trainee.id, []):
             history.extend(rows)
-            current = next((r for r in rows if r.superseded_at is None), rows[-1])
+            current = (
+                rows[0] if len(rows) == 1 else next((r for r in rows if r.is_current), rows[-1])
+            )
             facts.append(
                 LectureFact(
                     lecture_id=lecture_id,
-                    minutes={k: int(v) for k, v in current.minutes_by_area.items()},
+                    minutes=current.minutes_by_area,
                     language=current.language,
                     **shared[lecture_id],
                 )

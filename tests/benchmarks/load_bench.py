@@ -42,6 +42,7 @@ from sqlalchemy import create_engine, make_url, select, text
 from app.accounts import security
 from app.accounts import service as accounts
 from app.accounts.models import User
+from app.clock import JAPAN
 from app.cohorts import service as cohorts
 from app.cohorts.spreadsheet import TraineeRow
 from app.config import Settings
@@ -123,16 +124,18 @@ def install(workdir: Path, database_url: str, halls: int, phones: int) -> Site:
                 password=secrets.token_urlsafe(16),
                 qualification="attorney",
             )
+            today = utcnow().astimezone(JAPAN).date()
             for hall in range(halls):
                 cohort = cohorts.create_cohort(
                     session,
                     OPERATOR,
                     cooperative_id=cooperative.id,
                     name=f"負荷試験 第{hall + 1}期",
-                    arrival_date=date(2026, 12, 1),
-                    training_start=date(2026, 12, 2),
-                    training_end=date(2026, 12, 28),
-                    work_start=date(2027, 1, 5),
+                    # the lectures start now: the cohort is in its training period today
+                    arrival_date=today - timedelta(days=1),
+                    training_start=today,
+                    training_end=today + timedelta(days=26),
+                    work_start=today + timedelta(days=36),
                     languages=["vi"],
                 )
                 for number in range(1, phones + 1):
@@ -162,6 +165,7 @@ def install(workdir: Path, database_url: str, halls: int, phones: int) -> Site:
                     cohort_ids=[cohort.id],
                     scheduled_start=start,
                     scheduled_end=start + timedelta(hours=2),
+                    acknowledge_warnings=True,  # cohorts made up for the benchmark
                 )
                 users = {
                     u.id: u

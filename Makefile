@@ -50,13 +50,16 @@ serve: install
 test: install
 	$(BIN)/pytest
 
-bench: install
-	$(BIN)/python -m tests.benchmarks
-
-# Many lectures at once on several app processes and a worker, on PostgreSQL (docs/capacity.md).
-# The database's name must contain "bench": it is emptied first. Bounded: 5 minutes at most.
+# Every benchmark in one run, ending with all their targets together (docs/capacity.md): the
+# live lecture on PostgreSQL, then many lectures at once on 4 app processes and a worker.
+# The database's name must contain "bench": it is emptied first (created when missing).
+# BENCH_DATABASE_URL= (empty) runs the live lecture on SQLite and leaves out the load test.
 BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/koshu_load_bench
-BENCH_LOAD_ARGS ?= --processes 4 --lectures 20 --phones 250 --changes 8
+bench: install
+	$(BIN)/python -m tests.benchmarks $(if $(BENCH_DATABASE_URL),--postgres $(BENCH_DATABASE_URL))
+
+# The load test alone. Bounded: 5 minutes at most.
+BENCH_LOAD_ARGS ?= --processes 4 --lectures 20 --phones 250 --changes 40
 bench-load: install
 	$(BIN)/python -m tests.benchmarks.load_bench --database-url $(BENCH_DATABASE_URL) $(BENCH_LOAD_ARGS)
 

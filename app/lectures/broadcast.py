@@ -39,10 +39,21 @@ class Hub:
         )
 
     def deliver(self, topic: str, message: dict[str, Any]) -> None:
-        """Hand a message to every local subscriber of the topic (from any thread)."""
+        """Hand a message to every local subscriber of the topic (from any thread): at once
+        on the loop that is running here, with one wake-up of each other loop (not one per
+        subscriber: a thousand phones of one lecture share a loop)."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Queue[dict[str, Any]]]] = {}
         for queue, loop in list(self._queues.get(topic, {}).items()):
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(_put_latest, queue, message)
+            by_loop.setdefault(loop, []).append(queue)
+        try:
+            here: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # a worker thread (SQLite: the request's session commits there)
+            here = None
+        for loop, queues in by_loop.items():
+            if loop is here:
+                _put_all(queues, message)
+            elif not loop.is_closed():
+                loop.call_soon_threadsafe(_put_all, queues, message)
 
     def deliver_everywhere(self, message: dict[str, Any]) -> None:
         """Hand a message to every local subscriber of every topic (from any thread)."""
@@ -61,12 +72,13 @@ class Hub:
                 self._queues.pop(topic, None)
 
 
-def _put_latest(queue: asyncio.Queue[dict[str, Any]], message: dict[str, Any]) -> None:
-    # A page that cannot keep up only needs the newest state: drop the oldest message.
-    if queue.full():
-        with contextlib.suppress(asyncio.QueueEmpty):
-            queue.get_nowait()
-    queue.put_nowait(message)
+def _put_all(queues: list[asyncio.Queue[dict[str, Any]]], message: dict[str, Any]) -> None:
+    for queue in queues:
+        # A page that cannot keep up only needs the newest state: drop the oldest message.
+        if queue.full():
+            with contextlib.suppress(asyncio.QueueEmpty):
+                queue.get_nowait()
+        queue.put_nowait(message)
 
 
 class InProcessBroadcaster:

@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
@@ -498,6 +498,44 @@ def _version_if_allowed(request: Request, lecture_id: int) -> int | None:
         return None
 
 
+def _next_check(lecture_id: int, interval: float) -> float:
+    """When a stream of this lecture checks next: the same moment for all the lecture's
+    streams in this process, so that their checks join one batch (``_checked_version``); the
+    lectures' moments are spread over the interval, so that halls do not check all at once."""
+    offset = (lecture_id * 0.6180339887) % 1.0 * interval
+    now = time.monotonic()
+    return now + interval - (now - offset) % interval
+
+
+# The checks of a hall's open streams, due together: one statement per lecture for the phones
+# whose check waits, not one per phone.
+_STREAM_CHECKS: gates.Batches[str, int] = gates.Batches(gates.STREAMS)
+
+
+async def _checked_version(request: Request, lecture_id: int) -> int | None:
+    """``_version_if_allowed``, a trainee's asked together with the lecture's other phones."""
+    if request.state.principal.role == "trainee":
+        hashed = signed_in_token_hash(request)
+        if hashed is not None:
+            factory = request.app.state.session_factory
+            version = await _STREAM_CHECKS.ask(
+                (factory, lecture_id),
+                hashed,
+                functools.partial(_versions_followed, factory, lecture_id),
+            )
+            if version is not None:
+                return version
+    # anyone else, or a phone the batch did not find (a refusal is confirmed on its own)
+    return await gates.STREAMS.run(_version_if_allowed, request, lecture_id)
+
+
+def _versions_followed(
+    session_factory: sessionmaker[Session], lecture_id: int, token_hashes: list[str]
+) -> dict[str, int]:
+    with transaction(session_factory) as session:
+        return access.versions_followed(session, token_hashes, lecture_id)
+
+
 def _state_if_allowed(request: Request, lecture_id: int) -> LiveState | None:
     """The lecture's state, or None as ``_version_if_allowed``."""
     try:
@@ -581,6 +619,22 @@ def _event(data: str) -> bytes:
     return b"event: state\ndata: " + data.encode() + b"\n\n"
 
 
+# A broadcast is one dict handed to every stream of its lecture in this process: encoded
+# once, not once per phone. Each entry holds its message, so an id is not reused meanwhile.
+_ENCODED: dict[int, tuple[dict[str, Any], bytes]] = {}
+
+
+def _encoded(message: dict[str, Any]) -> bytes:
+    found = _ENCODED.get(id(message))
+    if found is not None and found[0] is message:
+        return found[1]
+    data = _event(json.dumps(message, separators=(",", ":"), default=str))
+    if len(_ENCODED) >= 256:
+        _ENCODED.clear()
+    _ENCODED[id(message)] = (message, data)
+    return data
+
+
 KEEP_ALIVE = b": keep-alive\n\n"
 
 
@@ -623,15 +677,14 @@ async def _events(
     grace = min(2.0, 2 * interval)
     shown = initial.version
     expected: tuple[int, float] | None = None  # (a version the database has, read it by then)
+    due = _next_check(lecture_id, interval)
     async with hub.subscribe(live.topic(lecture_id)) as queue:
         yield b"retry: 2000\n" + _event(initial.model_dump_json())
-        checked = time.monotonic()
         while True:
-            wait = interval if expected is None else max(0.0, expected[1] - time.monotonic())
+            until = due if expected is None else min(due, expected[1])
             try:
-                async with asyncio.timeout(
-                    min(interval, wait)
-                ):  # no task per wait, unlike wait_for
+                # no task per wait, unlike wait_for
+                async with asyncio.timeout(max(0.0, until - time.monotonic())):
                     message = await queue.get()
             except TimeoutError:
                 message = None
@@ -642,7 +695,7 @@ async def _events(
                     continue  # already shown: a duplicate, or older than what a read found
                 shown = heard
                 if not message.get("answers") or sees_answers:  # counts are for the presenter
-                    yield _event(json.dumps(message, separators=(",", ":"), default=str))
+                    yield _encoded(message)
             if expected is not None and shown >= expected[0]:
                 expected = None  # it came
             overdue = expected is not None and time.monotonic() >= expected[1]
@@ -650,19 +703,19 @@ async def _events(
                 newer = await gates.STREAMS.run(_state_if_allowed, request, lecture_id)
                 if newer is None:
                     return
-                expected, checked = None, time.monotonic()
+                expected, due = None, _next_check(lecture_id, interval)
                 if newer.version > shown:
                     shown = newer.version
                     yield _event(newer.model_dump_json())
                 continue
-            if time.monotonic() - checked >= interval:
+            if time.monotonic() >= due:
                 if await request.is_disconnected():
                     return
-                version = await gates.STREAMS.run(_version_if_allowed, request, lecture_id)
+                version = await _checked_version(request, lecture_id)
                 if version is None:
                     return
-                checked = time.monotonic()
+                due = _next_check(lecture_id, interval)
                 if version > shown and expected is None:  # a later check moves no deadline
-                    expected = (version, checked + grace)
+                    expected = (version, time.monotonic() + grace)
             if message is None and expected is None:
                 yield KEEP_ALIVE

@@ -66,10 +66,11 @@ from tests.benchmarks.lecture_bench import (
     http_request,
     koshu_command,
     percentile,
+    run_clients,
     tail,
     uvicorn_server,
+    verdict,
 )
-from tests.benchmarks.lecture_bench import verdict as target_line
 
 
 @dataclass
@@ -225,12 +226,34 @@ class Outcome:
     phones: int = 0
     connect_seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
+    start_ms: list[float] = field(default_factory=list)  # of them, the lectures' starts
+    start_post_ms: list[float] = field(default_factory=list)  # the start's POST
+    commits_per_second: float = 0.0  # the database's, while the lectures were live
     presenter_ms: list[float] = field(default_factory=list)
     lost: int = 0
     duplicated: int = 0
     failed_streams: int = 0
     storm: LoadResult | None = None
     connections: list[int] = field(default_factory=list)
+
+
+def commits(database_url: str) -> int:
+    """Transactions the benchmark database has committed so far (PostgreSQL's statistics)."""
+    engine = create_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        with engine.connect() as connection:
+            return int(
+                connection.scalar(
+                    text(
+                        "SELECT pg_stat_get_db_xact_commit(oid) FROM pg_database "
+                        "WHERE datname = :name"
+                    ),
+                    {"name": make_url(database_url).database},
+                )
+                or 0
+            )
+    finally:
+        engine.dispose()
 
 
 async def sample_connections(database_url: str, stop: asyncio.Event, into: list[int]) -> None:
@@ -251,7 +274,9 @@ async def sample_connections(database_url: str, stop: asyncio.Event, into: list[
         engine.dispose()
 
 
-async def run_halls(site: Site, ports: list[int], changes: int, seed: int) -> Outcome:
+async def run_halls(
+    site: Site, ports: list[int], changes: int, seed: int, starts_within: float
+) -> Outcome:
     loop = asyncio.get_running_loop()
     outcome = Outcome()
     rng = random.Random(seed)
@@ -303,10 +328,12 @@ async def run_halls(site: Site, ports: list[int], changes: int, seed: int) -> Ou
         outcome.storm = await storm
 
         sent: dict[tuple[int, int], float] = {}  # (lecture, version) -> when its POST was sent
+        starts: set[tuple[int, int]] = set()  # the versions the starts made
 
-        async def present(hall: Hall) -> None:
+        async def present(hall: Hall, after: float) -> None:
             port = rng.choice(ports)
             connection = await Connection.open(port)
+            await asyncio.sleep(after)  # the lecturers press start about together, not all at once
             path = f"/api/v1/lectures/{hall.lecture_id}"
             try:
                 began = time.monotonic()
@@ -316,6 +343,8 @@ async def run_halls(site: Site, ports: list[int], changes: int, seed: int) -> Ou
                 if status != 200:
                     raise RuntimeError(f"start: HTTP {status} {body[:200]!r}")
                 sent[(hall.lecture_id, json.loads(body)["version"])] = began
+                starts.add((hall.lecture_id, json.loads(body)["version"]))
+                outcome.start_post_ms.append((time.monotonic() - began) * 1000)
                 step = 1
                 for _ in range(changes):
                     await asyncio.sleep(rng.uniform(0.5, 1.0))
@@ -335,13 +364,18 @@ async def run_halls(site: Site, ports: list[int], changes: int, seed: int) -> Ou
             finally:
                 connection.close()
 
-        await asyncio.gather(*(present(hall) for hall in site.halls))
+        commits_before = await asyncio.to_thread(commits, site.installation.database_url)
+        live_from = time.monotonic()
+        await asyncio.gather(*(present(hall, rng.uniform(0, starts_within)) for hall in site.halls))
         expected = changes + 2  # the initial state, the start, the changes
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and any(
             len(s.states) < expected and s.problem is None for _h, s in streams
         ):
             await asyncio.sleep(0.1)
+        outcome.commits_per_second = (
+            await asyncio.to_thread(commits, site.installation.database_url) - commits_before
+        ) / (time.monotonic() - live_from)
     finally:
         storm_done.set()
         stop_sampling.set()
@@ -363,7 +397,13 @@ async def run_halls(site: Site, ports: list[int], changes: int, seed: int) -> Ou
             began = sent.get((hall.lecture_id, json.loads(data)["version"]))
             if began is not None:
                 outcome.latencies_ms.append((arrived - began) * 1000)
+                if (hall.lecture_id, json.loads(data)["version"]) in starts:
+                    outcome.start_ms.append((arrived - began) * 1000)
     return outcome
+
+
+def target_line(label: str, value: float, target: float, unit: str) -> str:
+    return verdict(label, value, target, unit, of="load")
 
 
 def report(args: argparse.Namespace, outcome: Outcome, load: float) -> int:
@@ -392,12 +432,18 @@ def report(args: argparse.Namespace, outcome: Outcome, load: float) -> int:
     deliveries = len(outcome.latencies_ms)
     print(
         f"  slides    {deliveries:,} deliveries: p50 {percentile(outcome.latencies_ms, 50):.0f} ms, "
-        f"p99 {percentile(outcome.latencies_ms, 99):.0f} ms; presenter's POST p50 "
+        f"p99 {percentile(outcome.latencies_ms, 99):.0f} ms (the {len(outcome.start_ms):,} of "
+        f"the {args.lectures} starts: p50 {percentile(outcome.start_ms, 50):.0f} ms, p99 "
+        f"{percentile(outcome.start_ms, 99):.0f} ms, their POSTs p50 "
+        f"{percentile(outcome.start_post_ms, 50):.0f} ms); presenter's POST p50 "
         f"{percentile(outcome.presenter_ms, 50):.0f} ms"
     )
     peak = max(outcome.connections, default=0)
     mean = statistics.mean(outcome.connections) if outcome.connections else 0
-    print(f"  database  connections: peak {peak}, mean {mean:.0f}")
+    print(
+        f"  database  connections: peak {peak}, mean {mean:.0f}; "
+        f"{outcome.commits_per_second:.0f} commits/s while the lectures were live"
+    )
     bound = args.processes * (POOL_SIZE + MAX_OVERFLOW + 1) + POOL_SIZE + MAX_OVERFLOW
     lines = [
         target_line(
@@ -434,7 +480,8 @@ async def measure(args: argparse.Namespace, site: Site, workdir: Path) -> Outcom
         ]
         try:
             return await asyncio.wait_for(
-                run_halls(site, ports, args.changes, args.seed), timeout=args.max_seconds
+                run_halls(site, ports, args.changes, args.seed, args.starts_within),
+                timeout=args.max_seconds,
             )
         except BaseException:
             for log in [*logs, workdir / "worker.log"]:
@@ -452,10 +499,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--database-url", required=True, help="PostgreSQL; its name has 'bench'")
     parser.add_argument("--processes", type=int, default=4, help="app processes (default 4)")
     parser.add_argument("--lectures", type=int, default=20, help="lectures live at once (20)")
-    parser.add_argument("--phones", type=int, default=50, help="phones per lecture (default 50)")
-    parser.add_argument("--changes", type=int, default=10, help="slide changes per lecture (10)")
+    parser.add_argument("--phones", type=int, default=250, help="phones per lecture (250)")
+    parser.add_argument(
+        "--changes",
+        type=int,
+        default=40,
+        help="slide changes per lecture, one every 0.5-1 s (40: longer than the streams' "
+        "check interval, so that the checks are measured too)",
+    )
     parser.add_argument(
         "--max-seconds", type=float, default=300, help="stop the run after this long (300)"
+    )
+    parser.add_argument(
+        "--starts-within",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="the lecturers press start at random moments within this time (default 2; 0: "
+        "all in the same instant)",
     )
     parser.add_argument("--seed", type=int, default=20261130)
     parser.add_argument("--workdir", type=Path, help="make the temporary data folder here")
@@ -479,7 +540,7 @@ def main(argv: list[str]) -> int:
         started = time.monotonic()
         site = install(workdir, args.database_url, args.lectures, args.phones)
         print(f"(set up in {time.monotonic() - started:.0f} s)")
-        outcome = asyncio.run(measure(args, site, workdir))
+        outcome = run_clients(measure(args, site, workdir))
         return report(args, outcome, load)
 
 

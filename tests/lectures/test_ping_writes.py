@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -21,7 +22,8 @@ from app.config import Settings
 from app.courses.definitions import PresenceRules
 from app.db import transaction, utcnow
 from app.lectures import access, gates, pings
-from app.lectures.models import PresenceInterval
+from app.lectures import router as lecture_routes
+from app.lectures.models import Lecture, PresenceInterval
 from app.lectures.presence import Heard, PingSignal, apply_pings
 from tests.conftest import World, login_trainee
 
@@ -157,9 +159,28 @@ def test_phones_joining_together_are_checked_in_one_statement_by_the_rules_of_on
     hashed = {token_hash(token): name for name, token in tokens.items()}
     with session_factory() as session:
         found = access.trainees_following(session, [*hashed, "nobody"], lecture["id"])
+        # the checks of open streams, every stream_check_seconds, by the same rules
+        versions = access.versions_followed(session, [*hashed, "nobody"], lecture["id"])
+        version = session.get(Lecture, lecture["id"]).state_version  # type: ignore[union-attr]
     assert {hashed[token]: trainee for token, (trainee, _user) in found.items()} == {
         "a": world.trainee_a.id
     }
+    assert {hashed[token]: seen for token, seen in versions.items()} == {"a": version or 0}
+
+
+def test_a_lectures_streams_check_at_one_moment_and_lectures_at_different_ones() -> None:
+    """Streams that opened at different times check together, so their checks join a batch."""
+    interval = 15.0
+    moments = {lecture: set() for lecture in (1, 2, 3)}
+    for lecture in moments:
+        for _ in range(3):
+            before = time.monotonic()
+            due = lecture_routes._next_check(lecture, interval)
+            assert before < due <= time.monotonic() + interval
+            moments[lecture].add(round(due % interval, 6))
+            time.sleep(0.01)
+    assert all(len(found) == 1 for found in moments.values())  # one moment per lecture
+    assert len({found.pop() for found in moments.values()}) == 3  # different per lecture
 
 
 def test_questions_asked_while_a_batch_waits_for_its_gate_are_answered_together() -> None:

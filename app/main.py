@@ -115,8 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     register_error_handlers(app)
     for router in (
+        lectures_router,  # first: the phones' streams and pings (lectures.router.PHONES_PATHS)
         accounts_router,
-        lectures_router,
         afterwards_router,
         records_router,
         study_router,

@@ -177,6 +177,26 @@ def _trainee_row(number: str, family: str, language: str = "vi") -> TraineeRow:
     )
 
 
+def more_trainees(
+    session_factory: sessionmaker[Session], world: World, count: int, prefix: str = "A-0"
+) -> None:
+    """Add ``count`` trainees to cohort A, as its cooperative's staff would."""
+    with session_factory() as session:
+        cohort = session.get(Cohort, world.cohort_a.id)
+        assert cohort is not None
+        scoped = Principal(
+            user_id=world.staff_a.id,
+            role="staff",
+            cooperative_id=cohort.cooperative_id,
+            display_name="test",
+        )
+        for n in range(2, 2 + count):
+            cohorts.add_trainee(
+                session, scoped, cohort, _trainee_row(f"{prefix}{n:02d}", f"FAMILY{n}")
+            )
+        session.commit()
+
+
 @pytest.fixture
 def world(session_factory: sessionmaker[Session], settings: Settings) -> World:
     security.configure(

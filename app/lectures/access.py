@@ -166,6 +166,17 @@ def versions_followed(session: Session, token_hashes: list[str], lecture_id: int
     return {token: version or 0 for token, version in rows}
 
 
+def trainee_ids_following(
+    session: Session, token_hashes: list[str], lecture_id: int
+) -> dict[str, int]:
+    """``trainees_following`` without the users: the trainee's id for each login session (a
+    ping needs no more, and a hall's first pings come by hundreds)."""
+    rows = session.execute(
+        _following(lecture_id, LoginSession.token_hash, *token_hashes).add_columns(Trainee.id)
+    )
+    return {token: trainee for token, trainee in rows}
+
+
 def trainees_following(
     session: Session, token_hashes: list[str], lecture_id: int
 ) -> dict[str, tuple[int, User]]:

@@ -18,7 +18,7 @@ from app.accounts.tenancy import Principal
 from app.audit import service as audit
 from app.cohorts import languages as cohort_languages
 from app.cohorts.errors import TraineeNotFound
-from app.cohorts.models import Trainee
+from app.cohorts.models import Cohort, Trainee
 from app.courses.definitions import CourseDefinition, PresenceRules
 from app.db import utcnow
 from app.i18n import N_
@@ -161,11 +161,17 @@ def languages_shown(
     states = slides.slide_states(session, lecture)
     found: dict[tuple[str, ...], tuple[str, dict[str, str]]] = {}
     out = {}
+    # Held while the chains are worked out: the session keeps a cohort it has read only as
+    # long as something refers to it, and each trainee would read theirs again.
+    cohorts = list(
+        session.scalars(select(Cohort).where(Cohort.id.in_({t.cohort_id for t in people})))
+    )
     for trainee in people:
         chain = cohort_languages.trainee_chain(session, trainee, master)
         if tuple(chain) not in found:
             found[tuple(chain)] = slides.languages_shown(keys, states, chain, master)
         out[trainee.id] = found[tuple(chain)]
+    del cohorts
     return out
 
 

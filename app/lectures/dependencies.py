@@ -137,14 +137,14 @@ def _followers_of(
     token_hashes: list[str],
 ) -> dict[str, pings.Follower]:
     with transaction(session_factory) as session:
-        found = access.trainees_following(session, token_hashes, lecture_id)
+        found = access.trainee_ids_following(session, token_hashes, lecture_id)
         lecture = session.get(Lecture, lecture_id) if found else None
         rules = followed_rules(session, definitions, lecture)
         if lecture is None or rules is None:
             return {}
         return {
             token: pings.Follower(lecture_id, trainee, lecture.status, rules)
-            for token, (trainee, _user) in found.items()
+            for token, trainee in found.items()
         }
 
 

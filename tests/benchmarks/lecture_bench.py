@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import importlib.util
 import json
 import math
@@ -454,6 +455,36 @@ class EventStream(asyncio.Protocol):
             self.transport.close()
 
 
+WARM_UP_PHONES = 3  # per process
+
+
+async def warm_up(ports: list[int], lecture_id: int, phones: list[Browser]) -> None:
+    """Before the storm, make each process what one that has run a while is: a few phones
+    open the lecture's stream there, ping once and leave (a fresh process compiles its SQL
+    and loads code on its first requests, which a lecture day's processes did long before)."""
+    loop = asyncio.get_running_loop()
+    path = f"/api/v1/lectures/{lecture_id}"
+    for number, port in enumerate(ports):
+        for who in phones[number * WARM_UP_PHONES : (number + 1) * WARM_UP_PHONES]:
+            request = http_request("GET", f"{path}/events", port, who)
+            _transport, stream = await loop.create_connection(
+                functools.partial(EventStream, request), HOST, port
+            )
+            try:
+                await asyncio.wait_for(asyncio.shield(stream.connected), REQUEST_TIMEOUT)
+                connection = await Connection.open(port)
+                try:
+                    status, body = await connection.request(
+                        http_request("POST", f"{path}/ping", port, who, b"{}")
+                    )
+                finally:
+                    connection.close()
+                if status != 200:
+                    raise RuntimeError(f"warm-up ping: HTTP {status} {body[:200]!r}")
+            finally:
+                stream.close()
+
+
 # --- the slide changes ------------------------------------------------------------------
 
 
@@ -511,6 +542,7 @@ async def follow_and_present(
     ping_requests = [
         http_request("POST", f"{path}/ping", port, who, b"{}") for who in installation.trainees
     ]
+    await warm_up(ports, installation.lecture_id, installation.trainees)
     # The connection storm: pings go on while the streams open, as phones that already
     # joined keep pinging (50 at a time, each every 0.1 s: far more often than 1,000 phones).
     storm = asyncio.ensure_future(
@@ -646,7 +678,7 @@ class LoadResult:
 
 async def hammer(
     label: str,
-    port: int,
+    port: int | list[int],
     requests: list[bytes],
     *,
     connections: int,
@@ -656,9 +688,13 @@ async def hammer(
     pause: float = 0.0,
 ) -> LoadResult:
     """Send up to ``total`` requests (cycling through ``requests``) over keep-alive connections,
-    one at a time on each (``pause`` seconds apart), for at most ``seconds`` or until ``stop``."""
+    one at a time on each (``pause`` seconds apart), for at most ``seconds`` or until ``stop``;
+    given several ports, the connections go to them in turn (as a load balancer's would)."""
     result = LoadResult(label, 0, 0.0, [])
-    opened = await asyncio.gather(*(Connection.open(port) for _ in range(connections)))
+    ports = [port] if isinstance(port, int) else port
+    opened = await asyncio.gather(
+        *(Connection.open(ports[number % len(ports)]) for number in range(connections))
+    )
     issued = 0
     deadline = time.monotonic() + seconds
 

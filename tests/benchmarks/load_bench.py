@@ -70,6 +70,7 @@ from tests.benchmarks.lecture_bench import (
     tail,
     uvicorn_server,
     verdict,
+    warm_up,
 )
 
 
@@ -275,7 +276,12 @@ async def sample_connections(database_url: str, stop: asyncio.Event, into: list[
 
 
 async def run_halls(
-    site: Site, ports: list[int], changes: int, seed: int, starts_within: float
+    site: Site,
+    ports: list[int],
+    changes: int,
+    seed: int,
+    starts_within: float,
+    pings_to_first: bool,
 ) -> Outcome:
     loop = asyncio.get_running_loop()
     outcome = Outcome()
@@ -285,6 +291,8 @@ async def run_halls(
     sampler = asyncio.ensure_future(
         sample_connections(site.installation.database_url, stop_sampling, outcome.connections)
     )
+    first = site.halls[0]
+    await warm_up(ports, first.lecture_id, first.phones)
     ping_requests = [
         http_request("POST", f"/api/v1/lectures/{hall.lecture_id}/ping", ports[0], who, b"{}")
         for hall in site.halls
@@ -293,7 +301,7 @@ async def run_halls(
     storm = asyncio.ensure_future(
         hammer(
             "pings during the storm",
-            ports[0],
+            ports[:1] if pings_to_first else ports,
             ping_requests,
             connections=50,
             total=10**6,
@@ -425,7 +433,8 @@ def report(args: argparse.Namespace, outcome: Outcome, load: float) -> int:
     storm = outcome.storm
     if storm is not None:
         print(
-            f"  storm     {storm.completed} pings while the streams opened ({storm.per_second:.0f}/s), "
+            f"  storm     {storm.completed} pings while the streams opened ({storm.per_second:.0f}/s, "
+            f"{'to the first process' if args.pings_to_first else 'to every process in turn'}), "
             f"p50 {percentile(storm.latencies_ms, 50):.0f} ms, p99 "
             f"{percentile(storm.latencies_ms, 99):.0f} ms, failures {storm.failures}"
         )
@@ -480,7 +489,14 @@ async def measure(args: argparse.Namespace, site: Site, workdir: Path) -> Outcom
         ]
         try:
             return await asyncio.wait_for(
-                run_halls(site, ports, args.changes, args.seed, args.starts_within),
+                run_halls(
+                    site,
+                    ports,
+                    args.changes,
+                    args.seed,
+                    args.starts_within,
+                    args.pings_to_first,
+                ),
                 timeout=args.max_seconds,
             )
         except BaseException:
@@ -517,6 +533,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="the lecturers press start at random moments within this time (default 2; 0: "
         "all in the same instant)",
+    )
+    parser.add_argument(
+        "--pings-to-first",
+        action="store_true",
+        help="send the storm's pings to the first process only (by default they go to every "
+        "process in turn, as a load balancer's connections would)",
     )
     parser.add_argument("--seed", type=int, default=20261130)
     parser.add_argument("--workdir", type=Path, help="make the temporary data folder here")

@@ -140,7 +140,12 @@ def test_a_lecture_scheduled_before_a_revision_teaches_the_revision_published_at
 ) -> None:
     assert lecture["revision"] == 1
     assert upload(published, decks / "ja-revised.pptx", "ja").status_code == 201
-    assert published.post("/api/v1/courses/legal-protection/revisions/2/publish?confirm=true").status_code == 200
+    assert (
+        published.post(
+            "/api/v1/courses/legal-protection/revisions/2/publish?confirm=true"
+        ).status_code
+        == 200
+    )
     lecturer = signed_in(world.lecturer)
     base = f"/api/v1/lectures/{lecture['id']}"
     assert lecturer.get(base).json()["newer_revision"] == 2

@@ -159,12 +159,15 @@ def test_phones_joining_together_are_checked_in_one_statement_by_the_rules_of_on
     hashed = {token_hash(token): name for name, token in tokens.items()}
     with session_factory() as session:
         found = access.trainees_following(session, [*hashed, "nobody"], lecture["id"])
-        # the checks of open streams, every stream_check_seconds, by the same rules
+        # the first pings (their trainee only), and the checks of open streams every
+        # stream_check_seconds, by the same rules
+        ids = access.trainee_ids_following(session, [*hashed, "nobody"], lecture["id"])
         versions = access.versions_followed(session, [*hashed, "nobody"], lecture["id"])
         version = session.get(Lecture, lecture["id"]).state_version  # type: ignore[union-attr]
     assert {hashed[token]: trainee for token, (trainee, _user) in found.items()} == {
         "a": world.trainee_a.id
     }
+    assert {hashed[token]: trainee for token, trainee in ids.items()} == {"a": world.trainee_a.id}
     assert {hashed[token]: seen for token, seen in versions.items()} == {"a": version or 0}
 
 

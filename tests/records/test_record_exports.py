@@ -11,28 +11,10 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.accounts.tenancy import Principal
-from app.cohorts import service as cohorts
-from app.cohorts.models import Cohort
 from app.config import Settings
 from app.jobs.service import run_until_empty
-from tests.conftest import World, _trainee_row
+from tests.conftest import World, more_trainees
 from tests.pages import form_token, page
-
-
-def _more_trainees(session_factory: sessionmaker[Session], world: World, count: int) -> None:
-    with session_factory() as session:
-        cohort = session.get(Cohort, world.cohort_a.id)
-        assert cohort is not None
-        scoped = Principal(
-            user_id=world.staff_a.id,
-            role="staff",
-            cooperative_id=cohort.cooperative_id,
-            display_name="test",
-        )
-        for n in range(2, 2 + count):
-            cohorts.add_trainee(session, scoped, cohort, _trainee_row(f"A-00{n}", f"FAMILY{n}"))
-        session.commit()
 
 
 def _events(client: TestClient, url: str) -> list[dict[str, Any]]:
@@ -55,7 +37,7 @@ def _cells(data: bytes) -> dict[str, list[tuple[Any, ...]]]:
 def test_the_record_prepared_in_the_background_is_the_one_downloaded_at_once(
     signed_in: Any, world: World, session_factory: sessionmaker[Session], settings: Settings
 ) -> None:
-    _more_trainees(session_factory, world, 2)
+    more_trainees(session_factory, world, 2)
     staff = signed_in(world.staff_a)
     base = f"/api/v1/cohorts/{world.cohort_a.id}/record-exports"
     started = staff.post(base)

@@ -57,7 +57,10 @@ class Context:
             time_cost=self.settings.argon2_time_cost,
             memory_cost_kib=self.settings.argon2_memory_kib,
         )
-        self.factory = make_session_factory(make_engine(self.settings.resolved_database_url))
+        engine = make_engine(self.settings.resolved_database_url)
+        self.factory = make_session_factory(engine)
+        # The command's connections close with it, not when the garbage collector gets them.
+        click.get_current_context().call_on_close(engine.dispose)
 
     def definition(self, code: str) -> CourseDefinition:
         try:

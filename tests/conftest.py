@@ -305,8 +305,12 @@ def login_trainee(client: TestClient, code: str, pin: str) -> Any:
 
 
 @pytest.fixture
-def koshu_app(settings: Settings) -> FastAPI:
-    return create_app(settings)
+def koshu_app(settings: Settings) -> Iterator[FastAPI]:
+    app = create_app(settings)
+    yield app
+    # Its clients' lifespans dispose of the engine, but a test may use it after they closed:
+    # a pooled PostgreSQL connection left to the garbage collector warns in a later test.
+    app.state.engine.dispose()
 
 
 @pytest.fixture
@@ -329,9 +333,13 @@ def open_client(world: World):  # type: ignore[no-untyped-def]
 
     @contextmanager
     def open_for(settings: Settings, **client_options: Any) -> Iterator[TestClient]:
-        with TestClient(create_app(settings), **client_options) as client:
-            assert login(client, world.admin.email or "").status_code == 303
-            yield client
+        app = create_app(settings)
+        try:
+            with TestClient(app, **client_options) as client:
+                assert login(client, world.admin.email or "").status_code == 303
+                yield client
+        finally:
+            app.state.engine.dispose()
 
     return open_for
 

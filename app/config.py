@@ -47,6 +47,9 @@ class Settings(BaseSettings):
 
     # How often the server looks for polls whose countdown is over, to close them (0: never).
     poll_timer_seconds: float = Field(default=1.0, ge=0)
+    # Leave what start-up built out of Python's cycle collections and collect young objects
+    # less often (app.main); the tests, which start hundreds of apps in one process, do not.
+    tune_cycle_collector: bool = True
 
     # Database connections per process: kept, and more at a peak (docs/capacity.md). With
     # PostgreSQL, max_connections must exceed processes x (pool + overflow + 1 LISTEN) + worker.

@@ -51,6 +51,7 @@ def _settings(data_dir: Path, database_url: str, **overrides: object) -> Setting
         "data_dir": data_dir,
         "database_url": database_url,
         "run_worker": False,
+        "tune_cycle_collector": False,  # a test process starts hundreds of apps
         "soffice_path": "/nonexistent/soffice",
         # Still argon2id, at a cost that keeps a few hundred logins quick.
         "argon2_time_cost": 1,

@@ -231,6 +231,7 @@ def _failed(request: Request, session: Session, failure: DomainError) -> str:
     session.rollback()
     return failure.text(ui_language(request))
 
+
 def _saved_or_shown_again(
     request: Request,
     session: Session,
@@ -245,7 +246,6 @@ def _saved_or_shown_again(
     except DomainError as failure:
         return page_again(_failed(request, session, failure), failure.status_code)
     return RedirectResponse(saved_at(done), status_code=303)
-
 
 
 @router.get("/cohorts", response_class=HTMLResponse)

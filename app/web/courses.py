@@ -301,7 +301,9 @@ def discard_form(
             discard,
             lambda: confirmation.ask(
                 request,
-                title=gettext(language, N_("Discard draft revision {number}?"), number=revision.number),
+                title=gettext(
+                    language, N_("Discard draft revision {number}?"), number=revision.number
+                ),
                 consequences=[
                     gettext(
                         language,

@@ -49,16 +49,18 @@ import uvicorn
 from fastapi import FastAPI
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.accounts import security
 from app.accounts import service as accounts
 from app.accounts.dependencies import SESSION_COOKIE
 from app.accounts.models import User
 from app.accounts.tenancy import Principal
+from app.clock import JAPAN
 from app.cohorts import service as cohorts
 from app.cohorts.spreadsheet import TraineeRow
 from app.config import Settings
-from app.courses.definitions import load_definitions
+from app.courses.definitions import CourseDefinition, load_definitions
 from app.db import make_engine, make_session_factory, transaction, utcnow
 from app.http import csrf
 from app.lectures import scheduling as lectures
@@ -95,7 +97,6 @@ class Installation:
     lecture_id: int
     presenter: Browser
     trainees: list[Browser]
-    cards: list[tuple[str, str]]  # (login code, PIN) as printed on the login cards
     extra_env: dict[str, str] = field(default_factory=dict)  # more KOSHU_* settings
 
     def env(self) -> dict[str, str]:
@@ -135,6 +136,65 @@ def koshu_command(installation: Installation, *args: str) -> None:
         raise RuntimeError(f"koshu {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
 
 
+def lecture_hall(
+    session: Session,
+    definition: CourseDefinition,
+    *,
+    secret_key: str,
+    cooperative_id: int,
+    lecturer_id: int,
+    name: str,
+    numbers: str,
+    phones: int,
+) -> tuple[int, list[Browser]]:
+    """A cohort of ``phones`` trainees in their training period today, each signed in on a
+    phone, and a lecture of theirs starting now: the lecture's id and the phones. Trainee
+    numbers are ``numbers`` followed by 0001, 0002 and so on."""
+    today = utcnow().astimezone(JAPAN).date()
+    cohort = cohorts.create_cohort(
+        session,
+        OPERATOR,
+        cooperative_id=cooperative_id,
+        name=name,
+        arrival_date=today - timedelta(days=1),
+        training_start=today,
+        training_end=today + timedelta(days=26),
+        work_start=today + timedelta(days=36),
+        languages=["vi"],
+    )
+    for number in range(1, phones + 1):
+        row = TraineeRow(
+            row=number + 1,
+            family_name="NGUYEN",
+            given_name=f"VAN {numbers}{number:03d}",
+            name_katakana="グエン ヴァン",
+            nationality="VN",
+            preferred_language="vi",
+            date_of_birth=date(2002, 4, 1),
+            employer="株式会社 ベンチマーク精工",
+            trainee_number=f"{numbers}{number:04d}",
+        )
+        cohorts.add_trainee(session, OPERATOR, cohort, row)
+    cards = cohorts.issue_pins(session, OPERATOR, cohort.id)  # ends older sessions
+    start = utcnow()
+    lecture = lectures.schedule(
+        session,
+        OPERATOR,
+        definition,
+        lecturer_id=lecturer_id,
+        cohort_ids=[cohort.id],
+        scheduled_start=start,
+        scheduled_end=start + timedelta(hours=2),
+        acknowledge_warnings=True,  # a cohort made up for the benchmark
+    )
+    trainee_users = select(User).where(User.id.in_([t.user_id for t, _code, _pin in cards]))
+    users = {user.id: user for user in session.scalars(trainee_users)}
+    return lecture.id, [
+        browser(secret_key, code, accounts.start_session(session, users[trainee.user_id]))
+        for trainee, code, _pin in cards
+    ]
+
+
 def install(workdir: Path, trainees: int, database_url: str | None = None) -> Installation:
     """Migrate, load and publish the samples, then add the people and schedule the lecture.
 
@@ -153,7 +213,6 @@ def install(workdir: Path, trainees: int, database_url: str | None = None) -> In
         lecture_id=0,
         presenter=Browser("", "", ""),
         trainees=[],
-        cards=[],
     )
     if not database_url:
         koshu_command(installation, "migrate")
@@ -174,31 +233,6 @@ def install(workdir: Path, trainees: int, database_url: str | None = None) -> In
             cooperative = accounts.create_cooperative(
                 session, OPERATOR, name="ベンチマーク技能実習協同組合", licence_number="BENCH-0001"
             )
-            cohort = cohorts.create_cohort(
-                session,
-                OPERATOR,
-                cooperative_id=cooperative.id,
-                name="ベンチマーク 2026年12月入国",
-                arrival_date=date(2026, 12, 1),
-                training_start=date(2026, 12, 2),
-                training_end=date(2026, 12, 28),
-                work_start=date(2027, 1, 5),
-                languages=["vi"],
-            )
-            for number in range(1, trainees + 1):
-                row = TraineeRow(
-                    row=number + 1,
-                    family_name="NGUYEN",
-                    given_name=f"VAN {number:03d}",
-                    name_katakana="グエン ヴァン",
-                    nationality="VN",
-                    preferred_language="vi",
-                    date_of_birth=date(2002, 4, 1),
-                    employer="株式会社 ベンチマーク精工",
-                    trainee_number=f"BENCH-{number:04d}",
-                )
-                cohorts.add_trainee(session, OPERATOR, cohort, row)
-            cards = cohorts.issue_pins(session, OPERATOR, cohort.id)  # ends older sessions
             lecturer = accounts.create_user(
                 session,
                 OPERATOR,
@@ -208,34 +242,21 @@ def install(workdir: Path, trainees: int, database_url: str | None = None) -> In
                 password=secrets.token_urlsafe(16),
                 qualification="attorney",
             )
-            start = utcnow()
-            lecture = lectures.schedule(
+            installation.lecture_id, installation.trainees = lecture_hall(
                 session,
-                OPERATOR,
                 definition,
+                secret_key=installation.secret_key,
+                cooperative_id=cooperative.id,
                 lecturer_id=lecturer.id,
-                cohort_ids=[cohort.id],
-                scheduled_start=start,
-                scheduled_end=start + timedelta(hours=2),
-                acknowledge_warnings=True,  # a cohort made up for the benchmark
+                name="ベンチマーク 入国後講習",
+                numbers="BENCH-",
+                phones=trainees,
             )
-            installation.lecture_id = lecture.id
-            installation.cards = [(code, pin) for _trainee, code, pin in cards]
             installation.presenter = browser(
                 installation.secret_key,
                 lecturer.email or "",
                 accounts.start_session(session, lecturer),
             )
-            trainee_users = select(User).where(User.role == "trainee")
-            users = {user.id: user for user in session.scalars(trainee_users)}
-            installation.trainees = [
-                browser(
-                    installation.secret_key,
-                    code,
-                    accounts.start_session(session, users[trainee.user_id]),
-                )
-                for trainee, code, _pin in cards
-            ]
     finally:
         engine.dispose()
     return installation

@@ -34,21 +34,15 @@ import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import create_engine, make_url, text
 
 from app.accounts import security
 from app.accounts import service as accounts
-from app.accounts.models import User
-from app.clock import JAPAN
-from app.cohorts import service as cohorts
-from app.cohorts.spreadsheet import TraineeRow
 from app.config import Settings
 from app.courses.definitions import load_definitions
-from app.db import MAX_OVERFLOW, POOL_SIZE, make_engine, make_session_factory, transaction, utcnow
-from app.lectures import scheduling as lectures
+from app.db import MAX_OVERFLOW, POOL_SIZE, make_engine, make_session_factory, transaction
 from tests.benchmarks.import_bench import Databases, bench_database_problem
 from tests.benchmarks.lecture_bench import (
     COURSE,
@@ -65,6 +59,7 @@ from tests.benchmarks.lecture_bench import (
     hammer,
     http_request,
     koshu_command,
+    lecture_hall,
     percentile,
     run_clients,
     tail,
@@ -99,7 +94,6 @@ def install(workdir: Path, database_url: str, halls: int, phones: int) -> Site:
         lecture_id=0,
         presenter=Browser("", "", ""),
         trainees=[],
-        cards=[],
     )
     koshu_command(installation, "load-samples")
     settings = Settings(
@@ -126,73 +120,23 @@ def install(workdir: Path, database_url: str, halls: int, phones: int) -> Site:
                 password=secrets.token_urlsafe(16),
                 qualification="attorney",
             )
-            today = utcnow().astimezone(JAPAN).date()
+            presenter = browser(
+                installation.secret_key,
+                lecturer.email or "",
+                accounts.start_session(session, lecturer),
+            )
             for hall in range(halls):
-                cohort = cohorts.create_cohort(
+                lecture_id, hall_phones = lecture_hall(
                     session,
-                    OPERATOR,
-                    cooperative_id=cooperative.id,
-                    name=f"負荷試験 第{hall + 1}期",
-                    # the lectures start now: the cohort is in its training period today
-                    arrival_date=today - timedelta(days=1),
-                    training_start=today,
-                    training_end=today + timedelta(days=26),
-                    work_start=today + timedelta(days=36),
-                    languages=["vi"],
-                )
-                for number in range(1, phones + 1):
-                    cohorts.add_trainee(
-                        session,
-                        OPERATOR,
-                        cohort,
-                        TraineeRow(
-                            row=number + 1,
-                            family_name="NGUYEN",
-                            given_name=f"VAN {hall:02d}-{number:03d}",
-                            name_katakana="グエン ヴァン",
-                            nationality="VN",
-                            preferred_language="vi",
-                            date_of_birth=date(2002, 4, 1),
-                            employer="株式会社 負荷試験",
-                            trainee_number=f"LOAD-{hall:02d}-{number:04d}",
-                        ),
-                    )
-                cards = cohorts.issue_pins(session, OPERATOR, cohort.id)
-                start = utcnow()
-                lecture = lectures.schedule(
-                    session,
-                    OPERATOR,
                     definition,
+                    secret_key=installation.secret_key,
+                    cooperative_id=cooperative.id,
                     lecturer_id=lecturer.id,
-                    cohort_ids=[cohort.id],
-                    scheduled_start=start,
-                    scheduled_end=start + timedelta(hours=2),
-                    acknowledge_warnings=True,  # cohorts made up for the benchmark
+                    name=f"負荷試験 第{hall + 1}期",
+                    numbers=f"LOAD-{hall:02d}-",
+                    phones=phones,
                 )
-                users = {
-                    u.id: u
-                    for u in session.scalars(
-                        select(User).where(User.id.in_([t.user_id for t, _c, _p in cards]))
-                    )
-                }
-                site.halls.append(
-                    Hall(
-                        lecture.id,
-                        browser(
-                            installation.secret_key,
-                            lecturer.email or "",
-                            accounts.start_session(session, lecturer),
-                        ),
-                        [
-                            browser(
-                                installation.secret_key,
-                                code,
-                                accounts.start_session(session, users[trainee.user_id]),
-                            )
-                            for trainee, code, _pin in cards
-                        ],
-                    )
-                )
+                site.halls.append(Hall(lecture_id, presenter, hall_phones))
     finally:
         engine.dispose()
     return site

@@ -158,12 +158,8 @@ def trainee_still_follows(session: Session, token_hash: str, lecture_id: int) ->
 def versions_followed(session: Session, token_hashes: list[str], lecture_id: int) -> dict[str, int]:
     """``trainee_still_follows`` for many login sessions in one statement: the lecture's state
     version for each that may still follow it (the others are left out)."""
-    rows = session.execute(
-        _following(lecture_id, LoginSession.token_hash, *token_hashes).add_columns(
-            Lecture.state_version
-        )
-    )
-    return {token: version or 0 for token, version in rows}
+    found = _per_session(session, token_hashes, lecture_id, Lecture.state_version)
+    return {token: version or 0 for token, version in found.items()}
 
 
 def trainee_ids_following(
@@ -171,10 +167,17 @@ def trainee_ids_following(
 ) -> dict[str, int]:
     """``trainees_following`` without the users: the trainee's id for each login session (a
     ping needs no more, and a hall's first pings come by hundreds)."""
+    return _per_session(session, token_hashes, lecture_id, Trainee.id)
+
+
+def _per_session(
+    session: Session, token_hashes: list[str], lecture_id: int, column: Any
+) -> dict[str, Any]:
+    """``column`` for each of these login sessions that may follow the lecture."""
     rows = session.execute(
-        _following(lecture_id, LoginSession.token_hash, *token_hashes).add_columns(Trainee.id)
+        _following(lecture_id, LoginSession.token_hash, *token_hashes).add_columns(column)
     )
-    return {token: trainee for token, trainee in rows}
+    return {token: value for token, value in rows}
 
 
 def trainees_following(

@@ -430,6 +430,12 @@ def confirm(
             )
         )
     lecture.confirmed_at, lecture.confirmed_by_id = utcnow(), principal.user_id
+    _audit_sheet(session, principal, lecture, N_("Attendance sheet confirmed"))
+    return attendance_sheet(session, principal, lecture, definition)
+
+
+def _audit_sheet(session: Session, principal: Principal, lecture: Lecture, summary: str) -> None:
+    """Log what happened to the lecture's sheet in each cooperative's audit log, then flush."""
     for coop in {coop for _cohort, coop in access.lecture_cohorts(session, lecture.id)}:
         audit.record(
             session,
@@ -438,10 +444,9 @@ def confirm(
             entity="lecture",
             entity_id=lecture.id,
             cooperative_id=coop,
-            summary=N_("Attendance sheet confirmed"),
+            summary=summary,
         )
     session.flush()
-    return attendance_sheet(session, principal, lecture, definition)
 
 
 def with_undo(sheet: AttendanceSheet, minutes: int) -> AttendanceSheet:
@@ -475,17 +480,7 @@ def undo_confirm(
     for record in records:
         record.superseded_at = now
     lecture.confirmed_at, lecture.confirmed_by_id = None, None
-    for coop in {coop for _cohort, coop in access.lecture_cohorts(session, lecture.id)}:
-        audit.record(
-            session,
-            principal,
-            action="update",
-            entity="lecture",
-            entity_id=lecture.id,
-            cooperative_id=coop,
-            summary="attendance sheet confirmation undone",
-        )
-    session.flush()
+    _audit_sheet(session, principal, lecture, "attendance sheet confirmation undone")
     return attendance_sheet(session, principal, lecture, definition)
 
 
